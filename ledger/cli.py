@@ -1,0 +1,127 @@
+"""The command line: `exchange-ledger` (or `python -m ledger`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from ledger.errors import InvalidInput, LedgerError
+from ledger.service import Ledger
+from ledger.storage.database import Database, url_from_environment
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn ledger errors into a message naming the field, and exit status 2, not a trace."""
+    try:
+        yield
+    except InvalidInput as error:
+        for name, messages in error.errors.items():
+            for message in messages:
+                click.echo(f"error: {name}: {message}", err=True)
+        sys.exit(2)
+    except LedgerError as error:
+        click.echo(f"error: {error.detail}", err=True)
+        sys.exit(2)
+
+
+def _ledger() -> Ledger:
+    """Open the database named by LEDGER_DATABASE_URL and bring its schema up to date."""
+    database = Database(url_from_environment())
+    database.migrate()
+    return Ledger(database)
+
+
+def _command(function: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with _reported():
+            return function(*args, **kwargs)
+
+    run.__name__ = function.__name__
+    run.__doc__ = function.__doc__
+    return run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="exchange-ledger")
+def main() -> None:
+    """A ledger of releases in a hostage-for-detainee exchange, every number traced to its
+    sentence. The database is LEDGER_DATABASE_URL (default: ./instance/ledger.sqlite3); every
+    command first creates or migrates it."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes.")
+@click.option("--seed", is_flag=True, help="Load the seed ledger first (idempotent).")
+@_command
+def serve(host: str, port: int, workers: int, seed: bool) -> None:
+    """Migrate, optionally seed, and serve the API with gunicorn."""
+    from ledger.server import run_server
+
+    ledger = _ledger()
+    if seed:
+        from ledger.seed import load_seed
+
+        click.echo(f"seed ledger: {load_seed(ledger)}")
+    ledger.database.dispose()
+    run_server(host=host, port=port, workers=workers)
+
+
+@main.command()
+@_command
+def seed() -> None:
+    """Load the seed ledger from seed/ (a second load adds nothing)."""
+    from ledger.seed import load_seed
+
+    click.echo(f"seed ledger: {load_seed(_ledger())}")
+
+
+@main.command()
+@_command
+def migrate() -> None:
+    """Create or migrate the database to the newest schema, and nothing else."""
+    ledger = _ledger()
+    click.echo(f"schema current: {ledger.database!r}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens for writing (reads are public)."""
+
+
+@token.command("create")
+@click.option("--role", required=True, help="editor (sources, entries, terms) or admin.")
+@click.option("--name", default=None, help="Who uses it; it signs every revision it makes.")
+@_command
+def token_create(role: str, name: str | None) -> None:
+    """Make a token and print it as the last line; only its hash is stored."""
+    made, secret = _ledger().create_token(role, name)
+    click.echo(f"token {made.id} named {made.name!r} with role {made.role}; "
+               "it is shown once, keep it now:")
+    click.echo(secret)
+
+
+@main.command()
+@_command
+def verify() -> None:
+    """Check the whole store: quotes still slice out of their sources, histories are whole."""
+    ledger = _ledger()
+    findings = ledger.verify()
+    for finding in findings:
+        click.echo(f"FAIL {finding}", err=True)
+    if findings:
+        click.echo(f"verify: {len(findings)} problem(s) found", err=True)
+        sys.exit(1)
+    counts = ledger.counts()
+    click.echo(
+        f"verify: ok ({counts['source']} sources, {counts['sentence']} sentences, "
+        f"{counts['entry_revision']} entry revisions, {counts['term_revision']} term revisions, "
+        f"{counts['evidence']} pieces of evidence; ledger revision {ledger.revision()})"
+    )

@@ -1,0 +1,152 @@
+"""The seed ledger: the two seed reports and the curated entries, terms and notes built on them.
+
+Loading is idempotent: sources are named by their SHA-256 and every curated record has a
+fixed id, so a second load adds nothing (and never overrides a later revision).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ledger import sources as texts
+from ledger.drafts import parse_entry, parse_note, parse_term
+from ledger.errors import InvalidInput, LedgerError
+from ledger.records import Source
+from ledger.service import Ledger
+
+AUTHOR = "seed"
+SECTIONS: dict[str, tuple[str, Callable[..., Any]]] = {
+    "entries": ("entry", parse_entry),
+    "terms": ("term", parse_term),
+    "notes": ("note", parse_note),
+}
+
+
+@dataclass
+class SeedReport:
+    """What one load did: how many records it added and how many were there already."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    present: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        parts = [f"{name}: {self.added.get(name, 0)} added, {self.present.get(name, 0)} present"
+                 for name in ("sources", *SECTIONS)]
+        return "; ".join(parts)
+
+
+def seed_folder() -> Path:
+    """LEDGER_SEED_DIR, else the checkout's seed/, else the copy inside the installed package."""
+    configured = os.environ.get("LEDGER_SEED_DIR")
+    if configured:
+        return Path(configured)
+    checkout = Path(__file__).resolve().parent.parent / "seed"
+    if checkout.is_dir():
+        return checkout
+    return Path(__file__).resolve().parent / "seed_data"
+
+
+def load_seed(ledger: Ledger, folder: Path | None = None) -> SeedReport:
+    """Check the whole seed ledger first, then store what is not stored yet."""
+    folder = folder or seed_folder()
+    reports = _read_reports(folder)
+    curated = _read_yaml(folder / "ledger.yaml")
+    by_file = {name: source for name, (source, _meta) in reports.items()}
+    _check_curated(curated, by_file)
+
+    report = SeedReport()
+    for source, meta in reports.values():
+        _stored, created = ledger.add_source(source.text, author=AUTHOR, **meta)
+        _tally(report, "sources", created)
+    for section, (kind, _parse) in SECTIONS.items():
+        add = getattr(ledger, f"add_{kind}")
+        for item in curated.get(section) or []:
+            record_id, data = _data(item, by_file)
+            if ledger.exists(kind, record_id):
+                _tally(report, section, False)
+                continue
+            add(data, AUTHOR, record_id)
+            _tally(report, section, True)
+    return report
+
+
+def _read_reports(folder: Path) -> dict[str, tuple[Source, dict[str, object]]]:
+    listed = _read_yaml(folder / "sources.yaml")
+    if not isinstance(listed, list):
+        raise LedgerError(f"{folder / 'sources.yaml'}: expected a list of reports.")
+    reports = {}
+    for i, item in enumerate(listed):
+        where = f"{folder / 'sources.yaml'}: item {i}"
+        path = folder / str(item.get("file", ""))
+        if not path.is_file():
+            raise LedgerError(f"{where}: the file {path.name!r} is not in {folder}.")
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise LedgerError(f"{path}: not UTF-8 ({error}).") from None
+        sha256 = texts.sha256_of(text)
+        if sha256 != item.get("sha256"):
+            raise LedgerError(
+                f"{path}: its SHA-256 is {sha256}, but sources.yaml records {item.get('sha256')};"
+                " a seed report must stay byte-for-byte as received."
+            )
+        meta = {name: item.get(name) for name in ("published_on", "title", "publisher", "url")}
+        checked = texts.check_metadata(text, **meta)
+        source = Source(id=texts.source_id(sha256), sha256=sha256, text=text,
+                        published_on=checked["published_on"], sentences=texts.segment(text))
+        reports[path.name] = (source, meta)
+    return reports
+
+
+def _check_curated(curated: Mapping[str, Any], by_file: Mapping[str, Source]) -> None:
+    """Validate every curated record before anything is written."""
+    by_id = {source.id: source for source in by_file.values()}
+    problems: dict[str, list[str]] = {}
+    for section, (_kind, parse) in SECTIONS.items():
+        for i, item in enumerate(curated.get(section) or []):
+            try:
+                record_id, data = _data(item, by_file)
+                parse(data, by_id.get)
+            except InvalidInput as error:
+                label = item.get("id", i) if isinstance(item, Mapping) else i
+                for name, messages in error.errors.items():
+                    problems[f"{section}[{label}].{name}"] = messages
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _data(item: object, by_file: Mapping[str, Source]) -> tuple[str, dict[str, Any]]:
+    if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+        raise InvalidInput.one("id", "every curated record needs a fixed id.")
+    data = {name: value for name, value in item.items() if name != "id"}
+    evidence = []
+    for piece in data.get("evidence") or []:
+        piece = dict(piece)
+        name = piece.get("source")
+        if name in by_file:
+            piece["source"] = by_file[name].id
+        evidence.append(piece)
+    data["evidence"] = evidence
+    return item["id"], data
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle) or {}
+    except FileNotFoundError:
+        raise LedgerError(f"The seed file {path} is missing.") from None
+    except yaml.YAMLError as error:
+        raise LedgerError(f"{path} is not valid YAML: {error}") from None
+
+
+def _tally(report: SeedReport, name: str, created: bool) -> None:
+    counts = report.added if created else report.present
+    counts[name] = counts.get(name, 0) + 1
+

@@ -1,0 +1,150 @@
+"""The engine, its sessions and its migrations: the one place that opens a connection."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlmodel import Session
+
+from ledger.errors import LedgerError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_MS = 30_000
+# Serialises migrations of one PostgreSQL database when several commands start at once.
+MIGRATION_LOCK = 7_346_001
+
+
+class DatabaseUnavailable(LedgerError):
+    status = 503
+    title = "Database unavailable"
+
+
+def default_url(instance: Path | None = None) -> str:
+    """The embedded default: a SQLite file under ./instance/."""
+    folder = instance or Path.cwd() / "instance"
+    return f"sqlite:///{folder / 'ledger.sqlite3'}"
+
+
+def url_from_environment() -> str:
+    """LEDGER_DATABASE_URL, or the embedded SQLite default."""
+    return os.environ.get("LEDGER_DATABASE_URL") or default_url()
+
+
+class Database:
+    """An engine set up for the ledger: WAL and BEGIN IMMEDIATE on SQLite, pooled on PostgreSQL."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise LedgerError(
+                f"LEDGER_DATABASE_URL {url!r} is not a database URL; use e.g. "
+                "sqlite:///instance/ledger.sqlite3 or postgresql+psycopg://user@host/db."
+            ) from None
+        self.url = parsed
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(parsed)
+        else:
+            self.engine = create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.render_as_string(hide_password=True)})"
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads: one consistent snapshot, never writes."""
+        with Session(self.engine) as session:
+            with _translated_errors():
+                yield session
+                session.rollback()
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A session for one unit of work: all of it commits, or none of it."""
+        with Session(self.engine) as session:
+            with _translated_errors():
+                # On SQLite this makes the transaction BEGIN IMMEDIATE (see _sqlite_engine).
+                session.connection(execution_options={"ledger_write": True})
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (Alembic `upgrade head`)."""
+        if self.is_sqlite:
+            _ensure_folder(self.url)
+        with _translated_errors(), self.engine.begin() as connection:
+            if not self.is_sqlite:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            config = _alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def schema_is_current(self) -> bool:
+        """Whether the database's schema is at the newest migration."""
+        head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        with _translated_errors(), self.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+        return current == head
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _ensure_folder(url: object) -> None:
+    database = getattr(url, "database", None)
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_engine(url: object) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: object, _record: object) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: object) -> None:
+        # A writer takes the write lock at BEGIN, so two workers never deadlock on upgrade.
+        immediate = connection.get_execution_options().get("ledger_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as error:
+        raise DatabaseUnavailable(
+            f"The database could not be reached or used: {error.orig}"
+        ) from error

@@ -1,0 +1,329 @@
+"""The repository: every query of the ledger, turning rows into records and back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from ledger.records import Entry, Evidence, Note, Period, Sentence, Source, Term, Token
+from ledger.storage.tables import (
+    EntryRevisionRow,
+    EntryRow,
+    EvidenceRow,
+    JournalRow,
+    NoteRow,
+    SentenceRow,
+    SourceRow,
+    TermRevisionRow,
+    TermRow,
+    TokenRow,
+)
+
+TABLES = (
+    SourceRow, SentenceRow, EntryRow, EntryRevisionRow, TermRow, TermRevisionRow, NoteRow,
+    EvidenceRow, TokenRow, JournalRow,
+)
+
+
+class Repository:
+    """Reads and appends ledger records within one session (one unit of work)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- the journal: one row per write, in order -------------------------------------------
+
+    def head(self) -> tuple[int, dt.datetime] | None:
+        """The newest journal row's number (the ledger's revision) and moment."""
+        row = self.session.exec(
+            select(JournalRow.seq, JournalRow.recorded_at).order_by(col(JournalRow.seq).desc())
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def record(self, at: dt.datetime, author: str, action: str, subject: str,
+               revision: int | None = None) -> None:
+        """Append a journal row for one write."""
+        self.session.add(JournalRow(recorded_at=at, author=author, action=action,
+                                    subject=subject, revision=revision))
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, for checks that a failed write left nothing behind."""
+        return {
+            table.__tablename__: self.session.exec(select(func.count()).select_from(table)).one()
+            for table in TABLES
+        }
+
+    # --- sources and sentences ----------------------------------------------------------------
+
+    def source(self, source_id: str, with_sentences: bool = True) -> Source | None:
+        row = self.session.get(SourceRow, source_id)
+        if row is None:
+            return None
+        return _source(row, self._sentences([source_id])[source_id] if with_sentences else ())
+
+    def source_by_sha256(self, sha256: str) -> Source | None:
+        row = self.session.exec(select(SourceRow).where(SourceRow.sha256 == sha256)).first()
+        return None if row is None else self.source(row.id)
+
+    def sources(self) -> list[Source]:
+        rows = self.session.exec(select(SourceRow).order_by(SourceRow.recorded_at, SourceRow.id))
+        return [_source(row, ()) for row in rows]
+
+    def add_source(self, source: Source, author: str) -> None:
+        self.session.add(SourceRow(
+            id=source.id, sha256=source.sha256, text=source.text,
+            published_on=source.published_on, title=source.title, publisher=source.publisher,
+            url=source.url, recorded_at=source.recorded_at, author=author,
+        ))
+        self.session.flush()
+        self.session.add_all(
+            SentenceRow(source_id=source.id, n=s.n, start=s.start, end=s.end, text=s.text,
+                        kind=s.kind)
+            for s in source.sentences
+        )
+
+    def _sentences(self, source_ids: Iterable[str]) -> dict[str, tuple[Sentence, ...]]:
+        found: dict[str, list[Sentence]] = defaultdict(list)
+        ids = list(source_ids)
+        rows = self.session.exec(
+            select(SentenceRow).where(col(SentenceRow.source_id).in_(ids)).order_by(
+                SentenceRow.source_id, SentenceRow.n)
+        )
+        for row in rows:
+            found[row.source_id].append(
+                Sentence(n=row.n, start=row.start, end=row.end, text=row.text, kind=row.kind)
+            )
+        return {source_id: tuple(found[source_id]) for source_id in ids}
+
+    # --- entries ------------------------------------------------------------------------------
+
+    def entry_exists(self, entry_id: str) -> bool:
+        return self.session.get(EntryRow, entry_id) is not None
+
+    def lock_entry(self, entry_id: str) -> bool:
+        """Lock an entry's identity row for a new revision (a no-op lock on SQLite)."""
+        row = self.session.exec(
+            select(EntryRow).where(EntryRow.id == entry_id).with_for_update()
+        ).first()
+        return row is not None
+
+    def add_entry_revision(self, entry: Entry, first: bool) -> None:
+        if first:
+            self.session.add(EntryRow(id=entry.id, recorded_at=entry.recorded_at,
+                                      author=entry.author))
+            self.session.flush()
+        row = EntryRevisionRow(
+            entry_id=entry.id, revision=entry.revision, kind=entry.kind,
+            population=entry.population, count=entry.count, qualifier=entry.qualifier,
+            period_start=entry.period.start, period_end=entry.period.end, party=entry.party,
+            nationality=entry.nationality, framework=entry.framework,
+            description=entry.description, period_phrase=entry.period_phrase,
+            period_note=entry.period_note, retracted=entry.retracted,
+            recorded_at=entry.recorded_at, author=entry.author, reason=entry.reason,
+        )
+        self.session.add(row)
+        self.session.flush()
+        self._add_evidence(entry.evidence, entry_revision_id=row.id)
+
+    def entry_revisions(
+        self, entry_id: str | None = None, as_of: dt.datetime | None = None
+    ) -> list[Entry]:
+        """Every revision (of one entry, or of all), oldest first, up to `as_of`."""
+        query = select(EntryRevisionRow)
+        if entry_id is not None:
+            query = query.where(EntryRevisionRow.entry_id == entry_id)
+        if as_of is not None:
+            query = query.where(EntryRevisionRow.recorded_at <= as_of)
+        rows = list(self.session.exec(query.order_by(EntryRevisionRow.entry_id,
+                                                     EntryRevisionRow.revision)))
+        evidence = self._evidence(EvidenceRow.entry_revision_id, [row.id for row in rows])
+        return [_entry(row, evidence[row.id]) for row in rows]
+
+    # --- terms --------------------------------------------------------------------------------
+
+    def term_exists(self, term_id: str) -> bool:
+        return self.session.get(TermRow, term_id) is not None
+
+    def lock_term(self, term_id: str) -> bool:
+        """Lock a term's identity row for a new revision."""
+        row = self.session.exec(select(TermRow).where(TermRow.id == term_id).with_for_update())
+        return row.first() is not None
+
+    def add_term_revision(self, term: Term, first: bool) -> None:
+        if first:
+            self.session.add(TermRow(id=term.id, recorded_at=term.recorded_at,
+                                     author=term.author))
+            self.session.flush()
+        row = TermRevisionRow(
+            term_id=term.id, revision=term.revision, population=term.population, kind=term.kind,
+            party=term.party, count=term.count, per=term.per, qualifier=term.qualifier,
+            framework=term.framework, period_start=term.period.start,
+            period_end=term.period.end, description=term.description,
+            period_phrase=term.period_phrase, period_note=term.period_note,
+            retracted=term.retracted, recorded_at=term.recorded_at, author=term.author,
+            reason=term.reason,
+        )
+        self.session.add(row)
+        self.session.flush()
+        self._add_evidence(term.evidence, term_revision_id=row.id)
+
+    def term_revisions(
+        self, term_id: str | None = None, as_of: dt.datetime | None = None
+    ) -> list[Term]:
+        """Every revision (of one term, or of all), oldest first, up to `as_of`."""
+        query = select(TermRevisionRow)
+        if term_id is not None:
+            query = query.where(TermRevisionRow.term_id == term_id)
+        if as_of is not None:
+            query = query.where(TermRevisionRow.recorded_at <= as_of)
+        rows = list(self.session.exec(query.order_by(TermRevisionRow.term_id,
+                                                     TermRevisionRow.revision)))
+        evidence = self._evidence(EvidenceRow.term_revision_id, [row.id for row in rows])
+        return [_term(row, evidence[row.id]) for row in rows]
+
+    # --- context notes ------------------------------------------------------------------------
+
+    def note_exists(self, note_id: str) -> bool:
+        return self.session.get(NoteRow, note_id) is not None
+
+    def add_note(self, note: Note) -> None:
+        self.session.add(NoteRow(
+            id=note.id, topic=note.topic, count=note.count, unit=note.unit,
+            qualifier=note.qualifier, description=note.description,
+            period_start=note.period.start if note.period else None,
+            period_end=note.period.end if note.period else None,
+            recorded_at=note.recorded_at, author=note.author,
+        ))
+        self.session.flush()
+        self._add_evidence(note.evidence, note_id=note.id)
+
+    def notes(self, as_of: dt.datetime | None = None) -> list[Note]:
+        query = select(NoteRow)
+        if as_of is not None:
+            query = query.where(NoteRow.recorded_at <= as_of)
+        rows = list(self.session.exec(query.order_by(NoteRow.recorded_at, NoteRow.id)))
+        evidence = self._evidence(EvidenceRow.note_id, [row.id for row in rows])
+        return [_note(row, evidence[row.id]) for row in rows]
+
+    # --- evidence -----------------------------------------------------------------------------
+
+    def _add_evidence(self, items: Sequence[Evidence], **owner: object) -> None:
+        self.session.add_all(
+            EvidenceRow(position=i, source_id=e.source, sentence_n=e.sentence, quote=e.quote,
+                        start=e.start, end=e.end, **owner)
+            for i, e in enumerate(items)
+        )
+
+    def _evidence(self, owner: object, owner_ids: Sequence[object]) -> dict[object, tuple]:
+        found: dict[object, list[Evidence]] = defaultdict(list)
+        if owner_ids:
+            rows = self.session.exec(
+                select(EvidenceRow, SentenceRow, SourceRow.published_on)
+                .join(SentenceRow, (SentenceRow.source_id == EvidenceRow.source_id)
+                      & (SentenceRow.n == EvidenceRow.sentence_n))
+                .join(SourceRow, SourceRow.id == EvidenceRow.source_id)
+                .where(col(owner).in_(owner_ids))
+                .order_by(EvidenceRow.position)
+            )
+            for evidence, sentence, published_on in rows:
+                key = getattr(evidence, owner.key)
+                found[key].append(Evidence(
+                    source=evidence.source_id, sentence=evidence.sentence_n,
+                    quote=evidence.quote, start=evidence.start, end=evidence.end,
+                    sentence_text=sentence.text, published_on=published_on,
+                ))
+        return defaultdict(tuple, {key: tuple(items) for key, items in found.items()})
+
+    def all_evidence(self) -> list[tuple[str, Evidence]]:
+        """Every piece of evidence, named by what it backs, for `verify`."""
+        rows = self.session.exec(
+            select(EvidenceRow, SentenceRow.text, EntryRevisionRow.entry_id,
+                   EntryRevisionRow.revision, TermRevisionRow.term_id, TermRevisionRow.revision)
+            .outerjoin(SentenceRow, (SentenceRow.source_id == EvidenceRow.source_id)
+                       & (SentenceRow.n == EvidenceRow.sentence_n))
+            .outerjoin(EntryRevisionRow, EntryRevisionRow.id == EvidenceRow.entry_revision_id)
+            .outerjoin(TermRevisionRow, TermRevisionRow.id == EvidenceRow.term_revision_id)
+            .order_by(EvidenceRow.id)
+        )
+        found = []
+        for evidence, sentence_text, entry_id, entry_rev, term_id, term_rev in rows:
+            if entry_id is not None:
+                owner = f"entry {entry_id} revision {entry_rev}"
+            elif term_id is not None:
+                owner = f"term {term_id} revision {term_rev}"
+            else:
+                owner = f"note {evidence.note_id}"
+            found.append((f"{owner} evidence[{evidence.position}]", Evidence(
+                source=evidence.source_id, sentence=evidence.sentence_n, quote=evidence.quote,
+                start=evidence.start, end=evidence.end, sentence_text=sentence_text or "",
+            )))
+        return found
+
+    def all_sources_with_sentences(self) -> list[Source]:
+        """Every source with its sentences, for `verify`."""
+        rows = list(self.session.exec(select(SourceRow).order_by(SourceRow.id)))
+        sentences = self._sentences(row.id for row in rows)
+        return [_source(row, sentences[row.id]) for row in rows]
+
+    # --- tokens -------------------------------------------------------------------------------
+
+    def add_token(self, token: Token, secret_sha256: str) -> None:
+        self.session.add(TokenRow(id=token.id, name=token.name, role=token.role,
+                                  secret_sha256=secret_sha256,
+                                  created_at=token.created_at))
+
+    def token_name_taken(self, name: str) -> bool:
+        return self.session.exec(select(TokenRow.id).where(TokenRow.name == name)).first() is not None
+
+    def token_by_secret_sha256(self, secret_sha256: str) -> tuple[Token, str] | None:
+        row = self.session.exec(
+            select(TokenRow).where(TokenRow.secret_sha256 == secret_sha256)
+        ).first()
+        if row is None:
+            return None
+        token = Token(id=row.id, name=row.name, role=row.role, created_at=row.created_at,
+                      revoked_at=row.revoked_at)
+        return token, row.secret_sha256
+
+
+def _source(row: SourceRow, sentences: tuple[Sentence, ...]) -> Source:
+    return Source(
+        id=row.id, sha256=row.sha256, text=row.text, published_on=row.published_on,
+        title=row.title, publisher=row.publisher, url=row.url, recorded_at=row.recorded_at,
+        sentences=sentences,
+    )
+
+
+def _entry(row: EntryRevisionRow, evidence: tuple[Evidence, ...]) -> Entry:
+    return Entry(
+        id=row.entry_id, revision=row.revision, kind=row.kind, population=row.population,
+        count=row.count, qualifier=row.qualifier, period=Period(row.period_start, row.period_end),
+        party=row.party, nationality=row.nationality, framework=row.framework,
+        description=row.description, period_phrase=row.period_phrase,
+        period_note=row.period_note, evidence=evidence, recorded_at=row.recorded_at,
+        author=row.author, reason=row.reason, retracted=row.retracted,
+    )
+
+
+def _term(row: TermRevisionRow, evidence: tuple[Evidence, ...]) -> Term:
+    return Term(
+        id=row.term_id, revision=row.revision, population=row.population, kind=row.kind,
+        party=row.party, count=row.count, per=row.per, qualifier=row.qualifier,
+        framework=row.framework, period=Period(row.period_start, row.period_end),
+        description=row.description, period_phrase=row.period_phrase,
+        period_note=row.period_note, evidence=evidence, recorded_at=row.recorded_at,
+        author=row.author, reason=row.reason, retracted=row.retracted,
+    )
+
+
+def _note(row: NoteRow, evidence: tuple[Evidence, ...]) -> Note:
+    period = Period(row.period_start, row.period_end) if row.period_start else None
+    return Note(
+        id=row.id, topic=row.topic, count=row.count, unit=row.unit, qualifier=row.qualifier,
+        description=row.description, evidence=evidence, period=period,
+        recorded_at=row.recorded_at, author=row.author,
+    )

@@ -1,0 +1,251 @@
+"""The ledger's tables. Rows are only ever inserted: a change is a new revision row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from ledger.records import (
+    FRAMEWORKS,
+    KINDS,
+    POPULATIONS,
+    QUALIFIERS,
+    ROLES,
+    SENTENCE_KINDS,
+    TERM_PER,
+)
+
+# Stable constraint names, so that migrations name the same thing on every engine.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Moments stored as naive UTC on every engine and read back as aware UTC."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def _one_of(column: str, allowed: tuple[str, ...]) -> CheckConstraint:
+    listed = ", ".join(f"'{value}'" for value in allowed)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_known")
+
+
+class SourceRow(SQLModel, table=True):
+    __tablename__ = "source"
+
+    id: str = Field(primary_key=True, max_length=32)
+    sha256: str = Field(max_length=64, unique=True)
+    text: str = Field(sa_type=Text)
+    published_on: dt.date
+    title: str | None = Field(default=None, max_length=500)
+    publisher: str | None = Field(default=None, max_length=500)
+    url: str | None = Field(default=None, max_length=500)
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    author: str = Field(max_length=100)
+
+
+class SentenceRow(SQLModel, table=True):
+    __tablename__ = "sentence"
+    __table_args__ = (
+        _one_of("kind", SENTENCE_KINDS),
+        CheckConstraint('"start" <= "end"', name="span_ordered"),
+    )
+
+    source_id: str = Field(foreign_key="source.id", primary_key=True, max_length=32)
+    n: int = Field(primary_key=True)
+    start: int
+    end: int
+    text: str = Field(sa_type=Text)
+    kind: str = Field(max_length=16)
+
+
+class EntryRow(SQLModel, table=True):
+    """The identity of an entry; what it says lives in its revisions."""
+
+    __tablename__ = "entry"
+
+    id: str = Field(primary_key=True, max_length=32)
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    author: str = Field(max_length=100)
+
+
+class EntryRevisionRow(SQLModel, table=True):
+    __tablename__ = "entry_revision"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "revision", name="entry_revision_once"),
+        _one_of("kind", KINDS),
+        _one_of("population", POPULATIONS),
+        _one_of("qualifier", QUALIFIERS),
+        _one_of("framework", FRAMEWORKS),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+        CheckConstraint("period_start <= period_end", name="period_ordered"),
+        CheckConstraint("revision >= 1", name="revision_from_one"),
+        Index("entry_revision_recorded", "recorded_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: str = Field(foreign_key="entry.id", max_length=32, index=True)
+    revision: int
+    kind: str = Field(max_length=16)
+    population: str = Field(max_length=16)
+    count: int
+    qualifier: str = Field(max_length=16)
+    period_start: dt.date
+    period_end: dt.date
+    party: str = Field(max_length=100)
+    nationality: str | None = Field(default=None, max_length=100)
+    framework: str = Field(max_length=16)
+    description: str = Field(sa_type=Text)
+    period_phrase: str | None = Field(default=None, sa_type=Text)
+    period_note: str | None = Field(default=None, sa_type=Text)
+    retracted: bool = False
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    author: str = Field(max_length=100)
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class TermRow(SQLModel, table=True):
+    __tablename__ = "term"
+
+    id: str = Field(primary_key=True, max_length=32)
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    author: str = Field(max_length=100)
+
+
+class TermRevisionRow(SQLModel, table=True):
+    __tablename__ = "term_revision"
+    __table_args__ = (
+        UniqueConstraint("term_id", "revision", name="term_revision_once"),
+        _one_of("kind", KINDS),
+        _one_of("population", POPULATIONS),
+        _one_of("qualifier", QUALIFIERS),
+        _one_of("framework", FRAMEWORKS),
+        _one_of("per", TERM_PER),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+        CheckConstraint("period_start <= period_end", name="period_ordered"),
+        CheckConstraint("revision >= 1", name="revision_from_one"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    term_id: str = Field(foreign_key="term.id", max_length=32, index=True)
+    revision: int
+    population: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    party: str = Field(max_length=100)
+    count: int
+    per: str = Field(max_length=16)
+    qualifier: str = Field(max_length=16)
+    framework: str = Field(max_length=16)
+    period_start: dt.date
+    period_end: dt.date
+    description: str = Field(sa_type=Text)
+    period_phrase: str | None = Field(default=None, sa_type=Text)
+    period_note: str | None = Field(default=None, sa_type=Text)
+    retracted: bool = False
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    author: str = Field(max_length=100)
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class NoteRow(SQLModel, table=True):
+    """A context figure (not a movement of people); kept out of every total."""
+
+    __tablename__ = "note"
+    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    topic: str = Field(max_length=100)
+    count: float
+    unit: str = Field(max_length=16)
+    qualifier: str = Field(max_length=16)
+    description: str = Field(sa_type=Text)
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    author: str = Field(max_length=100)
+
+
+class EvidenceRow(SQLModel, table=True):
+    """A quote backing exactly one entry revision, term revision or note."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["source_id", "sentence_n"], ["sentence.source_id", "sentence.n"],
+            name="evidence_sentence",
+        ),
+        CheckConstraint(
+            "(CASE WHEN entry_revision_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN term_revision_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN note_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_owner",
+        ),
+        CheckConstraint('"start" < "end"', name="span_ordered"),
+    )  # fmt: skip
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_revision_id: int | None = Field(
+        default=None, foreign_key="entry_revision.id", index=True
+    )
+    term_revision_id: int | None = Field(default=None, foreign_key="term_revision.id", index=True)
+    note_id: str | None = Field(default=None, foreign_key="note.id", max_length=32, index=True)
+    position: int
+    source_id: str = Field(max_length=32, index=True)
+    sentence_n: int
+    quote: str = Field(sa_type=Text)
+    start: int
+    end: int
+
+
+class TokenRow(SQLModel, table=True):
+    """An API token: only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (_one_of("role", ROLES),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=100, unique=True)
+    role: str = Field(max_length=16)
+    secret_sha256: str = Field(max_length=64, unique=True)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class JournalRow(SQLModel, table=True):
+    """One row per write, in order: the ledger's revision is the last seq."""
+
+    __tablename__ = "journal"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    author: str = Field(max_length=100)
+    action: str = Field(max_length=32)
+    subject: str = Field(max_length=32)
+    revision: int | None = None

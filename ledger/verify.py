@@ -1,0 +1,91 @@
+"""Integrity of the store: every quote still slices out of its source, every history whole."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ledger.records import Entry, Evidence, Source, Term
+from ledger.sources import sha256_of, source_id
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One integrity problem, named by the record it is in."""
+
+    where: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}"
+
+
+def verify_store(
+    sources: Sequence[Source],
+    evidence: Sequence[tuple[str, Evidence]],
+    entries: Iterable[Entry],
+    terms: Iterable[Term],
+) -> list[Finding]:
+    """Check sources, evidence and revision histories; return every problem found."""
+    by_id = {source.id: source for source in sources}
+    findings = [f for source in sources for f in _check_source(source)]
+    for where, item in evidence:
+        findings.extend(_check_evidence(where, item, by_id.get(item.source)))
+    findings.extend(_check_histories("entry", entries))
+    findings.extend(_check_histories("term", terms))
+    return findings
+
+
+def _check_source(source: Source) -> list[Finding]:
+    where = f"source {source.id}"
+    found = []
+    if sha256_of(source.text) != source.sha256:
+        found.append(Finding(where, "its text no longer matches its SHA-256"))
+    if source_id(source.sha256) != source.id:
+        found.append(Finding(where, "its id does not derive from its SHA-256"))
+    for n, sentence in enumerate(source.sentences):
+        if sentence.n != n:
+            found.append(Finding(where, f"sentence {n} is missing (next is {sentence.n})"))
+            break
+        if source.text[sentence.start : sentence.end] != sentence.text:
+            found.append(Finding(f"{where} sentence {n}", "its text no longer slices out of "
+                                 f"the source at [{sentence.start}, {sentence.end})"))
+    return found
+
+
+def _check_evidence(where: str, item: Evidence, source: Source | None) -> list[Finding]:
+    if source is None:
+        return [Finding(where, f"its source {item.source} is missing")]
+    if not 0 <= item.sentence < len(source.sentences):
+        return [Finding(where, f"sentence {item.sentence} of {item.source} is missing")]
+    sentence = source.sentences[item.sentence]
+    found = []
+    if source.text[item.start : item.end] != item.quote:
+        found.append(Finding(where, f"the quote no longer slices out of {item.source} at "
+                             f"[{item.start}, {item.end})"))
+    if not (sentence.start <= item.start and item.end <= sentence.end):
+        found.append(Finding(where, f"the quote lies outside sentence {item.sentence}"))
+    return found
+
+
+def _check_histories(kind: str, revisions: Iterable[Entry | Term]) -> list[Finding]:
+    histories: dict[str, list[Entry | Term]] = defaultdict(list)
+    for revision in revisions:
+        histories[revision.id].append(revision)
+    found = []
+    for record_id, history in sorted(histories.items()):
+        history.sort(key=lambda r: r.revision)
+        numbers = [r.revision for r in history]
+        if numbers != list(range(1, len(history) + 1)):
+            found.append(Finding(f"{kind} {record_id}", f"its revisions are {numbers}, "
+                                 "not 1, 2, ... without gaps"))
+        for earlier, later in zip(history, history[1:], strict=False):
+            if later.recorded_at < earlier.recorded_at:
+                found.append(Finding(f"{kind} {record_id} revision {later.revision}",
+                                     "it was recorded before the revision it follows"))
+        for revision in history:
+            if not revision.evidence and not revision.retracted:
+                found.append(Finding(f"{kind} {record_id} revision {revision.revision}",
+                                     "it has no evidence"))
+    return found

@@ -1,0 +1,43 @@
+"""The schema is built by Alembic alone, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlmodel import SQLModel
+
+from ledger.storage import tables  # noqa: F401
+from ledger.storage.database import Database
+
+
+def test_migrations_build_exactly_the_declared_tables(database: Database):
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+    names = set(inspect(database.engine).get_table_names())
+    assert {"source", "sentence", "entry", "entry_revision", "term", "term_revision", "note",
+            "evidence", "api_token", "journal", "alembic_version"} <= names
+
+
+def test_migrating_twice_changes_nothing(database: Database):
+    assert database.schema_is_current()
+    database.migrate()
+    assert database.schema_is_current()
+
+
+def test_a_new_sqlite_file_is_not_current_until_migrated(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'deep' / 'folder' / 'new.sqlite3'}")
+    database.migrate()
+    assert database.schema_is_current()
+    fresh = Database(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    assert not fresh.schema_is_current()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url):
+    database = Database(sqlite_url)
+    database.migrate()
+    with database.reading() as session:
+        assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000

@@ -1,0 +1,217 @@
+"""Entries, terms and notes as submitted: every field checked, every problem named."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ledger.drafts import parse_entry, parse_note, parse_term
+from ledger.errors import InvalidInput
+from ledger.records import Source
+from ledger.sources import segment, sha256_of, source_id
+
+TEXT = (
+    "date 2023-11-28 Over the initial four-day pause, 50 civilian hostages were freed.\n\n"
+    "Hamas released 13 hostages on Friday. Hamas released 13 hostages on Saturday.\n"
+)
+
+
+@pytest.fixture
+def report() -> Source:
+    sha = sha256_of(TEXT)
+    return Source(
+        id=source_id(sha),
+        sha256=sha,
+        text=TEXT,
+        published_on=dt.date(2023, 11, 28),
+        sentences=segment(TEXT),
+    )
+
+
+@pytest.fixture
+def find(report):
+    return {report.id: report}.get
+
+
+def entry(report, **changes):
+    data = {
+        "kind": "released",
+        "population": "hostages",
+        "count": 50,
+        "period": {"start": "2023-11-24", "end": "2023-11-27"},
+        "party": "Hamas",
+        "framework": "truce_deal",
+        "description": "civilian hostages",
+        "evidence": [{"source": report.id, "quote": "50 civilian hostages were freed"}],
+    }
+    data.update(changes)
+    return data
+
+
+def problems(data, find, parse=parse_entry):
+    with pytest.raises(InvalidInput) as refused:
+        parse(data, find)
+    return refused.value.errors
+
+
+def test_a_quote_without_a_sentence_is_found_once_in_the_source(report, find):
+    parsed = parse_entry(entry(report), find)
+    (evidence,) = parsed.evidence
+    assert evidence.sentence == 1
+    assert TEXT[evidence.start : evidence.end] == "50 civilian hostages were freed"
+    assert evidence.sentence_text.startswith("Over the initial four-day pause")
+    assert evidence.published_on == dt.date(2023, 11, 28)
+    assert (parsed.qualifier, parsed.nationality) == ("exact", None)
+
+
+def test_a_quote_in_its_sentence_gets_absolute_offsets(report, find):
+    data = entry(report, evidence=[{"source": report.id, "sentence": 3, "quote": "13 hostages"}])
+    (evidence,) = parse_entry(data, find).evidence
+    assert TEXT[evidence.start : evidence.end] == "13 hostages"
+    assert evidence.start > TEXT.index("Saturday") - 40
+
+
+def test_a_quote_not_in_its_sentence_is_refused_with_the_nearest_words(report, find):
+    data = entry(
+        report,
+        evidence=[
+            {"source": report.id, "sentence": 1, "quote": "50 civilian  Hostages were freed"}
+        ],
+    )
+    message = problems(data, find)["evidence[0].quote"][0]
+    assert "not in sentence 1" in message
+    assert "'50 civilian hostages were freed'" in message
+
+
+def test_an_ambiguous_quote_needs_its_sentence(report, find):
+    data = entry(report, evidence=[{"source": report.id, "quote": "13 hostages"}])
+    assert "occurs 2 times" in problems(data, find)["evidence[0].quote"][0]
+
+
+def test_a_quote_may_not_run_across_sentences(report, find):
+    data = entry(report, evidence=[{"source": report.id, "quote": "on Friday. Hamas"}])
+    assert "across two sentences" in problems(data, find)["evidence[0].quote"][0]
+
+
+def test_unknown_sources_and_sentences_are_named(report, find):
+    data = entry(
+        report,
+        evidence=[
+            {"source": "src_0000000000000000", "quote": "x"},
+            {"source": report.id, "sentence": 9, "quote": "x"},
+            {"source": report.id, "sentence": True, "quote": ""},
+        ],
+    )
+    errors = problems(data, find)
+    assert "POST it first" in errors["evidence[0].source"][0]
+    assert "sentences 0..3" in errors["evidence[1].sentence"][0]
+    assert set(errors) >= {"evidence[2].sentence", "evidence[2].quote"}
+
+
+def test_every_problem_is_reported_at_once(report, find):
+    data = entry(
+        report,
+        kind="freed",
+        population="people",
+        count=-1,
+        qualifier="roughly",
+        period={"start": "2023-11-27", "end": "2023-11-24"},
+        party="  ",
+        framework="secret",
+        evidence=[],
+        colour="red",
+    )
+    errors = problems(data, find)
+    assert set(errors) == {
+        "kind",
+        "population",
+        "count",
+        "qualifier",
+        "period.end",
+        "party",
+        "framework",
+        "evidence",
+        "colour",
+    }
+    assert "released, rescued, found_dead, captured" in errors["kind"][0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"count": 10**12}, "count"),
+        ({"count": 5.0}, "count"),
+        ({"count": True}, "count"),
+        ({"count": "50"}, "count"),
+        ({"count": None}, "count"),
+        ({"period": {"start": "9999-01-01", "end": "9999-01-02"}}, "period.start"),
+        ({"period": {"start": "2023-11-24", "end": "2023-13-01"}}, "period.end"),
+        ({"period": "2023-11-24"}, "period"),
+        ({"period": {"start": "2023-11-24", "end": "2023-11-25", "days": 2}}, "period.days"),
+        ({"period": {"start": "2023-11-30", "end": "2023-11-30"}}, "period.start"),
+        ({"nationality": 7}, "nationality"),
+        ({"description": "x" * 5000}, "description"),
+        ({"evidence": "50 civilian hostages"}, "evidence"),
+        ({"evidence": [["not", "an", "object"]]}, "evidence[0]"),
+        ({"evidence": [{"source": "x", "quote": "y", "page": 3}]}, "evidence[0].page"),
+    ],
+)
+def test_bad_fields_are_named(report, find, changes, field):
+    assert field in problems(entry(report, **changes), find)
+
+
+def test_a_body_that_is_not_an_object_is_refused(find):
+    assert "body" in problems(["not", "an", "entry"], find)
+
+
+def test_names_are_folded_so_keys_never_split_on_spaces(report, find):
+    parsed = parse_entry(entry(report, party="  Hamas ", nationality="Russian-Israeli "), find)
+    assert (parsed.party, parsed.nationality) == ("Hamas", "Russian-Israeli")
+
+
+def test_terms_default_to_released_under_the_truce_deal(report, find):
+    term = parse_term(
+        {
+            "population": "hostages",
+            "party": "Hamas",
+            "count": 10,
+            "per": "day",
+            "qualifier": "at_least",
+            "period": {"start": "2023-11-28", "end": "2023-11-29"},
+            "evidence": [{"source": report.id, "quote": "50 civilian hostages"}],
+        },
+        find,
+    )
+    assert (term.kind, term.framework, term.per) == ("released", "truce_deal", "day")
+    errors = problems(
+        {"population": "hostages", "party": "Hamas", "count": 10, "per": "week", "evidence": []},
+        find,
+        parse_term,
+    )
+    assert set(errors) == {"per", "period", "evidence"}
+
+
+def test_notes_take_shares_and_open_counts(report, find):
+    note = parse_note(
+        {
+            "topic": "share",
+            "count": 40,
+            "unit": "percent",
+            "qualifier": "approx",
+            "evidence": [{"source": report.id, "quote": "50 civilian hostages"}],
+        },
+        find,
+    )
+    assert (note.count, note.unit, note.period) == (40, "percent", None)
+    errors = problems(
+        {
+            "topic": "x",
+            "count": float("nan"),
+            "unit": "bags",
+            "evidence": [{"source": report.id, "quote": "99"}],
+        },
+        find,
+        parse_note,
+    )
+    assert set(errors) == {"count", "unit", "evidence[0].quote"}
