@@ -57,8 +57,13 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="gunicorn worker processes.")
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="gunicorn worker processes.",
+)
 @click.option("--seed", is_flag=True, help="Load the seed ledger first (idempotent).")
 @_command
 def serve(host: str, port: int, workers: int, seed: bool) -> None:
@@ -103,8 +108,9 @@ def token() -> None:
 def token_create(role: str, name: str | None) -> None:
     """Make a token and print it as the last line; only its hash is stored."""
     made, secret = _ledger().create_token(role, name)
-    click.echo(f"token {made.id} named {made.name!r} with role {made.role}; "
-               "it is shown once, keep it now:")
+    click.echo(
+        f"token {made.id} named {made.name!r} with role {made.role}; it is shown once, keep it now:"
+    )
     click.echo(secret)
 
 

@@ -152,7 +152,11 @@ class _Form:
 
     def number(self, name: str) -> float:
         value = self.data.get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             self.problems.add(name, "is required: a finite number.")
             return 0
         if value < 0:
@@ -166,8 +170,9 @@ class _Form:
                 self.problems.add(name, "is required.")
             return None if not required else ""
         if not isinstance(value, str) or not value.strip():
-            self.problems.add(name, "must be a non-empty string" + ("." if required else
-                                                                   " or null."))
+            self.problems.add(
+                name, "must be a non-empty string" + ("." if required else " or null.")
+            )
             return ""
         folded = " ".join(value.split())
         if len(folded) > MAX_NAME:
@@ -191,10 +196,14 @@ class _Form:
         value = self.data.get(name)
         if value is None:
             if required:
-                self.problems.add(name, 'is required: {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}.')
+                self.problems.add(
+                    name, 'is required: {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}.'
+                )
             return None
         if not isinstance(value, Mapping):
-            self.problems.add(name, 'must be an object {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}.')
+            self.problems.add(
+                name, 'must be an object {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}.'
+            )
             return None
         for extra in sorted(set(value) - {"start", "end"}, key=str):
             self.problems.add(f"{name}.{extra}", "is not a field of a period (start, end).")

@@ -91,9 +91,7 @@ def _resolve_in_sentence(
     return _evidence(source, number, quote, start)
 
 
-def _resolve_in_source(
-    source: Source, quote: str, problems: Problems, at: str
-) -> Evidence | None:
+def _resolve_in_source(source: Source, quote: str, problems: Problems, at: str) -> Evidence | None:
     found = _occurrences(source.text, quote)
     if not found:
         problems.add(f"{at}.quote", _not_found(quote, source.text, f"source {source.id}"))

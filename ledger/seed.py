@@ -36,8 +36,10 @@ class SeedReport:
     present: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        parts = [f"{name}: {self.added.get(name, 0)} added, {self.present.get(name, 0)} present"
-                 for name in ("sources", *SECTIONS)]
+        parts = [
+            f"{name}: {self.added.get(name, 0)} added, {self.present.get(name, 0)} present"
+            for name in ("sources", *SECTIONS)
+        ]
         return "; ".join(parts)
 
 
@@ -98,8 +100,13 @@ def _read_reports(folder: Path) -> dict[str, tuple[Source, dict[str, object]]]:
             )
         meta = {name: item.get(name) for name in ("published_on", "title", "publisher", "url")}
         checked = texts.check_metadata(text, **meta)
-        source = Source(id=texts.source_id(sha256), sha256=sha256, text=text,
-                        published_on=checked["published_on"], sentences=texts.segment(text))
+        source = Source(
+            id=texts.source_id(sha256),
+            sha256=sha256,
+            text=text,
+            published_on=checked["published_on"],
+            sentences=texts.segment(text),
+        )
         reports[path.name] = (source, meta)
     return reports
 
@@ -111,7 +118,7 @@ def _check_curated(curated: Mapping[str, Any], by_file: Mapping[str, Source]) ->
     for section, (_kind, parse) in SECTIONS.items():
         for i, item in enumerate(curated.get(section) or []):
             try:
-                record_id, data = _data(item, by_file)
+                _record_id, data = _data(item, by_file)
                 parse(data, by_id.get)
             except InvalidInput as error:
                 label = item.get("id", i) if isinstance(item, Mapping) else i
@@ -149,4 +156,3 @@ def _read_yaml(path: Path) -> Any:
 def _tally(report: SeedReport, name: str, created: bool) -> None:
     counts = report.added if created else report.present
     counts[name] = counts.get(name, 0) + 1
-

@@ -24,14 +24,16 @@ class _Server(BaseApplication):
 
 def run_server(host: str, port: int, workers: int) -> None:
     """Run gunicorn until it is stopped (SIGTERM finishes requests in flight)."""
-    _Server({
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": 4,
-        "timeout": 60,
-        "graceful_timeout": 30,
-        "accesslog": "-",
-        "errorlog": "-",
-        "preload_app": False,
-    }).run()
+    _Server(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": 4,
+            "timeout": 60,
+            "graceful_timeout": 30,
+            "accesslog": "-",
+            "errorlog": "-",
+            "preload_app": False,
+        }
+    ).run()

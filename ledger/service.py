@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -15,8 +16,11 @@ from ledger.drafts import parse_entry, parse_note, parse_term
 from ledger.errors import InvalidInput, NotFound, StaleRevision, Unauthorized
 from ledger.records import Entry, Note, Source, Term, Token
 from ledger.revisions import current
+from ledger.schedule import Schedule, schedule
+from ledger.still_held import StillHeld, still_held
 from ledger.storage.database import Database
 from ledger.storage.repository import Repository
+from ledger.totals import Totals, totals
 from ledger.verify import Finding, verify_store
 
 SYSTEM = "exchange-ledger"
@@ -58,8 +62,14 @@ class Ledger:
             with self.database.writing() as session:
                 repository = Repository(session)
                 at = _now(repository)
-                source = Source(id=texts.source_id(sha256), sha256=sha256, text=text,
-                                recorded_at=at, sentences=sentences, **meta)
+                source = Source(
+                    id=texts.source_id(sha256),
+                    sha256=sha256,
+                    text=text,
+                    recorded_at=at,
+                    sentences=sentences,
+                    **meta,
+                )
                 repository.add_source(source, author)
                 repository.record(at, author, "source.add", source.id)
         except IntegrityError:
@@ -94,19 +104,27 @@ class Ledger:
             if repository.entry_exists(entry_id):
                 raise InvalidInput.one("id", f"an entry with the id {entry_id!r} exists already.")
             at = _now(repository)
-            entry = dataclasses.replace(draft, id=entry_id, revision=1, recorded_at=at,
-                                        author=author)
+            entry = dataclasses.replace(
+                draft, id=entry_id, revision=1, recorded_at=at, author=author
+            )
             repository.add_entry_revision(entry, first=True)
             repository.record(at, author, "entry.add", entry.id, 1)
         return entry
 
     def revise_entry(
-        self, entry_id: str, data: object, author: str, reason: object,
+        self,
+        entry_id: str,
+        data: object,
+        author: str,
+        reason: object,
         expected_revision: int | None = None,
     ) -> Entry:
         """Append a revision that changes what an entry says."""
         return self._append_entry(
-            entry_id, author, reason, expected_revision,
+            entry_id,
+            author,
+            reason,
+            expected_revision,
             lambda repository, _latest: parse_entry(data, _source_finder(repository)),
         )
 
@@ -123,7 +141,11 @@ class Ledger:
         return self._append_entry(entry_id, author, reason, expected_revision, retraction)
 
     def _append_entry(
-        self, entry_id: str, author: str, reason: object, expected_revision: int | None,
+        self,
+        entry_id: str,
+        author: str,
+        reason: object,
+        expected_revision: int | None,
         change: Callable[[Repository, Entry], Entry],
     ) -> Entry:
         reason = _reason(reason)
@@ -135,8 +157,12 @@ class Ledger:
             _check_expected(latest.revision, expected_revision, entry_id)
             at = _now(repository)
             entry = dataclasses.replace(
-                change(repository, latest), id=entry_id, revision=latest.revision + 1,
-                recorded_at=at, author=author, reason=reason,
+                change(repository, latest),
+                id=entry_id,
+                revision=latest.revision + 1,
+                recorded_at=at,
+                author=author,
+                reason=reason,
             )
             repository.add_entry_revision(entry, first=False)
             action = "entry.retract" if entry.retracted else "entry.revise"
@@ -174,14 +200,17 @@ class Ledger:
             if repository.term_exists(term_id):
                 raise InvalidInput.one("id", f"a term with the id {term_id!r} exists already.")
             at = _now(repository)
-            term = dataclasses.replace(draft, id=term_id, revision=1, recorded_at=at,
-                                       author=author)
+            term = dataclasses.replace(draft, id=term_id, revision=1, recorded_at=at, author=author)
             repository.add_term_revision(term, first=True)
             repository.record(at, author, "term.add", term.id, 1)
         return term
 
     def revise_term(
-        self, term_id: str, data: object | None, author: str, reason: object,
+        self,
+        term_id: str,
+        data: object | None,
+        author: str,
+        reason: object,
         expected_revision: int | None = None,
     ) -> Term:
         """Append a revision of a term; without data it is a retraction."""
@@ -199,8 +228,14 @@ class Ledger:
             else:
                 changed = parse_term(data, _source_finder(repository))
             at = _now(repository)
-            term = dataclasses.replace(changed, id=term_id, revision=latest.revision + 1,
-                                       recorded_at=at, author=author, reason=reason)
+            term = dataclasses.replace(
+                changed,
+                id=term_id,
+                revision=latest.revision + 1,
+                recorded_at=at,
+                author=author,
+                reason=reason,
+            )
             repository.add_term_revision(term, first=False)
             action = "term.retract" if term.retracted else "term.revise"
             repository.record(at, author, action, term_id, term.revision)
@@ -235,9 +270,26 @@ class Ledger:
         """Whether an entry, term or note with this id was ever recorded."""
         with self.database.reading() as session:
             repository = Repository(session)
-            check = {"entry": repository.entry_exists, "term": repository.term_exists,
-                     "note": repository.note_exists}[kind]
+            check = {
+                "entry": repository.entry_exists,
+                "term": repository.term_exists,
+                "note": repository.note_exists,
+            }[kind]
             return check(record_id)
+
+    # --- what the ledger adds up to -----------------------------------------------------------
+
+    def totals(self, as_of: dt.datetime | None = None, **filters: Any) -> Totals:
+        """Day-by-day totals of the entries in force at `as_of` (DESIGN.md's six rules)."""
+        return totals(self.entries(as_of), **filters)
+
+    def schedule(self, as_of: dt.datetime | None = None, **key: Any) -> Schedule:
+        """The terms' expected curve beside the reported one, day by day."""
+        return schedule(self.terms(as_of), self.entries(as_of), **key)
+
+    def still_held(self, as_of: dt.datetime | None = None, **filters: Any) -> tuple[StillHeld, ...]:
+        """Captured minus released, rescued and found dead, per party."""
+        return still_held(self.entries(as_of), **filters)
 
     # --- the ledger as a whole ----------------------------------------------------------------
 
@@ -283,8 +335,10 @@ class Ledger:
     def authenticate(self, secret: str | None) -> Token:
         """The token a bearer secret belongs to; Unauthorized when unknown or revoked."""
         if not secret:
-            raise Unauthorized("Send 'Authorization: Bearer <token>'; make one with "
-                               "'exchange-ledger token create --role editor'.")
+            raise Unauthorized(
+                "Send 'Authorization: Bearer <token>'; make one with "
+                "'exchange-ledger token create --role editor'."
+            )
         with self.database.reading() as session:
             found = Repository(session).token_by_secret_sha256(tokens.secret_sha256(secret))
         if found is None or not tokens.same_secret(found[1], secret) or found[0].revoked_at:

@@ -134,8 +134,9 @@ def segment(text: str) -> tuple[Sentence, ...]:
     segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
     sentences: list[Sentence] = []
     for start, end, kind in _spans(text, segmenter):
-        sentences.append(Sentence(n=len(sentences), start=start, end=end, text=text[start:end],
-                                  kind=kind))
+        sentences.append(
+            Sentence(n=len(sentences), start=start, end=end, text=text[start:end], kind=kind)
+        )
     return tuple(sentences)
 
 

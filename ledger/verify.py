@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -49,8 +50,13 @@ def _check_source(source: Source) -> list[Finding]:
             found.append(Finding(where, f"sentence {n} is missing (next is {sentence.n})"))
             break
         if source.text[sentence.start : sentence.end] != sentence.text:
-            found.append(Finding(f"{where} sentence {n}", "its text no longer slices out of "
-                                 f"the source at [{sentence.start}, {sentence.end})"))
+            found.append(
+                Finding(
+                    f"{where} sentence {n}",
+                    "its text no longer slices out of "
+                    f"the source at [{sentence.start}, {sentence.end})",
+                )
+            )
     return found
 
 
@@ -62,8 +68,12 @@ def _check_evidence(where: str, item: Evidence, source: Source | None) -> list[F
     sentence = source.sentences[item.sentence]
     found = []
     if source.text[item.start : item.end] != item.quote:
-        found.append(Finding(where, f"the quote no longer slices out of {item.source} at "
-                             f"[{item.start}, {item.end})"))
+        found.append(
+            Finding(
+                where,
+                f"the quote no longer slices out of {item.source} at [{item.start}, {item.end})",
+            )
+        )
     if not (sentence.start <= item.start and item.end <= sentence.end):
         found.append(Finding(where, f"the quote lies outside sentence {item.sentence}"))
     return found
@@ -78,14 +88,25 @@ def _check_histories(kind: str, revisions: Iterable[Entry | Term]) -> list[Findi
         history.sort(key=lambda r: r.revision)
         numbers = [r.revision for r in history]
         if numbers != list(range(1, len(history) + 1)):
-            found.append(Finding(f"{kind} {record_id}", f"its revisions are {numbers}, "
-                                 "not 1, 2, ... without gaps"))
-        for earlier, later in zip(history, history[1:], strict=False):
+            found.append(
+                Finding(
+                    f"{kind} {record_id}",
+                    f"its revisions are {numbers}, not 1, 2, ... without gaps",
+                )
+            )
+        for earlier, later in itertools.pairwise(history):
             if later.recorded_at < earlier.recorded_at:
-                found.append(Finding(f"{kind} {record_id} revision {later.revision}",
-                                     "it was recorded before the revision it follows"))
+                found.append(
+                    Finding(
+                        f"{kind} {record_id} revision {later.revision}",
+                        "it was recorded before the revision it follows",
+                    )
+                )
         for revision in history:
             if not revision.evidence and not revision.retracted:
-                found.append(Finding(f"{kind} {record_id} revision {revision.revision}",
-                                     "it has no evidence"))
+                found.append(
+                    Finding(
+                        f"{kind} {record_id} revision {revision.revision}", "it has no evidence"
+                    )
+                )
     return found

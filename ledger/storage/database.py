@@ -64,24 +64,22 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads: one consistent snapshot, never writes."""
-        with Session(self.engine) as session:
-            with _translated_errors():
-                yield session
-                session.rollback()
+        with Session(self.engine) as session, _translated_errors():
+            yield session
+            session.rollback()
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A session for one unit of work: all of it commits, or none of it."""
-        with Session(self.engine) as session:
-            with _translated_errors():
-                # On SQLite this makes the transaction BEGIN IMMEDIATE (see _sqlite_engine).
-                session.connection(execution_options={"ledger_write": True})
-                try:
-                    yield session
-                    session.commit()
-                except BaseException:
-                    session.rollback()
-                    raise
+        with Session(self.engine) as session, _translated_errors():
+            # On SQLite this makes the transaction BEGIN IMMEDIATE (see _sqlite_engine).
+            session.connection(execution_options={"ledger_write": True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (Alembic `upgrade head`)."""
@@ -89,7 +87,9 @@ class Database:
             _ensure_folder(self.url)
         with _translated_errors(), self.engine.begin() as connection:
             if not self.is_sqlite:
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             config = _alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

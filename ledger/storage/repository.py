@@ -24,8 +24,16 @@ from ledger.storage.tables import (
 )
 
 TABLES = (
-    SourceRow, SentenceRow, EntryRow, EntryRevisionRow, TermRow, TermRevisionRow, NoteRow,
-    EvidenceRow, TokenRow, JournalRow,
+    SourceRow,
+    SentenceRow,
+    EntryRow,
+    EntryRevisionRow,
+    TermRow,
+    TermRevisionRow,
+    NoteRow,
+    EvidenceRow,
+    TokenRow,
+    JournalRow,
 )
 
 
@@ -44,11 +52,15 @@ class Repository:
         ).first()
         return None if row is None else (row[0], row[1])
 
-    def record(self, at: dt.datetime, author: str, action: str, subject: str,
-               revision: int | None = None) -> None:
+    def record(
+        self, at: dt.datetime, author: str, action: str, subject: str, revision: int | None = None
+    ) -> None:
         """Append a journal row for one write."""
-        self.session.add(JournalRow(recorded_at=at, author=author, action=action,
-                                    subject=subject, revision=revision))
+        self.session.add(
+            JournalRow(
+                recorded_at=at, author=author, action=action, subject=subject, revision=revision
+            )
+        )
 
     def counts(self) -> dict[str, int]:
         """Rows per table, for checks that a failed write left nothing behind."""
@@ -74,15 +86,24 @@ class Repository:
         return [_source(row, ()) for row in rows]
 
     def add_source(self, source: Source, author: str) -> None:
-        self.session.add(SourceRow(
-            id=source.id, sha256=source.sha256, text=source.text,
-            published_on=source.published_on, title=source.title, publisher=source.publisher,
-            url=source.url, recorded_at=source.recorded_at, author=author,
-        ))
+        self.session.add(
+            SourceRow(
+                id=source.id,
+                sha256=source.sha256,
+                text=source.text,
+                published_on=source.published_on,
+                title=source.title,
+                publisher=source.publisher,
+                url=source.url,
+                recorded_at=source.recorded_at,
+                author=author,
+            )
+        )
         self.session.flush()
         self.session.add_all(
-            SentenceRow(source_id=source.id, n=s.n, start=s.start, end=s.end, text=s.text,
-                        kind=s.kind)
+            SentenceRow(
+                source_id=source.id, n=s.n, start=s.start, end=s.end, text=s.text, kind=s.kind
+            )
             for s in source.sentences
         )
 
@@ -90,8 +111,9 @@ class Repository:
         found: dict[str, list[Sentence]] = defaultdict(list)
         ids = list(source_ids)
         rows = self.session.exec(
-            select(SentenceRow).where(col(SentenceRow.source_id).in_(ids)).order_by(
-                SentenceRow.source_id, SentenceRow.n)
+            select(SentenceRow)
+            .where(col(SentenceRow.source_id).in_(ids))
+            .order_by(SentenceRow.source_id, SentenceRow.n)
         )
         for row in rows:
             found[row.source_id].append(
@@ -113,17 +135,29 @@ class Repository:
 
     def add_entry_revision(self, entry: Entry, first: bool) -> None:
         if first:
-            self.session.add(EntryRow(id=entry.id, recorded_at=entry.recorded_at,
-                                      author=entry.author))
+            self.session.add(
+                EntryRow(id=entry.id, recorded_at=entry.recorded_at, author=entry.author)
+            )
             self.session.flush()
         row = EntryRevisionRow(
-            entry_id=entry.id, revision=entry.revision, kind=entry.kind,
-            population=entry.population, count=entry.count, qualifier=entry.qualifier,
-            period_start=entry.period.start, period_end=entry.period.end, party=entry.party,
-            nationality=entry.nationality, framework=entry.framework,
-            description=entry.description, period_phrase=entry.period_phrase,
-            period_note=entry.period_note, retracted=entry.retracted,
-            recorded_at=entry.recorded_at, author=entry.author, reason=entry.reason,
+            entry_id=entry.id,
+            revision=entry.revision,
+            kind=entry.kind,
+            population=entry.population,
+            count=entry.count,
+            qualifier=entry.qualifier,
+            period_start=entry.period.start,
+            period_end=entry.period.end,
+            party=entry.party,
+            nationality=entry.nationality,
+            framework=entry.framework,
+            description=entry.description,
+            period_phrase=entry.period_phrase,
+            period_note=entry.period_note,
+            retracted=entry.retracted,
+            recorded_at=entry.recorded_at,
+            author=entry.author,
+            reason=entry.reason,
         )
         self.session.add(row)
         self.session.flush()
@@ -138,8 +172,9 @@ class Repository:
             query = query.where(EntryRevisionRow.entry_id == entry_id)
         if as_of is not None:
             query = query.where(EntryRevisionRow.recorded_at <= as_of)
-        rows = list(self.session.exec(query.order_by(EntryRevisionRow.entry_id,
-                                                     EntryRevisionRow.revision)))
+        rows = list(
+            self.session.exec(query.order_by(EntryRevisionRow.entry_id, EntryRevisionRow.revision))
+        )
         evidence = self._evidence(EvidenceRow.entry_revision_id, [row.id for row in rows])
         return [_entry(row, evidence[row.id]) for row in rows]
 
@@ -155,16 +190,26 @@ class Repository:
 
     def add_term_revision(self, term: Term, first: bool) -> None:
         if first:
-            self.session.add(TermRow(id=term.id, recorded_at=term.recorded_at,
-                                     author=term.author))
+            self.session.add(TermRow(id=term.id, recorded_at=term.recorded_at, author=term.author))
             self.session.flush()
         row = TermRevisionRow(
-            term_id=term.id, revision=term.revision, population=term.population, kind=term.kind,
-            party=term.party, count=term.count, per=term.per, qualifier=term.qualifier,
-            framework=term.framework, period_start=term.period.start,
-            period_end=term.period.end, description=term.description,
-            period_phrase=term.period_phrase, period_note=term.period_note,
-            retracted=term.retracted, recorded_at=term.recorded_at, author=term.author,
+            term_id=term.id,
+            revision=term.revision,
+            population=term.population,
+            kind=term.kind,
+            party=term.party,
+            count=term.count,
+            per=term.per,
+            qualifier=term.qualifier,
+            framework=term.framework,
+            period_start=term.period.start,
+            period_end=term.period.end,
+            description=term.description,
+            period_phrase=term.period_phrase,
+            period_note=term.period_note,
+            retracted=term.retracted,
+            recorded_at=term.recorded_at,
+            author=term.author,
             reason=term.reason,
         )
         self.session.add(row)
@@ -180,8 +225,9 @@ class Repository:
             query = query.where(TermRevisionRow.term_id == term_id)
         if as_of is not None:
             query = query.where(TermRevisionRow.recorded_at <= as_of)
-        rows = list(self.session.exec(query.order_by(TermRevisionRow.term_id,
-                                                     TermRevisionRow.revision)))
+        rows = list(
+            self.session.exec(query.order_by(TermRevisionRow.term_id, TermRevisionRow.revision))
+        )
         evidence = self._evidence(EvidenceRow.term_revision_id, [row.id for row in rows])
         return [_term(row, evidence[row.id]) for row in rows]
 
@@ -191,13 +237,20 @@ class Repository:
         return self.session.get(NoteRow, note_id) is not None
 
     def add_note(self, note: Note) -> None:
-        self.session.add(NoteRow(
-            id=note.id, topic=note.topic, count=note.count, unit=note.unit,
-            qualifier=note.qualifier, description=note.description,
-            period_start=note.period.start if note.period else None,
-            period_end=note.period.end if note.period else None,
-            recorded_at=note.recorded_at, author=note.author,
-        ))
+        self.session.add(
+            NoteRow(
+                id=note.id,
+                topic=note.topic,
+                count=note.count,
+                unit=note.unit,
+                qualifier=note.qualifier,
+                description=note.description,
+                period_start=note.period.start if note.period else None,
+                period_end=note.period.end if note.period else None,
+                recorded_at=note.recorded_at,
+                author=note.author,
+            )
+        )
         self.session.flush()
         self._add_evidence(note.evidence, note_id=note.id)
 
@@ -213,8 +266,15 @@ class Repository:
 
     def _add_evidence(self, items: Sequence[Evidence], **owner: object) -> None:
         self.session.add_all(
-            EvidenceRow(position=i, source_id=e.source, sentence_n=e.sentence, quote=e.quote,
-                        start=e.start, end=e.end, **owner)
+            EvidenceRow(
+                position=i,
+                source_id=e.source,
+                sentence_n=e.sentence,
+                quote=e.quote,
+                start=e.start,
+                end=e.end,
+                **owner,
+            )
             for i, e in enumerate(items)
         )
 
@@ -223,28 +283,46 @@ class Repository:
         if owner_ids:
             rows = self.session.exec(
                 select(EvidenceRow, SentenceRow, SourceRow.published_on)
-                .join(SentenceRow, (SentenceRow.source_id == EvidenceRow.source_id)
-                      & (SentenceRow.n == EvidenceRow.sentence_n))
+                .join(
+                    SentenceRow,
+                    (SentenceRow.source_id == EvidenceRow.source_id)
+                    & (SentenceRow.n == EvidenceRow.sentence_n),
+                )
                 .join(SourceRow, SourceRow.id == EvidenceRow.source_id)
                 .where(col(owner).in_(owner_ids))
                 .order_by(EvidenceRow.position)
             )
             for evidence, sentence, published_on in rows:
                 key = getattr(evidence, owner.key)
-                found[key].append(Evidence(
-                    source=evidence.source_id, sentence=evidence.sentence_n,
-                    quote=evidence.quote, start=evidence.start, end=evidence.end,
-                    sentence_text=sentence.text, published_on=published_on,
-                ))
+                found[key].append(
+                    Evidence(
+                        source=evidence.source_id,
+                        sentence=evidence.sentence_n,
+                        quote=evidence.quote,
+                        start=evidence.start,
+                        end=evidence.end,
+                        sentence_text=sentence.text,
+                        published_on=published_on,
+                    )
+                )
         return defaultdict(tuple, {key: tuple(items) for key, items in found.items()})
 
     def all_evidence(self) -> list[tuple[str, Evidence]]:
         """Every piece of evidence, named by what it backs, for `verify`."""
         rows = self.session.exec(
-            select(EvidenceRow, SentenceRow.text, EntryRevisionRow.entry_id,
-                   EntryRevisionRow.revision, TermRevisionRow.term_id, TermRevisionRow.revision)
-            .outerjoin(SentenceRow, (SentenceRow.source_id == EvidenceRow.source_id)
-                       & (SentenceRow.n == EvidenceRow.sentence_n))
+            select(
+                EvidenceRow,
+                SentenceRow.text,
+                EntryRevisionRow.entry_id,
+                EntryRevisionRow.revision,
+                TermRevisionRow.term_id,
+                TermRevisionRow.revision,
+            )
+            .outerjoin(
+                SentenceRow,
+                (SentenceRow.source_id == EvidenceRow.source_id)
+                & (SentenceRow.n == EvidenceRow.sentence_n),
+            )
             .outerjoin(EntryRevisionRow, EntryRevisionRow.id == EvidenceRow.entry_revision_id)
             .outerjoin(TermRevisionRow, TermRevisionRow.id == EvidenceRow.term_revision_id)
             .order_by(EvidenceRow.id)
@@ -257,10 +335,19 @@ class Repository:
                 owner = f"term {term_id} revision {term_rev}"
             else:
                 owner = f"note {evidence.note_id}"
-            found.append((f"{owner} evidence[{evidence.position}]", Evidence(
-                source=evidence.source_id, sentence=evidence.sentence_n, quote=evidence.quote,
-                start=evidence.start, end=evidence.end, sentence_text=sentence_text or "",
-            )))
+            found.append(
+                (
+                    f"{owner} evidence[{evidence.position}]",
+                    Evidence(
+                        source=evidence.source_id,
+                        sentence=evidence.sentence_n,
+                        quote=evidence.quote,
+                        start=evidence.start,
+                        end=evidence.end,
+                        sentence_text=sentence_text or "",
+                    ),
+                )
+            )
         return found
 
     def all_sources_with_sentences(self) -> list[Source]:
@@ -272,12 +359,20 @@ class Repository:
     # --- tokens -------------------------------------------------------------------------------
 
     def add_token(self, token: Token, secret_sha256: str) -> None:
-        self.session.add(TokenRow(id=token.id, name=token.name, role=token.role,
-                                  secret_sha256=secret_sha256,
-                                  created_at=token.created_at))
+        self.session.add(
+            TokenRow(
+                id=token.id,
+                name=token.name,
+                role=token.role,
+                secret_sha256=secret_sha256,
+                created_at=token.created_at,
+            )
+        )
 
     def token_name_taken(self, name: str) -> bool:
-        return self.session.exec(select(TokenRow.id).where(TokenRow.name == name)).first() is not None
+        return (
+            self.session.exec(select(TokenRow.id).where(TokenRow.name == name)).first() is not None
+        )
 
     def token_by_secret_sha256(self, secret_sha256: str) -> tuple[Token, str] | None:
         row = self.session.exec(
@@ -285,45 +380,87 @@ class Repository:
         ).first()
         if row is None:
             return None
-        token = Token(id=row.id, name=row.name, role=row.role, created_at=row.created_at,
-                      revoked_at=row.revoked_at)
+        token = Token(
+            id=row.id,
+            name=row.name,
+            role=row.role,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
         return token, row.secret_sha256
 
 
 def _source(row: SourceRow, sentences: tuple[Sentence, ...]) -> Source:
     return Source(
-        id=row.id, sha256=row.sha256, text=row.text, published_on=row.published_on,
-        title=row.title, publisher=row.publisher, url=row.url, recorded_at=row.recorded_at,
+        id=row.id,
+        sha256=row.sha256,
+        text=row.text,
+        published_on=row.published_on,
+        title=row.title,
+        publisher=row.publisher,
+        url=row.url,
+        recorded_at=row.recorded_at,
         sentences=sentences,
     )
 
 
 def _entry(row: EntryRevisionRow, evidence: tuple[Evidence, ...]) -> Entry:
     return Entry(
-        id=row.entry_id, revision=row.revision, kind=row.kind, population=row.population,
-        count=row.count, qualifier=row.qualifier, period=Period(row.period_start, row.period_end),
-        party=row.party, nationality=row.nationality, framework=row.framework,
-        description=row.description, period_phrase=row.period_phrase,
-        period_note=row.period_note, evidence=evidence, recorded_at=row.recorded_at,
-        author=row.author, reason=row.reason, retracted=row.retracted,
+        id=row.entry_id,
+        revision=row.revision,
+        kind=row.kind,
+        population=row.population,
+        count=row.count,
+        qualifier=row.qualifier,
+        period=Period(row.period_start, row.period_end),
+        party=row.party,
+        nationality=row.nationality,
+        framework=row.framework,
+        description=row.description,
+        period_phrase=row.period_phrase,
+        period_note=row.period_note,
+        evidence=evidence,
+        recorded_at=row.recorded_at,
+        author=row.author,
+        reason=row.reason,
+        retracted=row.retracted,
     )
 
 
 def _term(row: TermRevisionRow, evidence: tuple[Evidence, ...]) -> Term:
     return Term(
-        id=row.term_id, revision=row.revision, population=row.population, kind=row.kind,
-        party=row.party, count=row.count, per=row.per, qualifier=row.qualifier,
-        framework=row.framework, period=Period(row.period_start, row.period_end),
-        description=row.description, period_phrase=row.period_phrase,
-        period_note=row.period_note, evidence=evidence, recorded_at=row.recorded_at,
-        author=row.author, reason=row.reason, retracted=row.retracted,
+        id=row.term_id,
+        revision=row.revision,
+        population=row.population,
+        kind=row.kind,
+        party=row.party,
+        count=row.count,
+        per=row.per,
+        qualifier=row.qualifier,
+        framework=row.framework,
+        period=Period(row.period_start, row.period_end),
+        description=row.description,
+        period_phrase=row.period_phrase,
+        period_note=row.period_note,
+        evidence=evidence,
+        recorded_at=row.recorded_at,
+        author=row.author,
+        reason=row.reason,
+        retracted=row.retracted,
     )
 
 
 def _note(row: NoteRow, evidence: tuple[Evidence, ...]) -> Note:
     period = Period(row.period_start, row.period_end) if row.period_start else None
     return Note(
-        id=row.id, topic=row.topic, count=row.count, unit=row.unit, qualifier=row.qualifier,
-        description=row.description, evidence=evidence, period=period,
-        recorded_at=row.recorded_at, author=row.author,
+        id=row.id,
+        topic=row.topic,
+        count=row.count,
+        unit=row.unit,
+        qualifier=row.qualifier,
+        description=row.description,
+        evidence=evidence,
+        period=period,
+        recorded_at=row.recorded_at,
+        author=row.author,
     )

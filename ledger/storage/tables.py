@@ -48,7 +48,9 @@ class UTCDateTime(TypeDecorator):
             value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None)
 
-    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: object
+    ) -> dt.datetime | None:
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
@@ -211,9 +213,7 @@ class EvidenceRow(SQLModel, table=True):
     )  # fmt: skip
 
     id: int | None = Field(default=None, primary_key=True)
-    entry_revision_id: int | None = Field(
-        default=None, foreign_key="entry_revision.id", index=True
-    )
+    entry_revision_id: int | None = Field(default=None, foreign_key="entry_revision.id", index=True)
     term_revision_id: int | None = Field(default=None, foreign_key="term_revision.id", index=True)
     note_id: str | None = Field(default=None, foreign_key="note.id", max_length=32, index=True)
     position: int

@@ -1,4 +1,4 @@
-"""The ledger on a real database: sources, entries, revisions, tokens; nothing lost, nothing half-written."""
+"""The ledger on a real database: sources, entries, revisions, tokens; nothing lost."""
 
 from __future__ import annotations
 
@@ -18,9 +18,13 @@ REPORT = (
 
 def _entry(source_id: str, **changes) -> dict:
     data = {
-        "kind": "released", "population": "hostages", "count": 12,
-        "period": {"start": "2023-11-29", "end": "2023-11-29"}, "party": "Hamas",
-        "framework": "truce_deal", "description": "hostages",
+        "kind": "released",
+        "population": "hostages",
+        "count": 12,
+        "period": {"start": "2023-11-29", "end": "2023-11-29"},
+        "party": "Hamas",
+        "framework": "truce_deal",
+        "description": "hostages",
         "evidence": [{"source": source_id, "quote": "Hamas released 12 hostages on Wednesday"}],
     }
     data.update(changes)
@@ -36,7 +40,9 @@ def test_a_source_is_stored_byte_for_byte_and_once(ledger: Ledger):
     assert stored.text.encode("utf-8") == REPORT.encode("utf-8")
     assert stored.published_on == dt.date(2023, 11, 29)
     assert [s.text for s in stored.sentences][:2] == [
-        "date 2023-11-29", "Hamas released 12 hostages on Wednesday, officials said."]
+        "date 2023-11-29",
+        "Hamas released 12 hostages on Wednesday, officials said.",
+    ]
     for sentence in stored.sentences:
         assert stored.text[sentence.start : sentence.end] == sentence.text
     assert ledger.counts()["source"] == 1
@@ -46,8 +52,13 @@ def test_an_entry_is_revised_and_retracted_by_appending(ledger: Ledger):
     source, _ = ledger.add_source(REPORT)
     first = ledger.add_entry(_entry(source.id), "alice")
     assert (first.revision, first.author, first.evidence[0].sentence) == (1, "alice", 1)
-    second = ledger.revise_entry(first.id, _entry(source.id, count=13, qualifier="at_least"),
-                                 "bob", "a later count", expected_revision=1)
+    second = ledger.revise_entry(
+        first.id,
+        _entry(source.id, count=13, qualifier="at_least"),
+        "bob",
+        "a later count",
+        expected_revision=1,
+    )
     assert (second.revision, second.count, second.reason) == (2, 13, "a later count")
     with pytest.raises(StaleRevision):
         ledger.revise_entry(first.id, _entry(source.id), "carol", "stale", expected_revision=1)
@@ -55,7 +66,10 @@ def test_an_entry_is_revised_and_retracted_by_appending(ledger: Ledger):
     assert third.retracted and third.revision == 3
     history = ledger.entry_history(first.id)
     assert [(e.revision, e.count, e.retracted) for e in history] == [
-        (1, 12, False), (2, 13, False), (3, 13, True)]
+        (1, 12, False),
+        (2, 13, False),
+        (3, 13, True),
+    ]
     assert ledger.entries() == []
     assert ledger.entry(first.id).retracted
     with pytest.raises(InvalidInput):
@@ -86,9 +100,16 @@ def test_bad_input_writes_nothing(ledger: Ledger):
     before = ledger.counts()
     bad = [
         lambda: ledger.add_entry(_entry(source.id, count=-1), "alice"),
-        lambda: ledger.add_entry(_entry(source.id, evidence=[
-            {"source": source.id, "quote": "Hamas released 12 hostages on Wednesday"},
-            {"source": source.id, "quote": "not in the report"}]), "alice"),
+        lambda: ledger.add_entry(
+            _entry(
+                source.id,
+                evidence=[
+                    {"source": source.id, "quote": "Hamas released 12 hostages on Wednesday"},
+                    {"source": source.id, "quote": "not in the report"},
+                ],
+            ),
+            "alice",
+        ),
         lambda: ledger.revise_entry(entry.id, _entry(source.id, kind="vanished"), "a", "why"),
         lambda: ledger.revise_entry(entry.id, _entry(source.id), "alice", ""),
         lambda: ledger.add_source("no date line here"),
@@ -108,13 +129,16 @@ def test_bad_input_writes_nothing(ledger: Ledger):
 def test_evidence_must_point_at_a_real_sentence_in_the_database(ledger: Ledger, database):
     source, _ = ledger.add_source(REPORT)
     ledger.add_entry(_entry(source.id), "alice")
-    with pytest.raises(Exception, match="(?i)foreign key"), database.writing() as session:
-        session.execute(text(
-            'INSERT INTO evidence (entry_revision_id, position, source_id, sentence_n, quote, '
-            '"start", "end") VALUES (1, 5, :s, 99, \'x\', 0, 1)'), {"s": source.id})
-    with pytest.raises(Exception, match="(?i)check"), database.writing() as session:
-        session.execute(text(
-            "UPDATE entry_revision SET count = -5 WHERE id = 1"))
+    with pytest.raises(Exception, match=r"(?i)foreign key"), database.writing() as session:
+        session.execute(
+            text(
+                "INSERT INTO evidence (entry_revision_id, position, source_id, sentence_n, quote, "
+                '"start", "end") VALUES (1, 5, :s, 99, \'x\', 0, 1)'
+            ),
+            {"s": source.id},
+        )
+    with pytest.raises(Exception, match=r"(?i)check"), database.writing() as session:
+        session.execute(text("UPDATE entry_revision SET count = -5 WHERE id = 1"))
 
 
 def test_tokens_are_stored_as_hashes_only(ledger: Ledger, database):
@@ -133,14 +157,28 @@ def test_tokens_are_stored_as_hashes_only(ledger: Ledger, database):
 
 def test_terms_and_notes_keep_their_evidence(ledger: Ledger):
     source, _ = ledger.add_source(REPORT)
-    term = ledger.add_term({
-        "population": "hostages", "party": "Hamas", "count": 10, "per": "day",
-        "qualifier": "at_least", "period": {"start": "2023-11-28", "end": "2023-11-29"},
-        "evidence": [{"source": source.id, "quote": "12 hostages"}]}, "alice")
+    term = ledger.add_term(
+        {
+            "population": "hostages",
+            "party": "Hamas",
+            "count": 10,
+            "per": "day",
+            "qualifier": "at_least",
+            "period": {"start": "2023-11-28", "end": "2023-11-29"},
+            "evidence": [{"source": source.id, "quote": "12 hostages"}],
+        },
+        "alice",
+    )
     assert ledger.terms()[0].evidence[0].quote == "12 hostages"
     revised = ledger.revise_term(term.id, None, "alice", "withdrawn by the mediator")
     assert revised.retracted and ledger.terms() == []
-    ledger.add_note({"topic": "prisoners", "count": 30, "evidence": [
-        {"source": source.id, "quote": "30 prisoners"}]}, "alice")
+    ledger.add_note(
+        {
+            "topic": "prisoners",
+            "count": 30,
+            "evidence": [{"source": source.id, "quote": "30 prisoners"}],
+        },
+        "alice",
+    )
     (note,) = ledger.notes()
     assert (note.count, note.evidence[0].sentence) == (30, 2)

@@ -16,8 +16,19 @@ def test_migrations_build_exactly_the_declared_tables(database: Database):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
     names = set(inspect(database.engine).get_table_names())
-    assert {"source", "sentence", "entry", "entry_revision", "term", "term_revision", "note",
-            "evidence", "api_token", "journal", "alembic_version"} <= names
+    assert {
+        "source",
+        "sentence",
+        "entry",
+        "entry_revision",
+        "term",
+        "term_revision",
+        "note",
+        "evidence",
+        "api_token",
+        "journal",
+        "alembic_version",
+    } <= names
 
 
 def test_migrating_twice_changes_nothing(database: Database):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -42,7 +43,7 @@ def test_every_sentence_slices_out_of_its_source(seed_text, name):
         assert text[sentence.start : sentence.end] == sentence.text
         assert sentence.text == sentence.text.strip()
     # Together they cover every non-blank character, in order, without overlap.
-    assert all(a.end <= b.start for a, b in zip(sentences, sentences[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(sentences))
     covered = "".join(s.text for s in sentences)
     assert "".join(covered.split()) == "".join(text.split())
 
@@ -69,7 +70,7 @@ def test_a_report_splits_into_sentences_not_at_every_full_stop(seed_text):
 
 
 def test_offsets_count_code_points_not_bytes():
-    text = "date 2024-01-02\nשלום עולם. Ünïcödé 🙂 sentence two.\r\nThird one!"
+    text = "date 2024-01-02\nשלום עולם. Ünïcödé 🙂 sentence two.\r\nThird one!"  # noqa: RUF001
     for sentence in segment(text):
         assert text[sentence.start : sentence.end] == sentence.text
     assert [s.text for s in segment(text)][-1] == "Third one!"

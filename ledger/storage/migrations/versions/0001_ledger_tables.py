@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-23 17:44:59.683596
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0001"
 down_revision = None
@@ -218,7 +217,9 @@ def upgrade() -> None:
         sa.Column("end", sa.Integer(), nullable=False),
         sa.CheckConstraint('"start" < "end"', name=op.f("ck_evidence_span_ordered")),
         sa.CheckConstraint(
-            "(CASE WHEN entry_revision_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN term_revision_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN note_id IS NULL THEN 0 ELSE 1 END) = 1",
+            "(CASE WHEN entry_revision_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN term_revision_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN note_id IS NULL THEN 0 ELSE 1 END) = 1",
             name=op.f("ck_evidence_one_owner"),
         ),
         sa.ForeignKeyConstraint(

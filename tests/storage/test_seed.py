@@ -1,0 +1,165 @@
+"""The seed ledger on SQLite and PostgreSQL: byte-for-byte reports, pinned totals, idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+import yaml
+
+from ledger.seed import load_seed, seed_folder
+from ledger.service import Ledger
+from tests.conftest import ROOT, SHARED_SEEDS
+
+D = dt.date
+
+
+def test_the_seed_reports_are_the_shared_seeds_byte_for_byte():
+    listed = yaml.safe_load((ROOT / "seed" / "sources.yaml").read_text())
+    assert [item["file"] for item in listed] == sorted(
+        p.name for p in (ROOT / "seed").glob("*.txt")
+    )
+    for item in listed:
+        data = (ROOT / "seed" / item["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == item["sha256"]
+        assert item["published_on"] == D(2023, 11, 28)
+        assert item["published_on_basis"].strip()
+        assert item["title"] is None and item["publisher"] is None and item["url"] is None
+        shared = SHARED_SEEDS / item["file"]
+        if shared.exists():
+            assert shared.read_bytes() == data
+    assert seed_folder() == ROOT / "seed"
+
+
+def test_loading_is_idempotent(seeded: Ledger):
+    before = seeded.counts()
+    revision = seeded.revision()
+    report = load_seed(seeded)
+    assert report.added == {}
+    assert report.present == {"sources": 2, "entries": 9, "terms": 5, "notes": 3}
+    assert seeded.counts() == before and seeded.revision() == revision
+    assert seeded.verify() == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "low_high", "last_day"),
+    [
+        ({"population": "hostages", "kind": "released"}, (73, 73), D(2023, 11, 28)),
+        ({"population": "detainees", "kind": "released"}, (150, 150), D(2023, 11, 27)),
+        ({"population": "hostages", "kind": "rescued"}, (1, 1), D(2023, 11, 23)),
+        ({"population": "hostages", "kind": "found_dead"}, (2, 2), D(2023, 11, 23)),
+        ({"population": "hostages", "kind": "captured"}, (240, 240), D(2023, 10, 7)),
+        (
+            {"population": "hostages", "kind": "released", "framework": "truce_deal"},
+            (50, 50),
+            D(2023, 11, 27),
+        ),
+        (
+            {"population": "hostages", "kind": "released", "framework": "parallel_deal"},
+            (19, 19),
+            D(2023, 11, 28),
+        ),
+        (
+            {"population": "hostages", "kind": "released", "nationality": "Thai"},
+            (17, 17),
+            D(2023, 11, 28),
+        ),
+    ],
+)
+def test_seed_totals(seeded: Ledger, filters, low_high, last_day):
+    result = seeded.totals(**filters)
+    assert (result.total.low, result.total.high) == low_high
+    assert result.days[-1].date == last_day
+    assert result.conflicts == ()
+    assert all(check.status == "ok" for check in result.checks)
+
+
+def test_the_truce_releases_are_known_only_at_the_end_of_the_four_days(seeded: Ledger):
+    days = seeded.totals(population="hostages", kind="released", framework="truce_deal").days
+    assert [(d.date, d.cumulative.low, d.cumulative.high) for d in days] == [
+        (D(2023, 11, 24), 0, 50),
+        (D(2023, 11, 25), 0, 50),
+        (D(2023, 11, 26), 0, 50),
+        (D(2023, 11, 27), 50, 50),
+    ]
+    assert all(d.entries == ("ent_seed_truce_hostages",) for d in days)
+
+
+def test_both_reports_back_the_truce_figures(seeded: Ledger):
+    events = seeded.totals(framework="truce_deal").events
+    assert {(e.key.population, e.corroboration) for e in events} == {
+        ("hostages", 2),
+        ("detainees", 2),
+    }
+
+
+def test_the_schedule_expects_50_then_ten_a_day(seeded: Ledger):
+    result = seeded.schedule(
+        population="hostages", kind="released", party="Hamas", framework="truce_deal"
+    )
+    expected = {d.date: d.expected for d in result.days}
+    assert (expected[D(2023, 11, 27)].low, expected[D(2023, 11, 27)].high) == (50, 50)
+    assert (expected[D(2023, 11, 28)].low, expected[D(2023, 11, 28)].high) == (60, 60)
+    assert (expected[D(2023, 11, 29)].low, expected[D(2023, 11, 29)].high) == (70, 70)
+    status = {d.date: d.status for d in result.days}
+    assert status[D(2023, 11, 27)] == "met"
+    assert status[D(2023, 11, 29)] == "unknown"
+
+
+def test_still_held_is_captured_less_everyone_out(seeded: Ledger):
+    (hamas,) = seeded.still_held(party="Hamas")
+    assert (hamas.total.low, hamas.total.high) == (164, 164)
+    first = hamas.days[0]
+    assert (first.date, first.still_held.low, first.still_held.high) == (D(2023, 10, 7), 214, 240)
+
+
+def test_context_notes_stay_out_of_every_total(seeded: Ledger):
+    notes = {n.id: n for n in seeded.notes()}
+    assert {n: (notes[n].count, notes[n].unit, notes[n].qualifier) for n in notes} == {
+        "ctx_seed_killed_october_7": (1200, "people", "approx"),
+        "ctx_seed_killed_gaza": (15000, "people", "more_than"),
+        "ctx_seed_killed_gaza_children": (40, "percent", "approx"),
+    }
+    everything = seeded.totals()
+    assert everything.total.low == 73 + 150 + 1 + 2 + 240
+    for note in notes.values():
+        for evidence in note.evidence:
+            assert seeded.source(evidence.source).text[evidence.start : evidence.end] == (
+                evidence.quote
+            )
+
+
+def test_every_seed_number_is_traced_to_its_sentence(seeded: Ledger):
+    for entry in seeded.entries() + seeded.terms():
+        assert entry.evidence, entry.id
+        for evidence in entry.evidence:
+            source = seeded.source(evidence.source)
+            assert source.text[evidence.start : evidence.end] == evidence.quote
+            sentence = source.sentences[evidence.sentence]
+            assert sentence.start <= evidence.start and evidence.end <= sentence.end
+            assert evidence.published_on == D(2023, 11, 28)
+        if entry.period.start != entry.period.end or entry.id.startswith("trm"):
+            assert entry.period_phrase and entry.period_note, entry.id
+
+
+def test_as_of_before_a_correction_reproduces_the_published_figure(seeded: Ledger):
+    published = max(entry.recorded_at for entry in seeded.entries())
+    seeded.revise_entry(
+        "ent_seed_truce_hostages",
+        {
+            "kind": "released",
+            "population": "hostages",
+            "count": 51,
+            "period": {"start": "2023-11-24", "end": "2023-11-27"},
+            "party": "Hamas",
+            "nationality": "Israeli",
+            "framework": "truce_deal",
+            "description": "a test correction",
+            "evidence": [{"source": "src_53be30cdb8808ddb", "quote": "50 civilian hostages"}],
+        },
+        "tester",
+        "checking as_of",
+    )
+    assert seeded.totals(population="hostages", kind="released").total.low == 74
+    assert seeded.totals(as_of=published, population="hostages", kind="released").total.low == 73
