@@ -162,7 +162,7 @@ def totals(
     if not chosen:
         return Totals((), Interval(0, 0), False, (), (), ())
     nodes, conflicts = _events(chosen)
-    ledger = _Ledger.build(chosen, nodes)
+    ledger = _Forest.build(chosen, nodes)
     first = min(e.period.start for e in chosen)
     last = max(e.period.end for e in chosen)
     # Clipping only narrows the days shown: every figure is computed on the full series.
@@ -268,7 +268,7 @@ def _conflict(key: Key, period: Period, reports: list[Entry], hull: Bound) -> Co
 
 
 @dataclass
-class _Ledger:
+class _Forest:
     """Every key's roll-up forest, plus the events left out of it for a partial overlap."""
 
     entries: list[Entry]
@@ -278,7 +278,7 @@ class _Ledger:
     approx: list[_Node] = field(default_factory=list)  # events an approximate count shapes
 
     @classmethod
-    def build(cls, entries: list[Entry], nodes: list[_Node]) -> _Ledger:
+    def build(cls, entries: list[Entry], nodes: list[_Node]) -> _Forest:
         by_key: dict[Key, list[_Node]] = {}
         for node in nodes:
             by_key.setdefault(node.key, []).append(node)

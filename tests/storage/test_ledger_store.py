@@ -182,3 +182,31 @@ def test_terms_and_notes_keep_their_evidence(ledger: Ledger):
     )
     (note,) = ledger.notes()
     assert (note.count, note.evidence[0].sentence) == (30, 2)
+
+
+def test_concurrent_writers_neither_lock_out_nor_lose_each_other(database):
+    """Several connections writing at once: BEGIN IMMEDIATE (SQLite) and row locks (PostgreSQL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ledger.storage.database import Database
+
+    ledger = Ledger(database)
+    source, _ = ledger.add_source(REPORT)
+    writers = [
+        Ledger(Database(database.url.render_as_string(hide_password=False))) for _ in range(4)
+    ]
+    first = ledger.add_entry(_entry(source.id), "alice")
+
+    def write(i: int) -> int:
+        mine = writers[i % 4]
+        mine.add_entry(_entry(source.id, count=i), f"writer-{i % 4}")
+        mine.revise_entry(first.id, _entry(source.id, count=100 + i), f"writer-{i % 4}", "race")
+        return i
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sorted(pool.map(write, range(40))) == list(range(40))
+    assert len(ledger.entries()) == 41
+    assert [e.revision for e in ledger.entry_history(first.id)] == list(range(1, 42))
+    assert ledger.revision() == 1 + 1 + 40 * 2
+    for writer in writers:
+        writer.database.dispose()
