@@ -127,6 +127,11 @@ class Entry:
     def sources(self) -> frozenset[str]:
         return frozenset(e.source for e in self.evidence)
 
+    @property
+    def corroboration(self) -> int:
+        """How many distinct sources back it."""
+        return len(self.sources)
+
 
 @dataclass(frozen=True)
 class Term:
@@ -154,6 +159,11 @@ class Term:
     @property
     def sources(self) -> frozenset[str]:
         return frozenset(e.source for e in self.evidence)
+
+    @property
+    def corroboration(self) -> int:
+        """How many distinct sources back it."""
+        return len(self.sources)
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,21 @@ import dataclasses
 import datetime as dt
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from ledger import idempotency, tokens
 from ledger import sources as texts
-from ledger import tokens
 from ledger.drafts import parse_entry, parse_note, parse_term
 from ledger.errors import InvalidInput, NotFound, StaleRevision, Unauthorized
+from ledger.idempotency import StoredResponse
 from ledger.records import Entry, Note, Source, Term, Token
 from ledger.revisions import current
 from ledger.schedule import Schedule, schedule
+from ledger.selection import Selection
+from ledger.state import Memo, State
 from ledger.still_held import StillHeld, still_held
 from ledger.storage.database import Database
 from ledger.storage.repository import Repository
@@ -32,11 +36,45 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
+@dataclass(frozen=True)
+class Revisable:
+    """How entries and terms, both revised by appending, are checked and stored."""
+
+    noun: str
+    prefix: str
+    parse: Callable[..., Any]
+    exists: Callable[[Repository, str], bool]
+    lock: Callable[[Repository, str], bool]
+    append: Callable[[Repository, Any, bool], None]
+    revisions: Callable[[Repository, str | None, dt.datetime | None], list[Any]]
+
+
+ENTRIES = Revisable(
+    "entry",
+    "ent",
+    parse_entry,
+    Repository.entry_exists,
+    Repository.lock_entry,
+    Repository.add_entry_revision,
+    Repository.entry_revisions,
+)
+TERMS = Revisable(
+    "term",
+    "trm",
+    parse_term,
+    Repository.term_exists,
+    Repository.lock_term,
+    Repository.add_term_revision,
+    Repository.term_revisions,
+)
+
+
 class Ledger:
     """The ledger over one database."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._memo = Memo(capacity=256)
 
     # --- sources ------------------------------------------------------------------------------
 
@@ -59,7 +97,8 @@ class Ledger:
         meta = texts.check_metadata(text, published_on, title, publisher, url)
         sentences = texts.segment(text)
         try:
-            with self.database.writing() as session:
+            with self.database.writing() as session, session.begin_nested():
+                # A savepoint: losing a race to the same text must not spoil an enclosing unit.
                 repository = Repository(session)
                 at = _now(repository)
                 source = Source(
@@ -88,28 +127,16 @@ class Ledger:
             raise NotFound(f"No source has the id {source_id!r}.")
         return found
 
-    def sources(self) -> list[Source]:
-        """Every source, without sentences, oldest first."""
+    def sources(self, offset: int = 0, limit: int | None = None) -> tuple[int, list[Source]]:
+        """How many sources there are, and a page of them (with sentences), oldest first."""
         with self.database.reading() as session:
-            return Repository(session).sources()
+            return Repository(session).sources(offset, limit)
 
-    # --- entries ------------------------------------------------------------------------------
+    # --- entries and terms: revised by appending -------------------------------------------
 
     def add_entry(self, data: object, author: str, entry_id: str | None = None) -> Entry:
         """Record a new entry (revision 1) after checking every field and quote."""
-        with self.database.writing() as session:
-            repository = Repository(session)
-            draft = parse_entry(data, _source_finder(repository))
-            entry_id = entry_id or new_id("ent")
-            if repository.entry_exists(entry_id):
-                raise InvalidInput.one("id", f"an entry with the id {entry_id!r} exists already.")
-            at = _now(repository)
-            entry = dataclasses.replace(
-                draft, id=entry_id, revision=1, recorded_at=at, author=author
-            )
-            repository.add_entry_revision(entry, first=True)
-            repository.record(at, author, "entry.add", entry.id, 1)
-        return entry
+        return self._add(ENTRIES, data, author, entry_id)
 
     def revise_entry(
         self,
@@ -120,131 +147,143 @@ class Ledger:
         expected_revision: int | None = None,
     ) -> Entry:
         """Append a revision that changes what an entry says."""
-        return self._append_entry(
-            entry_id,
-            author,
-            reason,
-            expected_revision,
-            lambda repository, _latest: parse_entry(data, _source_finder(repository)),
-        )
+        return self._revise(ENTRIES, entry_id, data, author, reason, expected_revision)
 
     def retract_entry(
-        self, entry_id: str, author: str, reason: object, expected_revision: int | None = None
-    ) -> Entry:
-        """Append a retraction: the entry leaves every total but stays in the history."""
-
-        def retraction(_repository: Repository, latest: Entry) -> Entry:
-            if latest.retracted:
-                raise InvalidInput.one("id", f"entry {entry_id} is retracted already.")
-            return dataclasses.replace(latest, retracted=True)
-
-        return self._append_entry(entry_id, author, reason, expected_revision, retraction)
-
-    def _append_entry(
         self,
         entry_id: str,
         author: str,
         reason: object,
-        expected_revision: int | None,
-        change: Callable[[Repository, Entry], Entry],
+        expected_revision: int | None = None,
+        role: str | None = None,
     ) -> Entry:
-        reason = _reason(reason)
-        with self.database.writing() as session:
-            repository = Repository(session)
-            if not repository.lock_entry(entry_id):
-                raise NotFound(f"No entry has the id {entry_id!r}.")
-            latest = repository.entry_revisions(entry_id)[-1]
-            _check_expected(latest.revision, expected_revision, entry_id)
-            at = _now(repository)
-            entry = dataclasses.replace(
-                change(repository, latest),
-                id=entry_id,
-                revision=latest.revision + 1,
-                recorded_at=at,
-                author=author,
-                reason=reason,
-            )
-            repository.add_entry_revision(entry, first=False)
-            action = "entry.retract" if entry.retracted else "entry.revise"
-            repository.record(at, author, action, entry_id, entry.revision)
-        return entry
+        """Append a retraction: the entry leaves every total but stays in the history.
+
+        With a role, its rights apply: only an admin retracts what someone else recorded.
+        """
+        return self._revise(ENTRIES, entry_id, None, author, reason, expected_revision, role)
 
     def entry(self, entry_id: str, as_of: dt.datetime | None = None) -> Entry:
         """The entry as it stood at `as_of` (now by default), retracted or not."""
-        history = self.entry_history(entry_id, as_of)
-        if not history:
-            raise NotFound(f"Entry {entry_id!r} did not exist at {as_of.isoformat()}.")
-        return history[-1]
+        return self._history(ENTRIES, entry_id, as_of)[-1]
 
     def entry_history(self, entry_id: str, as_of: dt.datetime | None = None) -> list[Entry]:
         """Every revision of an entry, oldest first."""
-        with self.database.reading() as session:
-            repository = Repository(session)
-            if not repository.entry_exists(entry_id):
-                raise NotFound(f"No entry has the id {entry_id!r}.")
-            return repository.entry_revisions(entry_id, as_of)
+        return self._history(ENTRIES, entry_id, as_of)
 
-    def entries(self, as_of: dt.datetime | None = None) -> list[Entry]:
+    def entries(
+        self, as_of: dt.datetime | None = None, selection: Selection | None = None
+    ) -> list[Entry]:
         """The entries in force at `as_of`: the latest revision of each, retractions left out."""
-        with self.database.reading() as session:
-            return current(Repository(session).entry_revisions(as_of=as_of), as_of)
-
-    # --- terms --------------------------------------------------------------------------------
+        entries = self.state(as_of).entries
+        return [e for e in entries if selection.admits(e)] if selection else list(entries)
 
     def add_term(self, data: object, author: str, term_id: str | None = None) -> Term:
         """Record a term of an agreement (revision 1)."""
-        with self.database.writing() as session:
-            repository = Repository(session)
-            draft = parse_term(data, _source_finder(repository))
-            term_id = term_id or new_id("trm")
-            if repository.term_exists(term_id):
-                raise InvalidInput.one("id", f"a term with the id {term_id!r} exists already.")
-            at = _now(repository)
-            term = dataclasses.replace(draft, id=term_id, revision=1, recorded_at=at, author=author)
-            repository.add_term_revision(term, first=True)
-            repository.record(at, author, "term.add", term.id, 1)
-        return term
+        return self._add(TERMS, data, author, term_id)
 
     def revise_term(
         self,
         term_id: str,
-        data: object | None,
+        data: object,
         author: str,
         reason: object,
         expected_revision: int | None = None,
     ) -> Term:
-        """Append a revision of a term; without data it is a retraction."""
+        """Append a revision of a term."""
+        return self._revise(TERMS, term_id, data, author, reason, expected_revision)
+
+    def retract_term(
+        self,
+        term_id: str,
+        author: str,
+        reason: object,
+        expected_revision: int | None = None,
+        role: str | None = None,
+    ) -> Term:
+        """Append a retraction of a term."""
+        return self._revise(TERMS, term_id, None, author, reason, expected_revision, role)
+
+    def term(self, term_id: str, as_of: dt.datetime | None = None) -> Term:
+        return self._history(TERMS, term_id, as_of)[-1]
+
+    def term_history(self, term_id: str, as_of: dt.datetime | None = None) -> list[Term]:
+        return self._history(TERMS, term_id, as_of)
+
+    def terms(
+        self, as_of: dt.datetime | None = None, selection: Selection | None = None
+    ) -> list[Term]:
+        """The terms in force at `as_of`."""
+        terms = self.state(as_of).terms
+        return [t for t in terms if selection.admits(t)] if selection else list(terms)
+
+    def _add(self, kind: Revisable, data: object, author: str, record_id: str | None) -> Any:
+        with self.database.writing() as session:
+            repository = Repository(session)
+            draft = kind.parse(data, _source_finder(repository))
+            record_id = record_id or new_id(kind.prefix)
+            if kind.exists(repository, record_id):
+                raise InvalidInput.one("id", f"{kind.noun} {record_id!r} exists already.")
+            at = _now(repository)
+            record = dataclasses.replace(
+                draft, id=record_id, revision=1, recorded_at=at, author=author
+            )
+            kind.append(repository, record, True)
+            repository.record(at, author, f"{kind.noun}.add", record_id, 1)
+        return record
+
+    def _revise(
+        self,
+        kind: Revisable,
+        record_id: str,
+        data: object | None,
+        author: str,
+        reason: object,
+        expected_revision: int | None,
+        role: str | None = None,
+    ) -> Any:
+        # data None means a retraction.
         reason = _reason(reason)
         with self.database.writing() as session:
             repository = Repository(session)
-            if not repository.lock_term(term_id):
-                raise NotFound(f"No term has the id {term_id!r}.")
-            latest = repository.term_revisions(term_id)[-1]
-            _check_expected(latest.revision, expected_revision, term_id)
-            if data is None:
-                if latest.retracted:
-                    raise InvalidInput.one("id", f"term {term_id} is retracted already.")
-                changed = dataclasses.replace(latest, retracted=True)
+            if not kind.lock(repository, record_id):
+                raise NotFound(f"No {kind.noun} has the id {record_id!r}.")
+            latest = kind.revisions(repository, record_id, None)[-1]
+            _check_expected(latest.revision, expected_revision, record_id)
+            if data is not None:
+                changed = kind.parse(data, _source_finder(repository))
+            elif latest.retracted:
+                raise InvalidInput.one("id", f"{kind.noun} {record_id} is retracted already.")
             else:
-                changed = parse_term(data, _source_finder(repository))
+                if role is not None and latest.author != author:
+                    tokens.require(role, "retract_others")
+                changed = dataclasses.replace(latest, retracted=True)
             at = _now(repository)
-            term = dataclasses.replace(
+            record = dataclasses.replace(
                 changed,
-                id=term_id,
+                id=record_id,
                 revision=latest.revision + 1,
                 recorded_at=at,
                 author=author,
                 reason=reason,
             )
-            repository.add_term_revision(term, first=False)
-            action = "term.retract" if term.retracted else "term.revise"
-            repository.record(at, author, action, term_id, term.revision)
-        return term
+            kind.append(repository, record, False)
+            action = "retract" if record.retracted else "revise"
+            repository.record(at, author, f"{kind.noun}.{action}", record_id, record.revision)
+        return record
 
-    def terms(self, as_of: dt.datetime | None = None) -> list[Term]:
-        """The terms in force at `as_of`."""
+    def _history(self, kind: Revisable, record_id: str, as_of: dt.datetime | None) -> list[Any]:
         with self.database.reading() as session:
-            return current(Repository(session).term_revisions(as_of=as_of), as_of)
+            repository = Repository(session)
+            if not kind.exists(repository, record_id):
+                raise NotFound(f"No {kind.noun} has the id {record_id!r}.")
+            history = kind.revisions(repository, record_id, as_of)
+        if not history:
+            raise NotFound(
+                f"{kind.noun.capitalize()} {record_id!r} did not exist yet at "
+                f"{as_of.isoformat() if as_of else 'that moment'}."
+            )
+        return history
 
     # --- context notes ------------------------------------------------------------------------
 
@@ -279,17 +318,58 @@ class Ledger:
 
     # --- what the ledger adds up to -----------------------------------------------------------
 
+    def state(self, as_of: dt.datetime | None = None) -> State:
+        """The entries and terms in force at `as_of`, read in one snapshot with its revision."""
+        with self.database.reading() as session:
+            repository = Repository(session)
+            head = repository.head()
+            revision = head[0] if head else 0
+            key = ("state", revision, as_of)
+            found = self._memo.get(key)
+            if found is None:
+                found = State(
+                    revision=revision,
+                    as_of=as_of,
+                    entries=tuple(current(repository.entry_revisions(as_of=as_of), as_of)),
+                    terms=tuple(current(repository.term_revisions(as_of=as_of), as_of)),
+                )
+                self._memo.put(key, found)
+            return found
+
     def totals(self, as_of: dt.datetime | None = None, **filters: Any) -> Totals:
         """Day-by-day totals of the entries in force at `as_of` (DESIGN.md's six rules)."""
-        return totals(self.entries(as_of), **filters)
+        return self._computed(
+            "totals", as_of, filters, lambda state: totals(state.entries, **filters)
+        )
 
     def schedule(self, as_of: dt.datetime | None = None, **key: Any) -> Schedule:
         """The terms' expected curve beside the reported one, day by day."""
-        return schedule(self.terms(as_of), self.entries(as_of), **key)
+        return self._computed(
+            "schedule", as_of, key, lambda state: schedule(state.terms, state.entries, **key)
+        )
 
     def still_held(self, as_of: dt.datetime | None = None, **filters: Any) -> tuple[StillHeld, ...]:
         """Captured minus released, rescued and found dead, per party."""
-        return still_held(self.entries(as_of), **filters)
+        return self._computed(
+            "still_held", as_of, filters, lambda state: still_held(state.entries, **filters)
+        )
+
+    def _computed(
+        self,
+        name: str,
+        as_of: dt.datetime | None,
+        params: dict[str, Any],
+        compute: Callable[[State], Any],
+    ) -> Any:
+        # Computed once per ledger revision: the same question at the same revision is
+        # answered from memory, and any write moves the revision on.
+        state = self.state(as_of)
+        key = (name, state.revision, as_of, tuple(sorted(params.items())))
+        found = self._memo.get(key)
+        if found is None:
+            found = compute(state)
+            self._memo.put(key, found)
+        return found
 
     # --- the ledger as a whole ----------------------------------------------------------------
 
@@ -313,6 +393,37 @@ class Ledger:
                 repository.entry_revisions(),
                 repository.term_revisions(),
             )
+
+    # --- idempotent writes ---------------------------------------------------------------------
+
+    def once(
+        self, token_id: str, key: str, fingerprint: str, write: Callable[[], StoredResponse]
+    ) -> tuple[StoredResponse, bool]:
+        """Run a keyed write once: a retry gets the first answer back (replayed=True).
+
+        The write and the record of its answer commit in one transaction, so a crash leaves
+        neither, and two racing retries leave one write: the loser's insert of the key fails
+        and its whole transaction rolls back.
+        """
+        idempotency.check_key(key)
+        try:
+            with self.database.writing() as session:
+                repository = Repository(session)
+                replay = _replay(repository.stored_response(token_id, key), fingerprint)
+                if replay is not None:
+                    return replay, True
+                response = write()
+                if 200 <= response.status < 300:
+                    repository.store_response(
+                        token_id, key, fingerprint, response, _now(repository)
+                    )
+                return response, False
+        except IntegrityError:
+            with self.database.reading() as session:
+                replay = _replay(Repository(session).stored_response(token_id, key), fingerprint)
+            if replay is None:
+                raise
+            return replay, True
 
     # --- tokens -------------------------------------------------------------------------------
 
@@ -344,6 +455,17 @@ class Ledger:
         if found is None or not tokens.same_secret(found[1], secret) or found[0].revoked_at:
             raise Unauthorized("The bearer token is not known or has been revoked.")
         return found[0]
+
+
+def _replay(stored: tuple[str, StoredResponse] | None, fingerprint: str) -> StoredResponse | None:
+    if stored is None:
+        return None
+    if stored[0] != fingerprint:
+        raise InvalidInput.one(
+            "Idempotency-Key",
+            "was used before for a different request; use a new key for a new request.",
+        )
+    return stored[1]
 
 
 def _source_finder(repository: Repository) -> Callable[[str], Source | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from alembic import command
@@ -19,6 +20,8 @@ from sqlmodel import Session
 from ledger.errors import LedgerError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The session of the unit of work under way in this thread or task, if any.
+_unit_of_work: ContextVar[Session | None] = ContextVar("unit_of_work", default=None)
 SQLITE_BUSY_MS = 30_000
 # Serialises migrations of one PostgreSQL database when several commands start at once.
 MIGRATION_LOCK = 7_346_001
@@ -63,23 +66,44 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for reads: one consistent snapshot, never writes."""
+        """A session for reads: one consistent snapshot, never writes.
+
+        Inside a unit of work it is that unit's session, so a read sees what the unit wrote.
+        """
+        active = _unit_of_work.get()
+        if active is not None:
+            yield active
+            return
         with Session(self.engine) as session, _translated_errors():
+            if not self.is_sqlite:
+                # One snapshot for every statement (SQLite's WAL readers already have one).
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield session
             session.rollback()
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A session for one unit of work: all of it commits, or none of it."""
+        """A session for one unit of work: all of it commits, or none of it.
+
+        Units nest: a write inside another joins it and commits with it, so a caller can make
+        several writes (and their idempotency record) one transaction.
+        """
+        active = _unit_of_work.get()
+        if active is not None:
+            yield active
+            return
         with Session(self.engine) as session, _translated_errors():
             # On SQLite this makes the transaction BEGIN IMMEDIATE (see _sqlite_engine).
             session.connection(execution_options={"ledger_write": True})
+            token = _unit_of_work.set(session)
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+            finally:
+                _unit_of_work.reset(token)
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (Alembic `upgrade head`)."""

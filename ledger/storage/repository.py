@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from ledger.idempotency import StoredResponse
 from ledger.records import Entry, Evidence, Note, Period, Sentence, Source, Term, Token
 from ledger.storage.tables import (
     EntryRevisionRow,
     EntryRow,
     EvidenceRow,
+    IdempotencyRow,
     JournalRow,
     NoteRow,
     SentenceRow,
@@ -81,9 +84,13 @@ class Repository:
         row = self.session.exec(select(SourceRow).where(SourceRow.sha256 == sha256)).first()
         return None if row is None else self.source(row.id)
 
-    def sources(self) -> list[Source]:
-        rows = self.session.exec(select(SourceRow).order_by(SourceRow.recorded_at, SourceRow.id))
-        return [_source(row, ()) for row in rows]
+    def sources(self, offset: int = 0, limit: int | None = None) -> tuple[int, list[Source]]:
+        """How many sources there are, and a page of them with their sentences, oldest first."""
+        total = self.session.exec(select(func.count()).select_from(SourceRow)).one()
+        query = select(SourceRow).order_by(SourceRow.recorded_at, SourceRow.id).offset(offset)
+        rows = list(self.session.exec(query.limit(limit) if limit is not None else query))
+        sentences = self._sentences(row.id for row in rows)
+        return total, [_source(row, sentences[row.id]) for row in rows]
 
     def add_source(self, source: Source, author: str) -> None:
         self.session.add(
@@ -355,6 +362,31 @@ class Repository:
         rows = list(self.session.exec(select(SourceRow).order_by(SourceRow.id)))
         sentences = self._sentences(row.id for row in rows)
         return [_source(row, sentences[row.id]) for row in rows]
+
+    # --- idempotency keys ----------------------------------------------------------------------
+
+    def stored_response(self, token_id: str, key: str) -> tuple[str, StoredResponse] | None:
+        """The fingerprint and first answer of a keyed request, if there was one."""
+        row = self.session.get(IdempotencyRow, (token_id, key))
+        if row is None:
+            return None
+        return row.fingerprint, StoredResponse(row.status, row.body, json.loads(row.headers))
+
+    def store_response(
+        self, token_id: str, key: str, fingerprint: str, response: StoredResponse, at: dt.datetime
+    ) -> None:
+        self.session.add(
+            IdempotencyRow(
+                token_id=token_id,
+                key=key,
+                fingerprint=fingerprint,
+                status=response.status,
+                body=response.body,
+                headers=json.dumps(response.headers),
+                recorded_at=at,
+            )
+        )
+        self.session.flush()
 
     # --- tokens -------------------------------------------------------------------------------
 

@@ -249,3 +249,17 @@ class JournalRow(SQLModel, table=True):
     action: str = Field(max_length=32)
     subject: str = Field(max_length=32)
     revision: int | None = None
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """The first answer to a write sent with an Idempotency-Key, per token and key."""
+
+    __tablename__ = "idempotency_key"
+
+    token_id: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=255)
+    fingerprint: str = Field(max_length=64)
+    status: int
+    body: str = Field(sa_type=Text)
+    headers: str = Field(sa_type=Text)
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)

@@ -170,7 +170,7 @@ def test_terms_and_notes_keep_their_evidence(ledger: Ledger):
         "alice",
     )
     assert ledger.terms()[0].evidence[0].quote == "12 hostages"
-    revised = ledger.revise_term(term.id, None, "alice", "withdrawn by the mediator")
+    revised = ledger.retract_term(term.id, "alice", "withdrawn by the mediator")
     assert revised.retracted and ledger.terms() == []
     ledger.add_note(
         {
