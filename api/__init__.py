@@ -1,36 +1,146 @@
-"""The HTTP layer: a Flask app over the ledger."""
+"""The HTTP layer: a Flask app over the ledger. It parses, calls `ledger`, and serializes."""
 
 from __future__ import annotations
 
-import os
+import http
+import json
+import logging
+import re
+import secrets
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, Response, g, render_template, request
+from flask_cors import CORS
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 
-from ledger.errors import LedgerError
+from api import problems
+from api.auth import SCHEME
+from api.resources import entries, meta, notes, sources, terms, tokens, totals
+from api.schemas.common import ProblemSchema
 from ledger.service import Ledger
+from ledger.sources import MAX_SOURCE_BYTES
 from ledger.storage.database import Database, url_from_environment
+
+REQUEST_ID = re.compile(r"\A[A-Za-z0-9._-]{1,64}\Z")
+JSON_TYPE = re.compile(r"\Aapplication/([a-z0-9.+-]+\+)?json\Z")
+WRITE_METHODS = {"POST", "PUT", "PATCH"}
+# A source may be 10 MB of text; JSON escaping can make its body larger than that.
+MAX_BODY_BYTES = 4 * MAX_SOURCE_BYTES
+MAX_JSON_DEPTH = 32
+
+
+class LedgerApi(Api):
+    """flask-smorest's Api, documenting every error as RFC 9457 problem details."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, problems.MEDIA_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Problem details", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, problems.MEDIA_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
+
+    def handle_http_exception(self, error: Any) -> Response:
+        return problems.http_problem(error)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app; configuration comes from the environment unless given."""
+    """Build the app. Configuration comes from the environment (LEDGER_DATABASE_URL) unless
+    given; the database is migrated by the `serve` command, not here."""
     app = Flask(__name__)
-    app.config["LEDGER_DATABASE_URL"] = url_from_environment()
+    app.config.update(
+        LEDGER_DATABASE_URL=url_from_environment(),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        API_TITLE="exchange-ledger",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "A ledger of releases in a hostage-for-detainee exchange; every "
+                "number traced to the sentence of the news report that states it. Reads are "
+                "public; writes need a bearer token.",
+            },
+        },
+    )
     app.config.update(config or {})
-    database = Database(app.config["LEDGER_DATABASE_URL"])
-    app.extensions["ledger"] = Ledger(database)
+    app.json.sort_keys = False
+    app.extensions["ledger"] = Ledger(Database(app.config["LEDGER_DATABASE_URL"]))
 
-    @app.get("/healthz")
-    def healthz() -> Any:
-        return jsonify(status="ok")
-
-    @app.get("/readyz")
-    def readyz() -> Any:
-        try:
-            ready = database.schema_is_current()
-        except LedgerError:
-            return jsonify(status="database unreachable"), 503
-        return jsonify(status="ok" if ready else "migrations pending"), 200 if ready else 503
-
-    app.logger.info("ledger database: %r (pid %s)", database, os.getpid())
+    api = LedgerApi(app)
+    api.spec.components.security_scheme("bearerAuth", SCHEME)
+    for module in (sources, entries, terms, totals, notes, tokens):
+        api.register_blueprint(module.blp)
+    app.register_blueprint(meta.blp)
+    problems.register(app)
+    # Any dashboard may read (GET) from any origin; writes are not offered to other origins.
+    readable = {
+        "origins": "*", "send_wildcard": True, "methods": ["GET", "HEAD", "OPTIONS"],
+        "expose_headers": ["ETag", "Link", "X-Total-Count", "X-Request-Id"],
+    }  # fmt: skip
+    CORS(app, resources={r"/v1/*": readable, r"/openapi.json": readable})
+    app.before_request(_identify)
+    app.before_request(_check_body)
+    app.after_request(_tag_response)
+    app.add_url_rule("/", "index", _index)
+    logging.getLogger("exchange_ledger").setLevel(logging.INFO)
     return app
+
+
+def _identify() -> None:
+    given = request.headers.get("X-Request-Id", "")
+    g.request_id = given if REQUEST_ID.match(given) else secrets.token_hex(8)
+
+
+def _check_body() -> Response | None:
+    """Writes take JSON: 415 for anything else, 400 for JSON that cannot be read."""
+    if request.method not in WRITE_METHODS or request.routing_exception is not None:
+        return None  # a 404 or 405 says more than a 415 would
+    if not JSON_TYPE.match(request.mimetype or ""):
+        return problems.problem(
+            415,
+            f"Send the body as application/json, not {request.mimetype or 'nothing'}.",
+            headers={"Accept": "application/json"},
+        )
+    raw = request.get_data(cache=True)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return problems.problem(400, f"The body is not valid UTF-8 (byte {error.start}).")
+    try:
+        body = json.loads(text) if text.strip() else None
+    except (ValueError, RecursionError) as error:
+        return problems.problem(
+            400, f"The body is not valid JSON: {error}.", errors={"body": [str(error)]}
+        )
+    if _depth(body) > MAX_JSON_DEPTH:
+        return problems.problem(400, f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+    return None
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_JSON_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def _tag_response(response: Response) -> Response:
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+def _index() -> Any:
+    return render_template("index.html")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -13,6 +14,10 @@ FRAMEWORKS = ("truce_deal", "parallel_deal", "other")
 TERM_PER = ("period", "day")
 SENTENCE_KINDS = ("sentence", "heading", "link", "dateline")
 ROLES = ("editor", "admin")
+
+# Every public id: a three-letter prefix naming the kind of record, then lower-case letters,
+# digits and underscores (src_1ad57b34380d078e, ent_seed_captured).
+ID = re.compile(r"\A[a-z]{3}_[a-z0-9_]{1,28}\Z")
 
 # Bounds a person can act on: no exchange has moved ten million people in a report,
 # and dates outside these years are typing errors, not history.

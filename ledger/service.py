@@ -16,7 +16,7 @@ from ledger import sources as texts
 from ledger.drafts import parse_entry, parse_note, parse_term
 from ledger.errors import InvalidInput, NotFound, StaleRevision, Unauthorized
 from ledger.idempotency import StoredResponse
-from ledger.records import Entry, Note, Source, Term, Token
+from ledger.records import ID, Entry, Note, Source, Term, Token
 from ledger.revisions import current
 from ledger.schedule import Schedule, schedule
 from ledger.selection import Selection
@@ -222,6 +222,12 @@ class Ledger:
             repository = Repository(session)
             draft = kind.parse(data, _source_finder(repository))
             record_id = record_id or new_id(kind.prefix)
+            if not ID.match(record_id) or not record_id.startswith(f"{kind.prefix}_"):
+                raise InvalidInput.one(
+                    "id",
+                    f"must look like {kind.prefix}_ then up to 28 "
+                    "lower-case letters, digits or underscores.",
+                )
             if kind.exists(repository, record_id):
                 raise InvalidInput.one("id", f"{kind.noun} {record_id!r} exists already.")
             at = _now(repository)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,6 +55,12 @@ def _postgres_database() -> Iterator[str]:
             )
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def new_postgres_database() -> Callable[[], AbstractContextManager[str]]:
+    """Make a new, empty PostgreSQL database for a wider scope than one test."""
+    return _postgres_database
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ledger.idempotency import StoredResponse
-from ledger.records import Entry, Evidence, Note, Period, Sentence, Source, Term, Token
+from ledger.records import ID, Entry, Evidence, Note, Period, Sentence, Source, Term, Token
 from ledger.storage.tables import (
     EntryRevisionRow,
     EntryRow,
@@ -75,7 +75,7 @@ class Repository:
     # --- sources and sentences ----------------------------------------------------------------
 
     def source(self, source_id: str, with_sentences: bool = True) -> Source | None:
-        row = self.session.get(SourceRow, source_id)
+        row = self.session.get(SourceRow, source_id) if ID.match(source_id) else None
         if row is None:
             return None
         return _source(row, self._sentences([source_id])[source_id] if with_sentences else ())
@@ -131,10 +131,12 @@ class Repository:
     # --- entries ------------------------------------------------------------------------------
 
     def entry_exists(self, entry_id: str) -> bool:
-        return self.session.get(EntryRow, entry_id) is not None
+        return ID.match(entry_id) is not None and self.session.get(EntryRow, entry_id) is not None
 
     def lock_entry(self, entry_id: str) -> bool:
         """Lock an entry's identity row for a new revision (a no-op lock on SQLite)."""
+        if not ID.match(entry_id):
+            return False
         row = self.session.exec(
             select(EntryRow).where(EntryRow.id == entry_id).with_for_update()
         ).first()
@@ -188,10 +190,12 @@ class Repository:
     # --- terms --------------------------------------------------------------------------------
 
     def term_exists(self, term_id: str) -> bool:
-        return self.session.get(TermRow, term_id) is not None
+        return ID.match(term_id) is not None and self.session.get(TermRow, term_id) is not None
 
     def lock_term(self, term_id: str) -> bool:
         """Lock a term's identity row for a new revision."""
+        if not ID.match(term_id):
+            return False
         row = self.session.exec(select(TermRow).where(TermRow.id == term_id).with_for_update())
         return row.first() is not None
 
@@ -241,7 +245,7 @@ class Repository:
     # --- context notes ------------------------------------------------------------------------
 
     def note_exists(self, note_id: str) -> bool:
-        return self.session.get(NoteRow, note_id) is not None
+        return ID.match(note_id) is not None and self.session.get(NoteRow, note_id) is not None
 
     def add_note(self, note: Note) -> None:
         self.session.add(

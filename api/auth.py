@@ -1,0 +1,46 @@
+"""Bearer tokens: reads are public, every write names its token and role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import current_app, g, request
+
+from ledger import tokens
+from ledger.records import Token
+
+SECURITY = [{"bearerAuth": []}]
+SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A token made by 'exchange-ledger token create --role editor|admin'.",
+}
+
+
+def bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
+
+
+def current_token() -> Token:
+    """The token of the request being served (set by `writes`)."""
+    return g.token
+
+
+def writes(right: str = "write") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Require a bearer token whose role carries `right`: 401 without one, 403 without it."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            token = current_app.extensions["ledger"].authenticate(bearer_secret())
+            tokens.require(token.role, right)
+            g.token = token
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorator

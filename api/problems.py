@@ -1,0 +1,131 @@
+"""Every error as RFC 9457 problem details (application/problem+json), never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, g, json, request
+from werkzeug.exceptions import HTTPException
+
+from ledger.errors import InvalidInput, LedgerError
+
+log = logging.getLogger("exchange_ledger.api")
+
+MEDIA_TYPE = "application/problem+json"
+
+# A short explanation per problem type, served at /problems/<slug> so a `type` resolves.
+TYPES = {
+    "invalid-input": "One or more fields are wrong; `errors` names each field and what to fix.",
+    "malformed-request": "The request could not be read: the body is not valid JSON or UTF-8.",
+    "not-found": "Nothing has that id or address.",
+    "stale-revision": "The record changed since you read it; fetch it again, re-apply, retry.",
+    "precondition-required": "Send If-Match with the ETag you read, so no change is lost.",
+    "too-large": "The body or the text is larger than the ledger accepts.",
+    "unsupported-media-type": "Send the body as application/json.",
+    "unauthorized": "Send 'Authorization: Bearer <token>' with a token made by "
+    "'exchange-ledger token create'.",
+    "forbidden": "The token's role may not do this.",
+    "method-not-allowed": "The address does not take that method.",
+    "unavailable": "The database could not be reached; try again shortly.",
+    "internal-error": "Something failed inside the service; the request id finds it in the log.",
+    "http-error": "An HTTP error; the title says which.",
+}
+STATUS_TYPES = {
+    400: "malformed-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+    405: "method-not-allowed", 412: "stale-revision", 413: "too-large",
+    415: "unsupported-media-type", 422: "invalid-input", 428: "precondition-required",
+    503: "unavailable",
+}  # fmt: skip
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: Mapping[str, list[str]] | None = None,
+    slug: str | None = None,
+    title: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A problem+json response."""
+    slug = slug or STATUS_TYPES.get(status, "internal-error" if status >= 500 else "http-error")
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if getattr(g, "request_id", None):
+        body["request_id"] = g.request_id
+    if errors:
+        body["errors"] = {name: list(messages) for name, messages in errors.items()}
+    response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """webargs' nested messages as the ledger's flat field paths: `evidence[0].quote`."""
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "body": messages}
+    if isinstance(messages, Mapping):
+        found: dict[str, list[str]] = {}
+        for name, inner in messages.items():
+            if isinstance(name, int):
+                path = f"{prefix}[{name}]"
+            elif prefix in ("", "json", "query", "headers", "form", "querystring"):
+                path = str(name) if name != "_schema" else "body"
+            else:
+                path = f"{prefix}.{name}" if name != "_schema" else prefix
+            found.update(flatten(inner, path))
+        return found
+    return {prefix or "body": [str(messages)]}
+
+
+def http_problem(error: HTTPException) -> Response:
+    """An HTTP error (from Flask, werkzeug or webargs' validation) as problem details."""
+    data = getattr(error, "data", None) or {}
+    status = error.code or 500
+    if "messages" in data:
+        errors = flatten(data["messages"])
+        if status == 400:
+            return problem(400, "The body is not valid JSON.", errors=errors)
+        detail = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
+        return problem(status, detail, errors=errors)
+    headers = dict(data.get("headers") or {})
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
+    detail = data.get("message") or error.description or HTTPStatus(status).description
+    return problem(status, detail, headers=headers)
+
+
+def register(app: Flask) -> None:
+    """Install the handlers that turn every error into problem details."""
+
+    @app.errorhandler(LedgerError)
+    def ledger_error(error: LedgerError) -> Response:
+        errors = error.errors if isinstance(error, InvalidInput) else None
+        headers = (
+            {"WWW-Authenticate": 'Bearer realm="exchange-ledger"'} if error.status == 401 else None
+        )
+        if error.status >= 500:
+            log.warning("request %s: %s", getattr(g, "request_id", "-"), error.detail)
+        return problem(error.status, error.detail, errors=errors, headers=headers)
+
+    app.register_error_handler(HTTPException, http_problem)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception(
+            "request %s failed: %s %s", getattr(g, "request_id", "-"), request.method, request.path
+        )
+        return problem(
+            500,
+            "The service failed to answer; the request id identifies the "
+            "failure in the service's log.",
+        )

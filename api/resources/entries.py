@@ -1,0 +1,20 @@
+"""Entries: reported movements of people, each with its evidence, revised by appending."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from api.resources.revisable import Resource, blueprint
+from api.schemas.common import KeyArgs
+from api.schemas.entries import EntryChangeSchema, EntryInSchema, EntrySchema
+
+
+class EntryListArgs(KeyArgs):
+    source = fields.String(metadata={"description": "Only entries citing this source."})
+
+
+blp = blueprint(Resource(
+    name="entries", noun="entry", in_schema=EntryInSchema, change_schema=EntryChangeSchema,
+    out_schema=EntrySchema, list_args=EntryListArgs,
+    description="Reported movements of people, each traced to the sentences that state it.",
+))  # fmt: skip

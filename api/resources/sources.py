@@ -1,0 +1,120 @@
+"""Sources: reports stored byte-for-byte, and their sentences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, url_for
+from flask.views import MethodView
+
+from api.auth import SECURITY, current_token, writes
+from api.caching import by_revision, tagged
+from api.idempotency import DOC as IDEMPOTENCY_DOC
+from api.idempotency import idempotent
+from api.pagination import Blueprint
+from api.schemas.common import ProblemSchema
+from api.schemas.sources import SentenceSchema, SourceInSchema, SourceSchema
+from ledger.errors import NotFound
+from ledger.records import Source
+
+blp = Blueprint(
+    "sources",
+    __name__,
+    url_prefix="/v1/sources",
+    description="News reports, stored byte-for-byte, and their sentences.",
+)
+
+
+def shown(source: Source) -> dict[str, Any]:
+    """A source as API.md shows it: its metadata and every sentence, not its text."""
+    return {
+        "id": source.id, "sha256": source.sha256, "published_on": source.published_on,
+        "title": source.title, "publisher": source.publisher, "url": source.url,
+        "recorded_at": source.recorded_at,
+        "sentences": [sentence_shown(source, s.n) for s in source.sentences],
+    }  # fmt: skip
+
+
+def sentence_shown(source: Source, n: int) -> dict[str, Any]:
+    sentence = source.sentences[n]
+    return {"source": source.id, "n": sentence.n, "start": sentence.start, "end": sentence.end,
+            "text": sentence.text, "kind": sentence.kind}  # fmt: skip
+
+
+def _etag(source: Source) -> str:
+    # A source never changes: its hash is its version.
+    return source.sha256
+
+
+@blp.route("")
+class Sources(MethodView):
+    @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_DOC])
+    @writes()
+    @idempotent
+    @blp.arguments(SourceInSchema)
+    @blp.response(201, SourceSchema, description="A new source.")
+    @blp.alt_response(200, schema=SourceSchema, description="The same text was stored before.")
+    @blp.alt_response(413, schema=ProblemSchema, description="The text is over 10 MB.")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Store a report; the same text (same SHA-256) twice is one source."""
+        source, created = current_app.extensions["ledger"].add_source(
+            data.pop("text"), author=current_token().name, **data
+        )
+        location = {"Location": url_for("sources.SourceOne", source_id=source.id)}
+        return shown(source), 201 if created else 200, location
+
+    @by_revision
+    @blp.response(200, SourceSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters: Any) -> list[dict[str, Any]]:
+        """Every source, oldest first, with its sentences."""
+        total, page = current_app.extensions["ledger"].sources(
+            pagination_parameters.first_item, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return [shown(source) for source in page]
+
+
+@blp.route("/<string:source_id>")
+class SourceOne(MethodView):
+    @blp.response(200, SourceSchema)
+    def get(self, source_id: str) -> Response:
+        """One source with its sentences."""
+        source = current_app.extensions["ledger"].source(source_id)
+        return tagged(SourceSchema().dump(shown(source)), _etag(source))
+
+
+@blp.route("/<string:source_id>/text")
+class SourceText(MethodView):
+    @blp.response(
+        200, description="The text exactly as received (UTF-8).", content_type="text/plain"
+    )
+    def get(self, source_id: str) -> Response:
+        """The report's text, byte-for-byte."""
+        source = current_app.extensions["ledger"].source(source_id)
+        response = Response(source.text.encode("utf-8"), mimetype="text/plain")
+        response.charset = "utf-8"
+        return tagged(response, _etag(source))
+
+
+@blp.route("/<string:source_id>/sentences")
+class SourceSentences(MethodView):
+    @blp.response(200, SentenceSchema(many=True))
+    def get(self, source_id: str) -> Response:
+        """Every sentence of a source, in reading order."""
+        source = current_app.extensions["ledger"].source(source_id)
+        body = [sentence_shown(source, s.n) for s in source.sentences]
+        return tagged(SentenceSchema(many=True).dump(body), _etag(source))
+
+
+@blp.route("/<string:source_id>/sentences/<int(signed=True):n>")
+class SourceSentence(MethodView):
+    @blp.response(200, SentenceSchema)
+    def get(self, source_id: str, n: int) -> Response:
+        """One sentence: its offsets in the source and its text."""
+        source = current_app.extensions["ledger"].source(source_id)
+        if not 0 <= n < len(source.sentences):
+            raise NotFound(
+                f"Source {source_id} has sentences 0..{len(source.sentences) - 1}, not {n}."
+            )
+        return tagged(SentenceSchema().dump(sentence_shown(source, n)), _etag(source))

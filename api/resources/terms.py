@@ -1,0 +1,27 @@
+"""Terms: what an agreement says should happen, with their evidence."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from api.resources.revisable import Resource, blueprint
+from api.schemas.common import AsOfArgs, Day, one_of
+from api.schemas.entries import TermChangeSchema, TermInSchema, TermSchema
+from ledger.records import FRAMEWORKS, KINDS, POPULATIONS
+
+
+class TermListArgs(AsOfArgs):
+    population = fields.String(validate=one_of(POPULATIONS))
+    kind = fields.String(validate=one_of(KINDS))
+    party = fields.String()
+    framework = fields.String(validate=one_of(FRAMEWORKS))
+    from_ = Day(data_key="from")
+    to = Day()
+    source = fields.String()
+
+
+blp = blueprint(Resource(
+    name="terms", noun="term", in_schema=TermInSchema, change_schema=TermChangeSchema,
+    out_schema=TermSchema, list_args=TermListArgs,
+    description="What agreements say should happen: the schedule's expected curve.",
+))  # fmt: skip

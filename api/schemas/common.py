@@ -1,0 +1,122 @@
+"""Schemas shared by every resource: periods, intervals, moments, problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from ledger.records import FIRST_DAY, FRAMEWORKS, KINDS, LAST_DAY, POPULATIONS, QUALIFIERS
+
+ID = r"^[a-z]{3}_[a-z0-9_]{1,28}$"
+
+
+def one_of(allowed: tuple[str, ...]) -> validate.OneOf:
+    return validate.OneOf(allowed, error=f"Must be one of {', '.join(allowed)}.")
+
+
+class DateOut(fields.Date):
+    """A date in an answer; the pure computations already give ISO strings."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class Day(DateOut):
+    """A date written YYYY-MM-DD within the years the ledger accepts."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.date:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValidationError("Must be a date written YYYY-MM-DD.")
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationError(f"Must lie between {FIRST_DAY} and {LAST_DAY}.")
+        return day
+
+
+class Moment(fields.AwareDateTime):
+    """An ISO 8601 moment that names its zone (as_of, recorded_at)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", default_timezone=None, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.datetime:
+        if isinstance(value, str) and len(value) == 10:
+            raise ValidationError("Must be a moment with a zone, e.g. 2023-11-28T12:00:00Z.")
+        try:
+            moment = super()._deserialize(value, attr, data, **kwargs)
+        except ValidationError:
+            raise ValidationError(
+                "Must be an ISO 8601 moment with a zone, e.g. 2023-11-28T12:00:00Z."
+            ) from None
+        return moment.astimezone(dt.UTC)
+
+
+def Name(**kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=100), **kwargs)
+
+
+def Text(**kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.Length(max=2000), **kwargs)
+
+
+class PeriodSchema(Schema):
+    start = Day(required=True, metadata={"description": "First day, YYYY-MM-DD."})
+    end = Day(
+        required=True, metadata={"description": "Last day (inclusive); equal to start for one day."}
+    )
+
+
+class IntervalSchema(Schema):
+    low = fields.Integer(required=True, metadata={"description": "Certainly happened."})
+    high = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "May have happened; null when open-ended."},
+    )
+
+
+class KeySchema(Schema):
+    population = fields.String(validate=one_of(POPULATIONS))
+    kind = fields.String(validate=one_of(KINDS))
+    party = fields.String()
+    nationality = fields.String(allow_none=True)
+    framework = fields.String(validate=one_of(FRAMEWORKS))
+
+
+class AsOfArgs(Schema):
+    as_of = Moment(metadata={"description": "Answer as the ledger stood at this moment."})
+
+
+class KeyArgs(AsOfArgs):
+    """The filters shared by entries, totals and their exports."""
+
+    population = fields.String(validate=one_of(POPULATIONS))
+    kind = fields.String(validate=one_of(KINDS))
+    party = fields.String(validate=validate.Length(min=1, max=100))
+    nationality = fields.String(validate=validate.Length(min=1, max=100))
+    framework = fields.String(validate=one_of(FRAMEWORKS))
+    from_ = Day(data_key="from", metadata={"description": "Days from (inclusive)."})
+    to = Day(metadata={"description": "Days to (inclusive)."})
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String()
+    request_id = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Per field, what is wrong with it."},
+    )
+
+
+QUALIFIER = one_of(QUALIFIERS)
