@@ -479,6 +479,34 @@ def test_terms_notes_and_queries_as_of(service: Service):
     assert term.status_code == 201, term.text
     schedule = service.public.get("/v1/schedule", params={"party": "Test party G"}).json()
     assert [d["expected"]["low"] for d in schedule["days"]] == [12, 24]
+    path = term.headers["Location"].removeprefix(service.server.base)
+    assert service.public.get(path).json()["count"] == 12
+    revised = service.editor.put(
+        path,
+        headers={"If-Match": term.headers["ETag"]},
+        json={
+            "population": "hostages",
+            "party": "Test party G",
+            "count": 10,
+            "per": "day",
+            "qualifier": "at_least",
+            "period": {"start": "2023-12-01", "end": "2023-12-02"},
+            "evidence": [{"source": source["id"], "quote": "12 hostages a day"}],
+            "reason": "the mediator's wording is a minimum",
+        },
+    )
+    assert revised.status_code == 200, revised.text
+    schedule = service.public.get("/v1/schedule", params={"party": "Test party G"}).json()
+    assert [d["expected"] for d in schedule["days"]] == [
+        {"low": 10, "high": None},
+        {"low": 20, "high": None},
+    ]
+    retracted = service.admin.delete(path, json={"reason": "withdrawn"})
+    assert retracted.status_code == 200 and retracted.json()["retracted"] is True
+    assert service.public.get("/v1/schedule", params={"party": "Test party G"}).json()["days"] == []
+    assert [r["revision"] for r in service.public.get(f"{path}/revisions").json()] == [1, 2, 3]
+    sentences = service.public.get(f"/v1/sources/{source['id']}/sentences").json()
+    assert [s["n"] for s in sentences] == list(range(len(sentences)))
     long_ago = "2000-01-01T00:00:00Z"
     assert service.public.get("/v1/entries", params={"as_of": long_ago}).json() == []
     assert service.public.get("/v1/totals", params={"as_of": long_ago}).json()["days"] == []
@@ -503,3 +531,21 @@ def test_problem_types_resolve(service: Service):
 @pytest.mark.parametrize("path", ["/v1/entries/..%2F..%2Fetc%2Fpasswd", "/v1/sources/%00"])
 def test_odd_ids_are_not_found(service: Service, path: str):
     assert service.public.get(path).status_code in (404, 400)
+
+
+def test_racing_retries_of_one_key_write_once(service: Service):
+    from concurrent.futures import ThreadPoolExecutor
+
+    source = add_source(service, report("Hamas released 1 hostage at dawn, officials said."))
+    body = entry(source["id"], "Hamas released 1 hostage", count=1, party="Test party H")
+    key = {"Idempotency-Key": f"race-{uuid.uuid4()}"}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(
+            pool.map(
+                lambda _: service.editor.post("/v1/entries", json=body, headers=key), range(16)
+            )
+        )
+    assert {a.status_code for a in answers} == {201}, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    listed = service.public.get("/v1/entries", params={"party": "Test party H"}).json()
+    assert len(listed) == 1

@@ -163,3 +163,11 @@ def test_as_of_before_a_correction_reproduces_the_published_figure(seeded: Ledge
     )
     assert seeded.totals(population="hostages", kind="released").total.low == 74
     assert seeded.totals(as_of=published, population="hostages", kind="released").total.low == 73
+
+
+def test_totals_for_an_unchanged_ledger_are_computed_once(seeded: Ledger):
+    first = seeded.totals(population="hostages")
+    assert seeded.totals(population="hostages") is first
+    assert seeded.totals(population="detainees") is not first
+    seeded.add_source("date 2023-11-29\nA report that moves the ledger on.")
+    assert seeded.totals(population="hostages") is not first
