@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,6 +14,9 @@ import click
 from ledger.errors import InvalidInput, LedgerError
 from ledger.service import Ledger
 from ledger.storage.database import Database, url_from_environment
+
+# Below this many entries an export is quick enough to need no progress bar.
+PROGRESS_FROM = 10_000
 
 
 @contextmanager
@@ -94,6 +99,49 @@ def migrate() -> None:
     """Create or migrate the database to the newest schema, and nothing else."""
     ledger = _ledger()
     click.echo(f"schema current: {ledger.database!r}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="MOMENT",
+    help="The ledger as it stood then (ISO 8601 with a zone, e.g. 2023-11-28T12:00Z).",
+)
+@_command
+def export(folder: Path, as_of: str | None) -> None:
+    """Write the data package (datapackage.json and five CSV files) to FOLDER."""
+    ledger = _ledger()
+    moment = _moment(as_of)
+    large = (ledger.count_published("entries", moment) or 0) >= PROGRESS_FROM
+
+    def watch(name: str, rows: Iterator[Any]) -> Iterator[Any]:
+        if not large:
+            yield from rows
+            return
+        length = ledger.count_published(name, moment)
+        with click.progressbar(
+            rows, length=length, label=f"{name}.csv".ljust(14), file=sys.stderr, show_pos=True
+        ) as bar:
+            yield from bar
+
+    written = ledger.export_package(folder, moment, watch)
+    rows = ", ".join(f"{name} {count}" for name, count in written.items())
+    click.echo(f"exported to {folder}: {rows} rows; datapackage.json describes them")
+
+
+def _moment(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidInput.one("as-of", f"must be an ISO 8601 moment with a zone, not {value!r}.")
+    return moment.astimezone(dt.UTC)
 
 
 @main.group()

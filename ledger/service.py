@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from ledger import idempotency, tokens
+from ledger import idempotency, publication, tokens
 from ledger import sources as texts
+from ledger.checks import Checks, checks
 from ledger.drafts import parse_entry, parse_note, parse_term
 from ledger.errors import InvalidInput, NotFound, StaleRevision, Unauthorized
 from ledger.idempotency import StoredResponse
@@ -291,6 +294,32 @@ class Ledger:
             )
         return history
 
+    def import_entries(self, entries: Iterable[Entry], author: str, batch: int = 5_000) -> int:
+        """A trusted bulk path for generated ledgers (benchmarks, load tests): first revisions
+        whose evidence is already resolved, inserted in one transaction. Not offered over HTTP
+        or the CLI; the database still enforces every key and check, and `verify` re-checks
+        every quote."""
+        count = 0
+        with self.database.writing() as session:
+            repository = Repository(session)
+            at = _now(repository)
+            chunk: list[Entry] = []
+            for entry in entries:
+                if not ID.match(entry.id) or not entry.evidence:
+                    raise InvalidInput.one("id", f"{entry.id!r} is not an entry id with evidence.")
+                chunk.append(
+                    dataclasses.replace(
+                        entry, revision=1, recorded_at=at, author=author, retracted=False
+                    )
+                )
+                if len(chunk) == batch:
+                    repository.add_entries_bulk(chunk)
+                    count, chunk = count + len(chunk), []
+            repository.add_entries_bulk(chunk)
+            count += len(chunk)
+            repository.record(at, author, "entry.import", f"{count} entries")
+        return count
+
     # --- context notes ------------------------------------------------------------------------
 
     def add_note(self, data: object, author: str, note_id: str | None = None) -> Note:
@@ -360,6 +389,10 @@ class Ledger:
             "still_held", as_of, filters, lambda state: still_held(state.entries, **filters)
         )
 
+    def checks(self, as_of: dt.datetime | None = None) -> Checks:
+        """Every conflict and roll-up mismatch in the ledger at `as_of`."""
+        return self._computed("checks", as_of, {}, lambda state: checks(state.entries))
+
     def _computed(
         self,
         name: str,
@@ -376,6 +409,74 @@ class Ledger:
             found = compute(state)
             self._memo.put(key, found)
         return found
+
+    # --- publication: CSV tables and their data package -------------------------------------
+
+    def published_rows(
+        self, table: str, as_of: dt.datetime | None = None, selection: Selection | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of one published table, streamed from one snapshot of the database."""
+        selection = selection or Selection()
+        with self.database.reading() as session:
+            repository = Repository(session)
+            if table == "entries":
+                yield from publication.entry_rows(repository.stream_entries(as_of, selection))
+            elif table == "evidence":
+                yield from publication.evidence_rows(repository.stream_entries(as_of, selection))
+            elif table == "totals":
+                # Days are clipped, not entries: a cumulative counts what came before `start`.
+                key_only = dataclasses.replace(selection, start=None, end=None, source=None)
+                batches = repository.stream_entries(as_of, key_only, order_by_key=True)
+                yield from publication.totals_rows(batches, selection.start, selection.end)
+            elif table == "sources":
+                yield from publication.source_rows(repository.stream_sources(as_of))
+            elif table == "sentences":
+                yield from publication.sentence_rows(
+                    repository.stream_sentences(as_of, selection.source)
+                )
+            else:
+                raise NotFound(
+                    f"No table is called {table!r}; there are {', '.join(publication.TABLES)}."
+                )
+
+    def count_published(
+        self, table: str, as_of: dt.datetime | None = None, selection: Selection | None = None
+    ) -> int | None:
+        """How many rows a published table will have; None where only writing it tells."""
+        with self.database.reading() as session:
+            return Repository(session).count_published(table, as_of, selection or Selection())
+
+    def export_package(
+        self,
+        folder: Path,
+        as_of: dt.datetime | None = None,
+        watch: Callable[[str, Iterator[Any]], Iterator[Any]] | None = None,
+    ) -> dict[str, int]:
+        """Write datapackage.json and the five CSV files to a folder; rows per table.
+
+        `watch(name, rows)` may wrap each table's rows, e.g. in a progress bar.
+        """
+        folder.mkdir(parents=True, exist_ok=True)
+        written: dict[str, int] = {}
+        for name, table in publication.TABLES.items():
+            rows: Iterator[Any] = self.published_rows(name, as_of)
+            if watch is not None:
+                rows = watch(name, rows)
+            counted = _Counted(rows)
+            with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
+                out.writelines(publication.csv_lines(table, counted))
+            written[name] = counted.count
+        reports = [
+            publication.cited_source(row[0], row[2], row[3], row[5])
+            for row in self.published_rows("sources", as_of)
+        ]
+        package = publication.datapackage(
+            lambda name: f"{name}.csv", reports, as_of.isoformat() if as_of else None
+        )
+        (folder / "datapackage.json").write_text(
+            json.dumps(package, indent=2) + "\n", encoding="utf-8"
+        )
+        return written
 
     # --- the ledger as a whole ----------------------------------------------------------------
 
@@ -461,6 +562,18 @@ class Ledger:
         if found is None or not tokens.same_secret(found[1], secret) or found[0].revoked_at:
             raise Unauthorized("The bearer token is not known or has been revoked.")
         return found[0]
+
+
+class _Counted:
+    """An iterator that counts what passes through it."""
+
+    def __init__(self, items: Iterator[Any]) -> None:
+        self.items, self.count = items, 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.items:
+            self.count += 1
+            yield item
 
 
 def _replay(stored: tuple[str, StoredResponse] | None, fingerprint: str) -> StoredResponse | None:

@@ -105,13 +105,10 @@ class Checks(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Every conflict and roll-up mismatch in the ledger."""
         as_of = args.get("as_of")
-        everything = _ledger().totals(as_of)
-        mismatches = [c.to_dict() for c in everything.checks if c.status in ("mismatch", "overlap")]
-        for party in _ledger().still_held(as_of):
-            mismatches += [f.to_dict() for f in party.findings]
-        conflicts = [c.to_dict() for c in everything.conflicts]
+        found = _ledger().checks(as_of)
         return {
-            "as_of": as_of, "revision": _ledger().state(as_of).revision,
-            "conflicts": conflicts, "mismatches": mismatches,
-            "count": len(conflicts) + len(mismatches),
-        }  # fmt: skip
+            "as_of": as_of,
+            "revision": _ledger().state(as_of).revision,
+            "count": found.count,
+            **found.to_dict(),
+        }

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import func
+from sqlalchemy import Select, func, insert
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ledger.idempotency import StoredResponse
 from ledger.records import ID, Entry, Evidence, Note, Period, Sentence, Source, Term, Token
+from ledger.selection import Selection
 from ledger.storage.tables import (
     EntryRevisionRow,
     EntryRow,
@@ -148,29 +150,47 @@ class Repository:
                 EntryRow(id=entry.id, recorded_at=entry.recorded_at, author=entry.author)
             )
             self.session.flush()
-        row = EntryRevisionRow(
-            entry_id=entry.id,
-            revision=entry.revision,
-            kind=entry.kind,
-            population=entry.population,
-            count=entry.count,
-            qualifier=entry.qualifier,
-            period_start=entry.period.start,
-            period_end=entry.period.end,
-            party=entry.party,
-            nationality=entry.nationality,
-            framework=entry.framework,
-            description=entry.description,
-            period_phrase=entry.period_phrase,
-            period_note=entry.period_note,
-            retracted=entry.retracted,
-            recorded_at=entry.recorded_at,
-            author=entry.author,
-            reason=entry.reason,
-        )
+        row = EntryRevisionRow(**_revision_values(entry))
         self.session.add(row)
         self.session.flush()
         self._add_evidence(entry.evidence, entry_revision_id=row.id)
+
+    def add_entries_bulk(self, entries: Sequence[Entry]) -> None:
+        """Insert many first revisions at once (Core executemany), evidence included."""
+        if not entries:
+            return
+        connection = self.session.connection()
+        connection.execute(
+            insert(EntryRow.__table__),
+            [{"id": e.id, "recorded_at": e.recorded_at, "author": e.author} for e in entries],
+        )
+        connection.execute(
+            insert(EntryRevisionRow.__table__), [_revision_values(e) for e in entries]
+        )
+        revision_of = dict(
+            connection.execute(
+                select(EntryRevisionRow.entry_id, EntryRevisionRow.id).where(
+                    col(EntryRevisionRow.entry_id).in_([e.id for e in entries]),
+                    EntryRevisionRow.revision == 1,
+                )
+            ).all()
+        )
+        evidence = [
+            {
+                "entry_revision_id": revision_of[e.id],
+                "term_revision_id": None,
+                "note_id": None,
+                "position": i,
+                "source_id": ev.source,
+                "sentence_n": ev.sentence,
+                "quote": ev.quote,
+                "start": ev.start,
+                "end": ev.end,
+            }
+            for e in entries
+            for i, ev in enumerate(e.evidence)
+        ]
+        connection.execute(insert(EvidenceRow.__table__), evidence)
 
     def entry_revisions(
         self, entry_id: str | None = None, as_of: dt.datetime | None = None
@@ -186,6 +206,115 @@ class Repository:
         )
         evidence = self._evidence(EvidenceRow.entry_revision_id, [row.id for row in rows])
         return [_entry(row, evidence[row.id]) for row in rows]
+
+    def stream_entries(
+        self,
+        as_of: dt.datetime | None,
+        selection: Selection,
+        batch: int = 1000,
+        order_by_key: bool = False,
+    ) -> Iterator[list[Entry]]:
+        """The entries in force at `as_of` that the selection admits, a batch at a time.
+
+        Rows come from a server-side cursor (PostgreSQL) or an open SQLite cursor, so memory
+        holds one batch however large the ledger is.
+        """
+        row = EntryRevisionRow
+        query = _in_force(as_of, selection)
+        order = (
+            [row.population, row.kind, row.party, row.nationality, row.framework]
+            if (order_by_key)
+            else []
+        )
+        query = query.order_by(*order, row.entry_id).execution_options(yield_per=batch)
+        for rows in self.session.execute(query).partitions():
+            evidence = self._evidence(EvidenceRow.entry_revision_id, [r.id for r in rows])
+            yield [_entry(r, evidence[r.id]) for r in rows]
+
+    def count_published(
+        self, table: str, as_of: dt.datetime | None, selection: Selection
+    ) -> int | None:
+        """How many rows a published table will have (None for totals: known only after)."""
+        in_force = _in_force(as_of, selection).with_only_columns(EntryRevisionRow.id)
+        if table == "entries":
+            query = select(func.count()).select_from(in_force.subquery())
+        elif table == "evidence":
+            query = select(func.count()).where(col(EvidenceRow.entry_revision_id).in_(in_force))
+        elif table == "sources":
+            query = select(func.count()).select_from(SourceRow)
+            if as_of is not None:
+                query = query.where(SourceRow.recorded_at <= as_of)
+        elif table == "sentences":
+            query = (
+                select(func.count())
+                .select_from(SentenceRow)
+                .join(SourceRow, SourceRow.id == SentenceRow.source_id)
+            )
+            if as_of is not None:
+                query = query.where(SourceRow.recorded_at <= as_of)
+            if selection.source is not None:
+                query = query.where(SentenceRow.source_id == selection.source)
+        else:
+            return None
+        return self.session.execute(query).scalar_one()
+
+    def stream_sources(
+        self, as_of: dt.datetime | None, batch: int = 500
+    ) -> Iterator[list[tuple[Source, int, int]]]:
+        """Sources recorded by `as_of`, without text: each with its length and sentence count."""
+        sentences = (
+            select(func.count()).where(SentenceRow.source_id == SourceRow.id).scalar_subquery()
+        )
+        query = select(
+            SourceRow.id,
+            SourceRow.sha256,
+            SourceRow.published_on,
+            SourceRow.title,
+            SourceRow.publisher,
+            SourceRow.url,
+            SourceRow.recorded_at,
+            func.length(SourceRow.text),
+            sentences,
+        )
+        if as_of is not None:
+            query = query.where(SourceRow.recorded_at <= as_of)
+        query = query.order_by(SourceRow.id).execution_options(yield_per=batch)
+        for rows in self.session.execute(query).partitions():
+            yield [
+                (
+                    Source(
+                        id=r[0],
+                        sha256=r[1],
+                        text="",
+                        published_on=r[2],
+                        title=r[3],
+                        publisher=r[4],
+                        url=r[5],
+                        recorded_at=r[6],
+                    ),
+                    r[7],
+                    r[8],
+                )
+                for r in rows
+            ]
+
+    def stream_sentences(
+        self, as_of: dt.datetime | None, source: str | None, batch: int = 2000
+    ) -> Iterator[list[tuple[str, Sentence]]]:
+        """Sentences of the sources recorded by `as_of` (of one source if named)."""
+        query = select(SentenceRow).join(SourceRow, SourceRow.id == SentenceRow.source_id)
+        if as_of is not None:
+            query = query.where(SourceRow.recorded_at <= as_of)
+        if source is not None:
+            query = query.where(SentenceRow.source_id == source)
+        query = query.order_by(SentenceRow.source_id, SentenceRow.n).execution_options(
+            yield_per=batch
+        )
+        for rows in self.session.execute(query).scalars().partitions():
+            yield [
+                (r.source_id, Sentence(n=r.n, start=r.start, end=r.end, text=r.text, kind=r.kind))
+                for r in rows
+            ]
 
     # --- terms --------------------------------------------------------------------------------
 
@@ -290,10 +419,20 @@ class Repository:
         )
 
     def _evidence(self, owner: object, owner_ids: Sequence[object]) -> dict[object, tuple]:
+        # Plain columns, not ORM objects: this runs once per batch of a streamed export.
         found: dict[object, list[Evidence]] = defaultdict(list)
         if owner_ids:
-            rows = self.session.exec(
-                select(EvidenceRow, SentenceRow, SourceRow.published_on)
+            rows = self.session.execute(
+                select(
+                    owner,
+                    EvidenceRow.source_id,
+                    EvidenceRow.sentence_n,
+                    EvidenceRow.quote,
+                    EvidenceRow.start,
+                    EvidenceRow.end,
+                    SentenceRow.text,
+                    SourceRow.published_on,
+                )
                 .join(
                     SentenceRow,
                     (SentenceRow.source_id == EvidenceRow.source_id)
@@ -303,18 +442,9 @@ class Repository:
                 .where(col(owner).in_(owner_ids))
                 .order_by(EvidenceRow.position)
             )
-            for evidence, sentence, published_on in rows:
-                key = getattr(evidence, owner.key)
+            for key, source, n, quote, start, end, sentence_text, published_on in rows:
                 found[key].append(
-                    Evidence(
-                        source=evidence.source_id,
-                        sentence=evidence.sentence_n,
-                        quote=evidence.quote,
-                        start=evidence.start,
-                        end=evidence.end,
-                        sentence_text=sentence.text,
-                        published_on=published_on,
-                    )
+                    Evidence(source, n, quote, start, end, sentence_text, published_on)
                 )
         return defaultdict(tuple, {key: tuple(items) for key, items in found.items()})
 
@@ -424,6 +554,46 @@ class Repository:
             revoked_at=row.revoked_at,
         )
         return token, row.secret_sha256
+
+
+def _revision_values(entry: Entry) -> dict[str, object]:
+    return {
+        "entry_id": entry.id, "revision": entry.revision, "kind": entry.kind,
+        "population": entry.population, "count": entry.count, "qualifier": entry.qualifier,
+        "period_start": entry.period.start, "period_end": entry.period.end,
+        "party": entry.party, "nationality": entry.nationality, "framework": entry.framework,
+        "description": entry.description, "period_phrase": entry.period_phrase,
+        "period_note": entry.period_note, "retracted": entry.retracted,
+        "recorded_at": entry.recorded_at, "author": entry.author, "reason": entry.reason,
+    }  # fmt: skip
+
+
+def _in_force(as_of: dt.datetime | None, selection: Selection) -> Select:
+    """The revisions in force at `as_of` (the newest of each entry, not retracted), filtered."""
+    row = EntryRevisionRow
+    later = aliased(EntryRevisionRow)
+    newest = select(func.max(later.revision)).where(later.entry_id == row.entry_id)
+    if as_of is not None:
+        newest = newest.where(later.recorded_at <= as_of)
+    # Plain columns, not ORM objects: exports stream hundreds of thousands of these.
+    columns = [column.label(column.name) for column in row.__table__.columns]
+    query = select(*columns).where(
+        row.revision == newest.scalar_subquery(), col(row.retracted).is_(False)
+    )
+    for name in ("population", "kind", "party", "nationality", "framework"):
+        wanted = getattr(selection, name)
+        if wanted is not None:
+            query = query.where(getattr(row, name) == wanted)
+    if selection.start is not None:
+        query = query.where(row.period_end >= selection.start)
+    if selection.end is not None:
+        query = query.where(row.period_start <= selection.end)
+    if selection.source is not None:
+        cites = select(EvidenceRow.id).where(
+            EvidenceRow.entry_revision_id == row.id, EvidenceRow.source_id == selection.source
+        )
+        query = query.where(cites.exists())
+    return query
 
 
 def _source(row: SourceRow, sentences: tuple[Sentence, ...]) -> Source:

@@ -1,0 +1,312 @@
+"""The ledger as published tables: five CSV files and the Frictionless Data Package that
+describes them. One definition of each table serves the HTTP export and `exchange-ledger
+export`; rows are streamed, so memory stays flat however large the ledger is."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from ledger.records import FRAMEWORKS, KINDS, POPULATIONS, QUALIFIERS, SENTENCE_KINDS, Entry
+from ledger.totals import totals
+
+# OWASP's CSV injection advice: a text cell that a spreadsheet would read as a formula gets a
+# leading apostrophe, which spreadsheets show as text and never evaluate.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0 (the ledger's counts, periods and offsets; "
+    "quoted words remain their publishers')",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a published table, as Table Schema describes it."""
+
+    name: str
+    type: str
+    description: str
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+
+    def field(self) -> dict[str, Any]:
+        described: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "description": self.description,
+        }
+        constraints: dict[str, Any] = {}
+        if self.required:
+            constraints["required"] = True
+        if self.enum:
+            constraints["enum"] = list(self.enum)
+        if self.type == "integer":
+            constraints["minimum"] = 0
+        if self.type == "datetime":
+            described["format"] = "any"
+        if constraints:
+            described["constraints"] = constraints
+        return described
+
+
+@dataclass(frozen=True)
+class Table:
+    """A published table: its columns, keys and what it is."""
+
+    name: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def header(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def resource(self, path: str) -> dict[str, Any]:
+        """The Data Package resource describing this table at `path`."""
+        schema: dict[str, Any] = {"fields": [c.field() for c in self.columns]}
+        if self.primary_key:
+            schema["primaryKey"] = list(self.primary_key)
+        if self.foreign_keys:
+            schema["foreignKeys"] = list(self.foreign_keys)
+        return {
+            "name": self.name, "path": path, "title": self.title,
+            "description": self.description, "profile": "tabular-data-resource",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema,
+        }  # fmt: skip
+
+
+def _text(name: str, description: str, **kwargs: Any) -> Column:
+    return Column(name, "string", description, **kwargs)
+
+
+KEY_COLUMNS = (
+    _text("population", "hostages or detainees.", required=True, enum=POPULATIONS),
+    _text("kind", "released, rescued, found_dead or captured.", required=True, enum=KINDS),
+    _text("party", "The party that released or holds them.", required=True),
+    _text("nationality", "As reported; empty when the report states none."),
+    _text("framework", "truce_deal, parallel_deal or other.", required=True, enum=FRAMEWORKS),
+)
+ENTRIES = Table(
+    "entries",
+    "Entries",
+    "One row per entry in force: a reported movement of people.",
+    (
+        _text("entry_id", "The entry's id.", required=True),
+        Column("revision", "integer", "The entry's revision in force.", required=True),
+        *KEY_COLUMNS,
+        Column("count", "integer", "The reported count.", required=True),
+        _text("qualifier", "exact, at_least, at_most or approx.", required=True, enum=QUALIFIERS),
+        Column("period_start", "date", "First day of the period.", required=True),
+        Column("period_end", "date", "Last day of the period (inclusive).", required=True),
+        _text(
+            "description",
+            "The group as reported. Text that a spreadsheet would run as a "
+            "formula starts with an apostrophe.",
+        ),
+        _text("period_phrase", "The report's words for the period, where it was inferred."),
+        _text("period_note", "How the period was resolved from those words."),
+        Column(
+            "corroboration",
+            "integer",
+            "How many distinct sources its evidence cites.",
+            required=True,
+        ),
+        _text("sources", "The cited sources' ids, separated by ';'.", required=True),
+        _text("quotes", "The quoted words, separated by ' | '.", required=True),
+        Column("recorded_at", "datetime", "When this revision was recorded (UTC).", required=True),
+        _text("author", "Who recorded it (the token's name).", required=True),
+        _text("reason", "Why the revision was made."),
+    ),
+    primary_key=("entry_id",),
+)
+EVIDENCE = Table(
+    "evidence",
+    "Evidence",
+    "One row per piece of evidence: the quote behind an entry, with "
+    "its sentence and its offsets in the source (Unicode code points).",
+    (
+        _text("entry_id", "The entry it backs.", required=True),
+        Column("position", "integer", "Its place among the entry's evidence.", required=True),
+        _text("source_id", "The source quoted.", required=True),
+        Column("sentence", "integer", "The sentence's number in the source.", required=True),
+        _text("quote", "The report's exact words.", required=True),
+        Column("start", "integer", "Offset of the quote in the source text.", required=True),
+        Column("end", "integer", "End of the quote (exclusive).", required=True),
+        _text("sentence_text", "The whole sentence.", required=True),
+        Column("published_on", "date", "When the source was published.", required=True),
+    ),
+    primary_key=("entry_id", "position"),
+    foreign_keys=(
+        {"fields": ["entry_id"], "reference": {"resource": "entries", "fields": ["entry_id"]}},
+        {
+            "fields": ["source_id", "sentence"],
+            "reference": {"resource": "sentences", "fields": ["source_id", "n"]},
+        },
+    ),
+)
+TOTALS = Table(
+    "totals",
+    "Totals",
+    "One row per key and day: what had certainly (low) and possibly (high) "
+    "happened, daily and cumulatively. An empty high is open-ended.",
+    (
+        *KEY_COLUMNS,
+        Column("date", "date", "The day.", required=True),
+        Column("daily_low", "integer", "Certainly happened that day.", required=True),
+        Column("daily_high", "integer", "May have happened that day; empty: open-ended."),
+        Column(
+            "cumulative_low", "integer", "Certainly happened by the end of the day.", required=True
+        ),
+        Column("cumulative_high", "integer", "May have happened by then; empty: open-ended."),
+        Column("approx", "boolean", "An approximate count contributes.", required=True),
+        _text("entries", "The entries whose period covers the day, separated by ';'."),
+    ),
+)
+SOURCES = Table(
+    "sources",
+    "Sources",
+    "One row per news report. The text itself is at /v1/sources/{id}/text.",
+    (
+        _text("id", "The source's id (from its SHA-256).", required=True),
+        _text("sha256", "SHA-256 of the text's UTF-8 bytes.", required=True),
+        Column("published_on", "date", "Publication date.", required=True),
+        _text("title", "Title, where known."),
+        _text("publisher", "Publisher, where known."),
+        _text("url", "Address, where known."),
+        Column("recorded_at", "datetime", "When it was stored (UTC).", required=True),
+        Column("characters", "integer", "Length of the text in code points.", required=True),
+        Column("sentences", "integer", "How many sentences it was split into.", required=True),
+    ),
+    primary_key=("id",),
+)
+SENTENCES = Table(
+    "sentences",
+    "Sentences",
+    "One row per sentence of each source, with its offsets.",
+    (
+        _text("source_id", "The source.", required=True),
+        Column("n", "integer", "The sentence's number, from 0.", required=True),
+        Column("start", "integer", "Offset in the source text.", required=True),
+        Column("end", "integer", "End (exclusive).", required=True),
+        _text("kind", "sentence, heading, link or dateline.", required=True, enum=SENTENCE_KINDS),
+        _text("text", "The sentence.", required=True),
+    ),
+    primary_key=("source_id", "n"),
+    foreign_keys=(
+        {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["id"]}},
+    ),
+)
+TABLES = {table.name: table for table in (ENTRIES, EVIDENCE, TOTALS, SOURCES, SENTENCES)}
+
+
+def datapackage(
+    path_of: Callable[[str], str], sources: Iterable[dict[str, str]], as_of: str | None = None
+) -> dict[str, Any]:
+    """The Data Package descriptor; `path_of(name)` says where each CSV is."""
+    return {
+        "profile": "tabular-data-package",
+        "name": "exchange-ledger",
+        "title": "exchange-ledger: releases in a hostage-for-detainee exchange",
+        "description": "Every count with the sentence of the news report that states it. "
+        + (f"As the ledger stood at {as_of}." if as_of else "The ledger as it stands."),
+        "licenses": [LICENSE],
+        "sources": list(sources),
+        "resources": [table.resource(path_of(name)) for name, table in TABLES.items()],
+    }
+
+
+def cited_source(
+    source_id: str,
+    published_on: Any,
+    title: str | None,
+    url: str | None,
+    text_url: str | None = None,
+) -> dict[str, str]:
+    """A news report as a Data Package `sources` item."""
+    cited = {"title": f"{title or 'Untitled report'} ({source_id}, published {published_on})"}
+    if url or text_url:
+        cited["path"] = url or text_url
+    return cited
+
+
+def csv_lines(table: Table, rows: Iterable[Iterable[Any]], batch: int = 500) -> Iterator[str]:
+    """RFC 4180 CSV text of a table, header first, a few hundred rows per chunk."""
+    kinds = [column.type for column in table.columns]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(table.header)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([_cell(value, kind) for value, kind in zip(row, kinds, strict=True)])
+        if count % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return ""
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "string" and isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+# --- rows of each table -------------------------------------------------------------------------
+
+
+def entry_rows(batches: Iterable[list[Entry]]) -> Iterator[tuple[Any, ...]]:
+    for batch in batches:
+        for e in batch:
+            yield (
+                e.id, e.revision, e.population, e.kind, e.party, e.nationality, e.framework,
+                e.count, e.qualifier, e.period.start, e.period.end, e.description,
+                e.period_phrase, e.period_note, e.corroboration, ";".join(sorted(e.sources)),
+                " | ".join(ev.quote for ev in e.evidence), e.recorded_at, e.author, e.reason,
+            )  # fmt: skip
+
+
+def evidence_rows(batches: Iterable[list[Entry]]) -> Iterator[tuple[Any, ...]]:
+    for batch in batches:
+        for e in batch:
+            for position, ev in enumerate(e.evidence):
+                yield (e.id, position, ev.source, ev.sentence, ev.quote, ev.start, ev.end,
+                       ev.sentence_text, ev.published_on)  # fmt: skip
+
+
+def totals_rows(
+    batches: Iterable[list[Entry]], start: Any = None, end: Any = None
+) -> Iterator[tuple[Any, ...]]:
+    """Per key, the day-by-day totals; needs the entries ordered by key."""
+    entries = (e for batch in batches for e in batch)
+    for key, group in groupby(entries, key=lambda e: e.key):
+        result = totals(list(group), start=start, end=end)
+        for day in result.days:
+            yield (*key, day.date, day.daily.low, day.daily.high, day.cumulative.low,
+                   day.cumulative.high, day.approx, ";".join(day.entries))  # fmt: skip
+
+
+def source_rows(batches: Iterable[list[tuple[Any, int, int]]]) -> Iterator[tuple[Any, ...]]:
+    for batch in batches:
+        for s, characters, sentences in batch:
+            yield (s.id, s.sha256, s.published_on, s.title, s.publisher, s.url, s.recorded_at,
+                   characters, sentences)  # fmt: skip
+
+
+def sentence_rows(batches: Iterable[list[tuple[str, Any]]]) -> Iterator[tuple[Any, ...]]:
+    for batch in batches:
+        for source_id, s in batch:
+            yield (source_id, s.n, s.start, s.end, s.kind, s.text)

@@ -1,0 +1,116 @@
+"""Exporting a large ledger streams: the server's memory does not grow with it.
+
+A bound on resident memory, not a timing: the worker's peak RSS during the download may not
+exceed its RSS before by more than GROWTH_BOUND_MB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import threading
+from contextlib import nullcontext
+from pathlib import Path
+
+import pytest
+import requests
+
+from ledger.records import Entry, Evidence, Period
+from ledger.service import Ledger
+from ledger.storage.database import Database
+from tests.e2e.server import serving
+
+ENTRIES = {"sqlite": 200_000, "postgresql": 50_000}  # PostgreSQL's load is slower; the
+GROWTH_BOUND_MB = 50  # server-side cursor is what is checked there, at a quarter of the size.
+pytestmark = pytest.mark.slow
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def generated_ledger(url: str, size: int) -> None:
+    """A large ledger built with the domain's constructors and loaded by the bulk path."""
+    database = Database(url)
+    database.migrate()
+    ledger = Ledger(database)
+    lines = "\n".join(f"Hamas released {i % 40} hostages on day {i}." for i in range(1000))
+    source, _ = ledger.add_source(f"date 2023-11-28\n{lines}\n")
+    sentences = source.sentences[1:]
+
+    def entries():
+        for i in range(size):
+            sentence = sentences[i % len(sentences)]
+            quote = sentence.text[:-1]
+            day = dt.date(2020, 1, 1) + dt.timedelta(days=i % 1500)
+            yield Entry(
+                id=f"ent_gen{i:08d}",
+                kind="released",
+                population="hostages",
+                count=i % 40,
+                period=Period(day, day),
+                party=f"Party {i % 7}",
+                framework="other",
+                description=f"generated {i}",
+                evidence=(
+                    Evidence(
+                        source=source.id,
+                        sentence=sentence.n,
+                        quote=quote,
+                        start=sentence.start,
+                        end=sentence.start + len(quote),
+                    ),
+                ),
+            )
+
+    assert ledger.import_entries(entries(), "generator") == size
+    database.dispose()
+
+
+@pytest.mark.parametrize(
+    "engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_exporting_a_large_ledger_keeps_memory_flat(engine, tmp_path, request):
+    if engine == "sqlite":
+        database = nullcontext(f"sqlite:///{tmp_path / 'large.sqlite3'}")
+    else:
+        database = request.getfixturevalue("new_postgres_database")()
+    with database as url:
+        generated_ledger(url, ENTRIES[engine])
+        with serving(url, tmp_path, extra_args=("--workers", "1")) as server:
+            (worker,) = map(
+                int,
+                subprocess.run(
+                    ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True
+                ).stdout.split(),
+            )
+            # Warm up: import everything the export path needs, then take the baseline.
+            requests.get(f"{server.base}/v1/export/entries.csv?party=none", timeout=60)
+            before = rss_mb(worker)
+            peak, done = [before], threading.Event()
+
+            def sample() -> None:
+                while not done.wait(0.05):
+                    peak.append(rss_mb(worker))
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            rows = 0
+            with requests.get(
+                f"{server.base}/v1/export/entries.csv", stream=True, timeout=600
+            ) as response:
+                assert response.status_code == 200
+                for line in response.iter_lines():
+                    rows += bool(line)
+            done.set()
+            sampler.join()
+    assert rows == ENTRIES[engine] + 1
+    growth = max(peak) - before
+    print(
+        f"{engine}: worker RSS {before:.1f} MB before, peak {max(peak):.1f} MB "
+        f"(+{growth:.1f} MB) over {ENTRIES[engine]:,} entries"
+    )
+    assert growth < GROWTH_BOUND_MB
