@@ -9,14 +9,14 @@ import re
 import secrets
 from typing import Any
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, request
 from flask_cors import CORS
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from api import problems
+from api import dashboard, problems
 from api.auth import SCHEME
-from api.resources import entries, meta, notes, sources, terms, tokens, totals
+from api.resources import charts, entries, export, meta, notes, sources, terms, tokens, totals
 from api.schemas.common import ProblemSchema
 from ledger.service import Ledger
 from ledger.sources import MAX_SOURCE_BYTES
@@ -77,9 +77,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api = LedgerApi(app)
     api.spec.components.security_scheme("bearerAuth", SCHEME)
-    for module in (sources, entries, terms, totals, notes, tokens):
+    for module in (sources, entries, terms, totals, notes, tokens, export, charts):
         api.register_blueprint(module.blp)
     app.register_blueprint(meta.blp)
+    app.register_blueprint(dashboard.blp)
     problems.register(app)
     # Any dashboard may read (GET) from any origin; writes are not offered to other origins.
     readable = {
@@ -90,7 +91,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(_identify)
     app.before_request(_check_body)
     app.after_request(_tag_response)
-    app.add_url_rule("/", "index", _index)
     logging.getLogger("exchange_ledger").setLevel(logging.INFO)
     return app
 
@@ -140,7 +140,3 @@ def _tag_response(response: Response) -> Response:
     response.headers["X-Request-Id"] = g.get("request_id", "")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
-
-
-def _index() -> Any:
-    return render_template("index.html")

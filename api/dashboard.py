@@ -1,0 +1,226 @@
+"""The dashboard at `/`: headline numbers and chart tables rendered here (readable without
+JavaScript); static/dashboard.js adds the charts, the drill-down and the checks, reading the same
+public JSON routes as any other dashboard. The URL's query is the whole state of a view."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import vl_convert
+from flask import Blueprint, Response, current_app, redirect, render_template, request
+from marshmallow import ValidationError
+
+from api.resources.charts import chart
+from api.schemas.common import KeyArgs
+from ledger.charts import interval_text
+from ledger.records import FRAMEWORKS, POPULATIONS
+from ledger.service import Ledger
+from ledger.totals import Event
+
+blp = Blueprint("dashboard", __name__)
+
+FILTERS = ("population", "party", "nationality", "framework", "from", "to", "as_of")
+# What a datetime-local input sends: a moment without a zone, which the form labels UTC.
+NAIVE_MOMENT = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?\Z")
+BUNDLE_MAX_AGE = 86400
+
+
+class DashboardArgs(KeyArgs):
+    """The dashboard's filters: those of /v1/totals, always for releases."""
+
+    class Meta:
+        exclude = ("kind",)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline number: an interval, the day it holds for, and what it stands on."""
+
+    id: str
+    label: str
+    low: int
+    high: int | None
+    date: dt.date | None
+    sources: int
+    entries: int
+    approx: bool
+    href: str
+    note: str | None = None
+
+    @property
+    def text(self) -> str:
+        return interval_text(self.low, self.high)
+
+
+@blp.get("/")
+def index() -> Any:
+    """The dashboard, for the filters and as-of moment in the query."""
+    given = list(request.args.items(multi=True))
+    canonical = _canonical(given)
+    if canonical != given:
+        return redirect(f"/?{urlencode(canonical)}" if canonical else "/", code=302)
+    args, errors = _parsed(dict(canonical))
+    query = [(k, v) for k, v in canonical if k not in errors]
+    ledger: Ledger = current_app.extensions["ledger"]
+    as_of = args.get("as_of")
+    populations = [args["population"]] if args.get("population") else list(POPULATIONS)
+    names = [f"{s}-{p}" for p in populations for s in ("released", "schedule")]
+    state = ledger.state(as_of)
+    page = render_template(
+        "dashboard.html",
+        filters=dict(query),
+        query=urlencode(query),
+        errors=errors,
+        as_of=as_of,
+        as_of_input=as_of.strftime("%Y-%m-%dT%H:%M:%S") if as_of else "",
+        revision=state.revision,
+        headlines=_headlines(ledger, args, populations),
+        charts=[(name, chart(name, args)[1]) for name in [*names, "nationality"]],
+        day_link=functools.partial(_day_link, args),
+        options={
+            "population": POPULATIONS,
+            "party": _choices(state.entries, "party", args.get("party")),
+            "nationality": _choices(state.entries, "nationality", args.get("nationality")),
+            "framework": FRAMEWORKS,
+        },
+    )
+    return page, 400 if errors else 200
+
+
+@blp.get("/dashboard/assets/vega.js")
+def vega_bundle() -> Response:
+    """Vega, Vega-Lite and Vega-Embed as shipped by vl-convert: the page needs no CDN."""
+    response = Response(_bundle(), mimetype="text/javascript")
+    response.set_etag(f"vl-convert-{vl_convert.__version__}")
+    response.cache_control.public = True
+    response.cache_control.max_age = BUNDLE_MAX_AGE
+    return response.make_conditional(request)
+
+
+@functools.cache
+def _bundle() -> str:
+    # Built once per process; it takes vl-convert a few seconds.
+    return vl_convert.javascript_bundle()
+
+
+def _canonical(given: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The query as a shared URL should read: known filters, in order, none empty, and an
+    as-of moment with its zone."""
+    found = {}
+    for name, value in given:
+        if name in FILTERS and value.strip() and name not in found:
+            found[name] = value.strip()
+    if NAIVE_MOMENT.match(found.get("as_of", "")):
+        found["as_of"] += "Z"
+    return [(name, found[name]) for name in FILTERS if name in found]
+
+
+def _parsed(query: dict[str, str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The filters that are valid, and a message for each that is not (it is then ignored)."""
+    try:
+        return DashboardArgs().load(query), {}
+    except ValidationError as error:
+        errors = {name: list(messages) for name, messages in error.normalized_messages().items()}
+        valid = {k: v for k, v in query.items() if k not in errors}
+        return DashboardArgs().load(valid), errors
+
+
+def _headlines(ledger: Ledger, args: dict[str, Any], populations: list[str]) -> list[Headline]:
+    found = [_released(ledger, args, p) for p in populations]
+    if "hostages" in populations:
+        found.append(_still_held(ledger, args))
+    return found
+
+
+def _released(ledger: Ledger, args: dict[str, Any], population: str) -> Headline:
+    key = {n: args.get(n) for n in ("party", "nationality", "framework")}
+    result = ledger.totals(
+        args.get("as_of"),
+        population=population,
+        kind="released",
+        start=args.get("from_"),
+        end=args.get("to"),
+        **key,
+    )
+    date = result.days[-1].date if result.days else None
+    events = _by(result.events, date)
+    query = {"population": population, "kind": "released", **key}
+    return Headline(
+        id=f"released-{population}",
+        label=f"{population.capitalize()} released",
+        low=result.total.low,
+        high=result.total.high,
+        date=date,
+        sources=len({s for e in events for s in e.sources}),
+        entries=len({i for e in events for i in e.entries}),
+        approx=result.approx,
+        href=_entries_link(query, args),
+    )
+
+
+def _still_held(ledger: Ledger, args: dict[str, Any]) -> Headline:
+    low, high, date, approx = 0, 0, None, False
+    sources: set[str] = set()
+    entries: set[str] = set()
+    end = args.get("to")
+    for party in ledger.still_held(args.get("as_of"), party=args.get("party")):
+        days = [d for d in party.days if end is None or d.date <= end]
+        if not days:
+            continue
+        day = days[-1]
+        low += day.still_held.low
+        high = None if high is None or day.still_held.high is None else high + day.still_held.high
+        date = max(date or day.date, day.date)
+        approx = approx or day.approx
+        for event in _by((*party.captured.events, *party.out.events), day.date):
+            sources |= event.sources
+            entries |= set(event.entries)
+    ignored = [n for n in ("nationality", "framework", "from_") if args.get(n)]
+    return Headline(
+        id="still-held-hostages",
+        label="Hostages still held",
+        low=low,
+        high=high,
+        date=date,
+        sources=len(sources),
+        entries=len(entries),
+        approx=approx,
+        href=_entries_link({"population": "hostages", "party": args.get("party")}, args),
+        note="Captured minus released, rescued and found dead, per party"
+        + ("; the nationality, framework and from filters do not apply." if ignored else "."),
+    )
+
+
+def _by(events: Iterable[Event], date: dt.date | None) -> list[Event]:
+    """The events that may count by the end of a day."""
+    return [e for e in events if date is not None and e.period.start <= date]
+
+
+def _entries_link(key: dict[str, Any], args: dict[str, Any]) -> str:
+    # A total by a day counts every entry up to it, so the list runs to `to` but not from `from`.
+    query = {**key, "to": args.get("to"), "as_of": _moment(args.get("as_of"))}
+    return "/v1/entries?" + urlencode(
+        [*((k, str(v)) for k, v in query.items() if v), ("page_size", "500")]
+    )
+
+
+def _day_link(args: dict[str, Any], population: str, date: str) -> str:
+    """The entries whose period covers one day, for the page's filters."""
+    key = {n: args.get(n) for n in ("party", "nationality", "framework")}
+    query = {"population": population, "kind": "released", **key, "from": date}
+    return _entries_link(query, {**args, "to": date})
+
+
+def _moment(value: dt.datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _choices(entries: Iterable[Any], name: str, chosen: str | None) -> list[str]:
+    values = {getattr(e, name) for e in entries if getattr(e, name)}
+    return sorted(values | ({chosen} if chosen else set()))

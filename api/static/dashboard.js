@@ -1,0 +1,369 @@
+// The dashboard's enhancements: charts (Vega-Lite, from /v1/charts/*.json), the drill-down from
+// a number to its entries and from an entry to its sentences, and the ledger's checks. Every
+// request goes to this service's public JSON routes. Offsets are Unicode code points, so text is
+// sliced with Array.from, never with UTF-16 string indices.
+(function () {
+  "use strict";
+
+  const main = document.getElementById("dashboard");
+  if (!main) return;
+  const query = new URLSearchParams(main.dataset.query || "");
+  const asOf = query.get("as_of");
+  const sourceCache = new Map();
+
+  // --- small helpers ---------------------------------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "dataset") Object.assign(node.dataset, value);
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function withAsOf(path) {
+    const url = new URL(path, window.location.origin);
+    if (asOf && !url.searchParams.has("as_of")) url.searchParams.set("as_of", asOf);
+    return url.pathname + url.search;
+  }
+
+  async function fetchOk(path) {
+    const response = await fetch(path, { headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+    return response;
+  }
+  const getJSON = async (path) => (await fetchOk(path)).json();
+
+  function interval(low, high) {
+    if (high === null || high === undefined) return `${low} or more`;
+    return low === high ? String(low) : `${low}–${high}`;
+  }
+
+  const words = (value) => String(value || "").replaceAll("_", " ");
+  const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+  function isoDay(value) {
+    if (typeof value === "string") return value.slice(0, 10);
+    return new Date(value).toISOString().slice(0, 10);
+  }
+
+  function fail(container, error) {
+    console.error(error);
+    container.replaceChildren(el("p", { role: "alert" }, `Could not load: ${error.message}`));
+  }
+
+  async function source(id) {
+    if (!sourceCache.has(id)) {
+      sourceCache.set(
+        id,
+        Promise.all([
+          getJSON(`/v1/sources/${encodeURIComponent(id)}`),
+          fetchOk(`/v1/sources/${encodeURIComponent(id)}/text`).then((r) => r.text()),
+        ]).then(([meta, text]) => ({ meta, text, points: Array.from(text) })),
+      );
+    }
+    return sourceCache.get(id);
+  }
+
+  function sourceName(meta) {
+    const named = [meta.title, meta.publisher].filter(Boolean).join(", ");
+    return `${named || "Report"} (published ${meta.published_on}; ${meta.id})`;
+  }
+
+  // --- the drill-down: a number or a day → its entries -----------------------------------------
+
+  const drillPanel = document.getElementById("drill");
+  const drillTitle = document.getElementById("drill-title");
+  const drillBody = document.getElementById("drill-body");
+  const evidencePanel = document.getElementById("evidence");
+  const evidenceTitle = document.getElementById("evidence-title");
+  const evidenceBody = document.getElementById("evidence-body");
+
+  function show(panel, heading) {
+    panel.hidden = false;
+    heading.focus({ preventScroll: true });
+    panel.scrollIntoView({ block: "start" });
+  }
+
+  function dayLink(population, day) {
+    const wanted = new URLSearchParams({ population, kind: "released" });
+    for (const name of ["party", "nationality", "framework"]) {
+      if (query.get(name)) wanted.set(name, query.get(name));
+    }
+    wanted.set("from", day);
+    wanted.set("to", day);
+    wanted.set("page_size", "500");
+    return withAsOf(`/v1/entries?${wanted}`);
+  }
+
+  async function drill(title, { url, ids }) {
+    drillTitle.textContent = `Behind this number: ${title}`;
+    drillBody.replaceChildren(el("p", {}, "Loading the entries…"));
+    show(drillPanel, drillTitle);
+    try {
+      const entries = ids
+        ? await Promise.all(ids.map((id) => getJSON(withAsOf(`/v1/entries/${id}`))))
+        : await getJSON(withAsOf(url));
+      drillBody.replaceChildren(entriesTable(title, entries));
+    } catch (error) {
+      fail(drillBody, error);
+    }
+  }
+
+  function entriesTable(title, entries) {
+    if (!entries.length) return el("p", {}, "No entry is behind this number.");
+    const head = ["Entry", "Period", "Party", "Nationality", "Framework", "Reported as", "Sources"];
+    return el(
+      "table",
+      { id: "drill-entries" },
+      el("caption", {}, `${plural(entries.length, "entry", "entries")}: ${title}`),
+      el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))),
+      el(
+        "tbody",
+        {},
+        entries.map((entry) => {
+          const period =
+            entry.period.start === entry.period.end
+              ? entry.period.start
+              : `${entry.period.start} to ${entry.period.end}`;
+          const count = `${entry.qualifier === "exact" ? "" : words(entry.qualifier) + " "}${entry.count}`;
+          return el(
+            "tr",
+            {},
+            el(
+              "th",
+              { scope: "row" },
+              el(
+                "button",
+                { type: "button", class: "entry-open", dataset: { entry: entry.id } },
+                `${count} ${entry.count === 1 ? entry.population.replace(/s$/, "") : entry.population} ${words(entry.kind)}`,
+              ),
+              el("div", { class: "meta" }, entry.id),
+            ),
+            el("td", {}, period, entry.period_phrase ? el("div", { class: "meta" }, `“${entry.period_phrase}”`) : null),
+            el("td", {}, entry.party),
+            el("td", {}, entry.nationality || "not stated"),
+            el("td", {}, words(entry.framework)),
+            el("td", {}, entry.description),
+            el("td", { class: "num" }, entry.corroboration),
+          );
+        }),
+      ),
+    );
+  }
+
+  // --- an entry → its sentences, highlighted at their offsets ----------------------------------
+
+  async function openEntry(id) {
+    evidenceTitle.textContent = `The sentences behind entry ${id}`;
+    evidenceBody.replaceChildren(el("p", {}, "Loading the sources…"));
+    show(evidencePanel, evidenceTitle);
+    try {
+      const entry = await getJSON(withAsOf(`/v1/entries/${encodeURIComponent(id)}`));
+      const articles = await Promise.all(entry.evidence.map((ev) => evidenceArticle(ev)));
+      evidenceBody.replaceChildren(
+        el(
+          "p",
+          {},
+          `Count ${entry.count} (${words(entry.qualifier)}) · ${entry.population} ${words(entry.kind)} · `,
+          `${entry.period.start} to ${entry.period.end} · party ${entry.party} · “${entry.description}”. `,
+          entry.period_note ? el("span", { class: "meta" }, `Dates: ${entry.period_note}`) : null,
+        ),
+        ...articles,
+        await related(entry),
+      );
+    } catch (error) {
+      fail(evidenceBody, error);
+    }
+  }
+
+  function highlighted(points, from, to, ev) {
+    // The span [from, to) of the text, with the quote [ev.start, ev.end) marked.
+    const part = (a, b) => points.slice(a, b).join("");
+    const mark = el(
+      "mark",
+      { class: "quote", dataset: { source: ev.source, start: ev.start, end: ev.end } },
+      part(ev.start, ev.end),
+    );
+    return [part(from, ev.start), mark, part(ev.end, to)];
+  }
+
+  async function evidenceArticle(ev) {
+    const { meta, points } = await source(ev.source);
+    const sentence = meta.sentences.find((s) => s.n === ev.sentence);
+    const sliced = points.slice(ev.start, ev.end).join("");
+    const whole = el(
+      "div",
+      { class: "source-text", tabindex: "0", "aria-label": `Full text of ${sourceName(meta)}` },
+      points.slice(0, sentence.start).join(""),
+      el("span", { class: "sentence" }, highlighted(points, sentence.start, sentence.end, ev)),
+      points.slice(sentence.end).join(""),
+    );
+    const article = el(
+      "article",
+      { class: "evidence" },
+      el("h3", {}, sourceName(meta)),
+      el("blockquote", { cite: `/v1/sources/${ev.source}/text` },
+        highlighted(points, sentence.start, sentence.end, ev)),
+      el(
+        "p",
+        { class: "meta" },
+        `Sentence ${sentence.n}; the quoted words are characters ${ev.start}–${ev.end} of the report. `,
+        el("a", { href: `/v1/sources/${ev.source}/text` }, "The report as received"),
+        meta.url ? [" · ", el("a", { href: meta.url, rel: "noreferrer" }, "original address")] : null,
+      ),
+      sliced === ev.quote
+        ? null
+        : el("p", { role: "alert", class: "finding" }, "The stored text at these offsets differs from the quote."),
+      el("details", {}, el("summary", {}, "The whole report, with the sentence and quote marked"), whole),
+    );
+    return article;
+  }
+
+  async function related(entry) {
+    const wanted = new URLSearchParams({
+      population: entry.population, kind: entry.kind, party: entry.party, framework: entry.framework,
+    });
+    if (entry.nationality) wanted.set("nationality", entry.nationality);
+    const totals = await getJSON(withAsOf(`/v1/totals?${wanted}`));
+    const sameKey = (key) =>
+      key.population === entry.population && key.kind === entry.kind && key.party === entry.party &&
+      key.framework === entry.framework && (key.nationality || null) === (entry.nationality || null);
+    const event = totals.events.find((e) => sameKey(e.key) && e.entries.includes(entry.id));
+    const items = [];
+    if (event) {
+      const metas = await Promise.all(event.sources.map((id) => source(id).then((s) => s.meta)));
+      items.push(el("li", {}, `Sources for this event (${event.corroboration}): `, metas.map(sourceName).join("; ")));
+      const others = event.entries.filter((id) => id !== entry.id);
+      if (others.length) items.push(el("li", {}, "Other entries reporting the same event: ", entryButtons(others)));
+    }
+    for (const conflict of totals.conflicts.filter((c) => sameKey(c.key) && c.entries.includes(entry.id))) {
+      items.push(el("li", { class: "finding" }, "Conflict: ", conflict.reports.map((r) =>
+        `${r.entry} reports ${words(r.qualifier)} ${r.count} (${r.sources.join(", ")})`).join("; "),
+        `; counted as ${interval(conflict.interval.low, conflict.interval.high)}.`));
+    }
+    for (const check of totals.checks.filter((c) => sameKey(c.key))) {
+      const ids = [...(check.coarse || []), ...(check.finer || []), ...(check.entries || []), ...(check.overlaps || [])];
+      if (!ids.includes(entry.id)) continue;
+      items.push(el("li", { class: check.status === "ok" ? "finding ok" : "finding" }, describe(check)));
+    }
+    if (!items.length) items.push(el("li", {}, "No other report of this event, and no check involves it."));
+    return el("section", { class: "related" }, el("h3", {}, "Corroboration and conflicts"), el("ul", {}, items));
+  }
+
+  function entryButtons(ids) {
+    return ids.flatMap((id, n) => [
+      n ? ", " : "",
+      el("button", { type: "button", class: "entry-open", dataset: { entry: id } }, id),
+    ]);
+  }
+
+  function describe(finding) {
+    const period = finding.period ? ` over ${finding.period.start} to ${finding.period.end}` : "";
+    const key = finding.key ? ` (${finding.key.population} ${words(finding.key.kind)}, ${finding.key.party})` : "";
+    switch (finding.check) {
+      case "conflict":
+        return [`Conflict${key}${period}: `, finding.reports.map((r) =>
+          `${r.entry} reports ${words(r.qualifier)} ${r.count}`).join("; "), " · ", entryButtons(finding.entries)];
+      case "roll_up":
+        return [`Roll-up ${finding.status}${key}${period}: the coarse count is `,
+          interval(finding.expected.low, finding.expected.high), ", the finer entries add up to ",
+          interval(finding.finer_sum.low, finding.finer_sum.high), " · ",
+          entryButtons([...finding.coarse, ...finding.finer])];
+      case "overlap":
+        return [`Overlap${key}${period}: counted only in the highs · `,
+          entryButtons([...finding.entries, ...finding.overlaps])];
+      case "more_out_than_captured":
+        return [`More reported out (${interval(finding.out.low, finding.out.high)}) than captured `,
+          `(${interval(finding.captured.low, finding.captured.high)}) by ${finding.date}, party ${finding.party}.`];
+      default:
+        return [JSON.stringify(finding)];
+    }
+  }
+
+  // --- the ledger's checks ---------------------------------------------------------------------
+
+  async function drawChecks() {
+    const body = document.getElementById("checks-body");
+    try {
+      const checks = await getJSON(withAsOf("/v1/checks"));
+      const findings = [...checks.conflicts, ...checks.mismatches];
+      body.replaceChildren(
+        el("p", { id: "checks-summary" }, findings.length
+          ? `${plural(checks.conflicts.length, "conflict", "conflicts")} and ${plural(checks.mismatches.length, "mismatch", "mismatches")} in the whole ledger:`
+          : "No conflicts between reports and no roll-up mismatches in the whole ledger."),
+      );
+      if (findings.length) {
+        body.append(el("ul", {}, findings.map((f) => el("li", { class: "finding" }, describe(f)))));
+      }
+    } catch (error) {
+      fail(body, error);
+    }
+  }
+
+  // --- charts ----------------------------------------------------------------------------------
+
+  async function drawChart(figure) {
+    const name = figure.dataset.chart;
+    const target = figure.querySelector(".vega");
+    try {
+      const spec = await getJSON(`/v1/charts/${name}.json?${query}`);
+      // The same spec as the PNG and SVG, fitted to the page's width instead of a fixed one.
+      spec.width = "container";
+      spec.autosize = { type: "fit-x", contains: "padding" };
+      const result = await window.vegaEmbed(target, spec, { actions: false, renderer: "svg" });
+      target.dataset.rendered = "true";
+      result.view.addEventListener("click", (event, item) => chartClicked(figure, item));
+    } catch (error) {
+      fail(target, error);
+    }
+  }
+
+  function chartClicked(figure, item) {
+    if (!item || !item.datum) return;
+    // A nearest-point selection answers with its Voronoi cell, whose datum is the point's item.
+    const datum = item.datum.datum && item.datum.datum.date !== undefined ? item.datum.datum : item.datum;
+    const marktype = item.mark && item.mark.marktype;
+    if (item.datum === datum && !["symbol", "rect"].includes(marktype)) return;
+    if (figure.dataset.chart === "nationality") {
+      drill(`${datum.population} released, ${datum.nationality}`, { ids: datum.entries });
+      return;
+    }
+    const population = figure.dataset.population;
+    const day = isoDay(datum.date);
+    drill(`${population} released: entries covering ${day}`, { url: dayLink(population, day) });
+  }
+
+  // --- wiring ----------------------------------------------------------------------------------
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a.drill");
+    if (link) {
+      event.preventDefault();
+      const ids = link.dataset.entries ? link.dataset.entries.split(" ") : null;
+      drill(link.dataset.title || link.textContent, ids ? { ids } : { url: link.getAttribute("href") });
+      return;
+    }
+    const button = event.target.closest("button.entry-open");
+    if (button) {
+      for (const other of document.querySelectorAll("button.entry-open[aria-pressed]")) {
+        other.removeAttribute("aria-pressed");
+      }
+      button.setAttribute("aria-pressed", "true");
+      openEntry(button.dataset.entry);
+    }
+  });
+
+  drawChecks();
+  if (typeof window.vegaEmbed === "function") {
+    document.querySelectorAll("figure.chart").forEach(drawChart);
+  } else {
+    console.error("The Vega bundle did not load; the charts' data tables still hold every figure.");
+  }
+})();

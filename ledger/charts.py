@@ -1,0 +1,323 @@
+"""Charts of the ledger as Vega-Lite specs: pure functions of plain data (the JSON forms of
+totals and schedule), shared by the dashboard, the PNG and SVG routes and their data tables.
+
+Every chart draws an interval as a band from low to high with the certain count (low) as a line
+on top. A high that is open-ended (None) is drawn at the chart's ceiling and marked with a ▲.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ledger.records import Entry
+from ledger.totals import totals
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+WIDTH, HEIGHT = 640, 260
+COLORS = {"hostages": "#1d5a8c", "detainees": "#9a4a12"}
+EXPECTED_COLOR = "#4d4d4d"
+NOT_STATED = "not stated"
+OPEN_NOTE = "▲ no upper bound reported"
+
+Row = dict[str, Any]
+
+
+def interval_text(low: int, high: int | None) -> str:
+    """An interval as a reader says it: 73, 54\N{EN DASH}73, or 73 or more."""
+    if high is None:
+        return f"{low} or more"
+    return str(low) if low == high else f"{low}\N{EN DASH}{high}"
+
+
+def _ceiling(rows: Iterable[Row]) -> int:
+    """Where an open-ended high is drawn: a quarter above every finite figure of the chart."""
+    finite = [v for r in rows for v in (r["low"], r["high"]) if v is not None]
+    return max(1, round(max(finite, default=0) * 1.25))
+
+
+def _shown(rows: list[Row]) -> list[Row]:
+    top = _ceiling(rows)
+    return [
+        {**r, "high_shown": top if r["high"] is None else r["high"], "open": r["high"] is None}
+        for r in rows
+    ]
+
+
+# --- rows: what each chart draws, also shown as its data table --------------------------------
+
+
+def cumulative_rows(days: Sequence[Mapping[str, Any]]) -> list[Row]:
+    """One row per day of a totals answer: cumulative low and high, and the entries behind it."""
+    return [
+        {
+            "date": str(d["date"]),
+            "low": d["cumulative"]["low"],
+            "high": d["cumulative"]["high"],
+            "daily": interval_text(d["daily"]["low"], d["daily"]["high"]),
+            "label": interval_text(d["cumulative"]["low"], d["cumulative"]["high"]),
+            "entries": list(d["entries"]),
+            "approx": bool(d["approx"]),
+        }
+        for d in days
+    ]
+
+
+def schedule_rows(days: Sequence[Mapping[str, Any]]) -> list[Row]:
+    """Two rows per schedule day that has them: what the terms expect and what is reported,
+    on the days the terms cover (every day when they cover none)."""
+    rows = []
+    termed = [d for d in days if d["expected"] is not None]
+    for d in termed or days:
+        for series, name in (("expected", "expected by the terms"), ("reported", "reported")):
+            value = d[series]
+            if value is not None:
+                rows.append({
+                    "date": str(d["date"]), "series": name, "low": value["low"],
+                    "high": value["high"], "label": interval_text(value["low"], value["high"]),
+                    "status": d["status"],
+                })  # fmt: skip
+    return rows
+
+
+def nationality_rows(
+    entries: Iterable[Entry],
+    *,
+    population: str | None = None,
+    kind: str = "released",
+    party: str | None = None,
+    nationality: str | None = None,
+    framework: str | None = None,
+    end: dt.date | None = None,
+) -> list[Row]:
+    """Per population and nationality as reported, the total by the last day (or `end`), from
+    the totals engine, so roll-ups and conflicts count as everywhere else."""
+    chosen = [
+        e
+        for e in entries
+        if e.kind == kind
+        and (population is None or e.population == population)
+        and (party is None or e.party == party)
+        and (nationality is None or e.nationality == nationality)
+        and (framework is None or e.framework == framework)
+    ]
+    groups = sorted({(e.population, e.nationality or "") for e in chosen})
+    rows = []
+    for group_population, group_nationality in groups:
+        members = [
+            e
+            for e in chosen
+            if e.population == group_population and (e.nationality or "") == group_nationality
+        ]
+        result = totals(members, end=end)
+        if not result.days:
+            continue  # nothing of this group had happened by `end`
+        sources = sorted({s for event in result.events for s in event.sources})
+        rows.append({
+            "population": group_population, "nationality": group_nationality or NOT_STATED,
+            "low": result.total.low, "high": result.total.high,
+            "label": interval_text(result.total.low, result.total.high),
+            "date": result.days[-1].date.isoformat() if result.days else None,
+            "entries": sorted({e.id for e in members}), "sources": len(sources),
+        })  # fmt: skip
+    rows.sort(key=lambda r: (r["population"], r["nationality"] == NOT_STATED, -r["low"]))
+    return [{**r, "rank": n} for n, r in enumerate(rows)]
+
+
+# --- specs --------------------------------------------------------------------------------------
+
+
+def _day_axis() -> dict[str, Any]:
+    return {
+        "field": "date",
+        "type": "temporal",
+        "timeUnit": "utcyearmonthdate",
+        "title": "by the end of the day",
+        "axis": {"format": "%b %d", "labelAngle": 0, "labelOverlap": True},
+    }
+
+
+def _tooltip(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"field": "date", "type": "nominal", "title": "day"},
+        {"field": "label", "type": "nominal", "title": "count"},
+        *extra,
+    ]
+
+
+def _frame(title: str, subtitle: str, rows: list[Row], layers: list[dict[str, Any]]) -> Row:
+    return {
+        "$schema": SCHEMA,
+        "title": {"text": title, "subtitle": subtitle, "anchor": "start"},
+        "width": WIDTH,
+        "height": HEIGHT,
+        "background": "white",
+        "config": {
+            "font": "DejaVu Sans, Verdana, sans-serif",
+            "view": {"stroke": None},
+            "legend": {
+                "orient": "top",
+                "labelFontSize": 12,
+                "symbolType": "stroke",
+                "symbolOpacity": 1,
+                "symbolStrokeWidth": 3,
+                "symbolSize": 300,
+            },
+            "axisX": {"grid": False},
+        },
+        "data": {"values": rows},
+        "layer": layers,
+    }
+
+
+def _open_marks(rows: list[Row], y: str, color: str) -> list[dict[str, Any]]:
+    """Triangles at the ceiling on the days whose high is open-ended (none when none is)."""
+    if not any(r["open"] for r in rows):
+        return []
+    return [
+        {
+            "transform": [{"filter": "datum.open"}],
+            "mark": {"type": "point", "shape": "triangle-up", "filled": True, "size": 70},
+            "encoding": {
+                "x": _day_axis(),
+                "y": {"field": y, "type": "quantitative"},
+                "color": {"value": color},
+                "tooltip": _tooltip({"field": "open", "type": "nominal", "title": "open-ended"}),
+            },
+        }
+    ]
+
+
+def cumulative_spec(days: Sequence[Mapping[str, Any]], *, population: str) -> Row:
+    """Cumulative releases per day of one population: a band from low to high, low on top."""
+    rows = _shown(cumulative_rows(days))
+    color = COLORS.get(population, "#333333")
+    y = {"field": "low", "type": "quantitative", "title": f"{population} released"}
+    return _frame(
+        f"{population.capitalize()} released, cumulative",
+        "line: certainly released by then · band: may have been released by then",
+        rows,
+        [
+            {
+                "mark": {"type": "area", "opacity": 0.25, "color": color},
+                "encoding": {
+                    "x": _day_axis(),
+                    "y": y,
+                    "y2": {"field": "high_shown"},
+                },
+            },
+            {
+                "mark": {"type": "line", "color": color, "strokeWidth": 2.5},
+                "encoding": {"x": _day_axis(), "y": y},
+            },
+            {
+                "params": [
+                    {
+                        "name": "day",
+                        "select": {"type": "point", "on": "click", "nearest": True},
+                    }
+                ],
+                "mark": {"type": "point", "filled": True, "size": 40, "cursor": "pointer"},
+                "encoding": {
+                    "x": _day_axis(),
+                    "y": y,
+                    "color": {"value": color},
+                    "tooltip": _tooltip(
+                        {"field": "daily", "type": "nominal", "title": "that day"},
+                    ),
+                },
+            },
+            *_open_marks(rows, "high_shown", color),
+        ],
+    )
+
+
+def schedule_spec(days: Sequence[Mapping[str, Any]], *, population: str) -> Row:
+    """The terms' expected cumulative beside the reported one, each a band with low on top."""
+    rows = _shown(schedule_rows(days))
+    scale = {
+        "domain": ["expected by the terms", "reported"],
+        "range": [EXPECTED_COLOR, COLORS.get(population, "#333333")],
+    }
+    color = {"field": "series", "type": "nominal", "scale": scale, "title": None}
+    dash = {
+        "field": "series",
+        "type": "nominal",
+        "scale": {"domain": scale["domain"], "range": [[6, 4], [1, 0]]},
+        "title": None,
+    }
+    y = {"field": "low", "type": "quantitative", "title": f"{population} released"}
+    return _frame(
+        f"Schedule: {population} released, expected and reported",
+        "lines: certain counts · bands: the range each side allows",
+        rows,
+        [
+            {
+                "mark": {"type": "area", "opacity": 0.18},
+                "encoding": {
+                    "x": _day_axis(),
+                    "y": y,
+                    "y2": {"field": "high_shown"},
+                    "color": color,
+                },
+            },
+            {
+                "mark": {"type": "line", "strokeWidth": 2.5, "point": True},
+                "encoding": {
+                    "x": _day_axis(),
+                    "y": y,
+                    "color": color,
+                    "strokeDash": dash,
+                    "tooltip": _tooltip(
+                        {"field": "series", "type": "nominal"},
+                        {"field": "status", "type": "nominal"},
+                    ),
+                },
+            },
+            *_open_marks(rows, "high_shown", EXPECTED_COLOR),
+        ],
+    )
+
+
+def nationality_spec(rows: Sequence[Row]) -> Row:
+    """Releases by nationality as reported: a bar to the certain count, a whisker to the high."""
+    shown = [{**r, "group": f"{r['nationality']}, {r['population']}"} for r in _shown(list(rows))]
+    y = {"field": "group", "type": "nominal", "sort": {"field": "rank", "op": "min"}, "title": None}
+    color = {
+        "field": "population",
+        "type": "nominal",
+        "scale": {"domain": list(COLORS), "range": list(COLORS.values())},
+        "legend": None,  # each bar's label names its population
+    }
+    x = {"field": "low", "type": "quantitative", "title": "released", "axis": {"tickCount": 8}}
+    tooltip = [
+        {"field": "population", "type": "nominal"},
+        {"field": "nationality", "type": "nominal"},
+        {"field": "label", "type": "nominal", "title": "count"},
+        {"field": "date", "type": "nominal", "title": "by the end of"},
+    ]
+    spec = _frame(
+        "Released, by nationality as reported",
+        "bar: certain count · whisker: up to the highest count reports allow",
+        shown,
+        [
+            {
+                "mark": {"type": "bar", "cursor": "pointer"},
+                "encoding": {"y": y, "x": x, "color": color, "tooltip": tooltip},
+            },
+            {
+                "mark": {"type": "rule", "strokeWidth": 2},
+                "encoding": {"y": y, "x": x, "x2": {"field": "high_shown"}},
+            },
+            {
+                "mark": {"type": "text", "align": "left", "dx": 6},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "high_shown", "type": "quantitative"},
+                    "text": {"field": "label"},
+                },
+            },
+        ],
+    )
+    return {**spec, "width": WIDTH - 160, "height": {"step": 26}}

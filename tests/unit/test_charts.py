@@ -1,0 +1,154 @@
+"""The charts' specs and rows: pure functions of the totals' JSON forms and of entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import vl_convert
+
+from ledger import charts
+from ledger.records import Entry, Evidence, Period
+from ledger.schedule import schedule
+from ledger.totals import totals
+
+FRIDAY = dt.date(2023, 11, 24)
+MONDAY = dt.date(2023, 11, 27)
+
+
+def entry(
+    id: str,
+    count: int,
+    start: dt.date,
+    end: dt.date | None = None,
+    *,
+    nationality: str | None = None,
+    qualifier: str = "exact",
+    population: str = "hostages",
+    source: str = "reuters",
+) -> Entry:
+    return Entry(
+        id=id,
+        kind="released",
+        population=population,
+        count=count,
+        qualifier=qualifier,
+        period=Period(start, end or start),
+        party="Hamas" if population == "hostages" else "Israel",
+        nationality=nationality,
+        framework="truce_deal",
+        evidence=(Evidence(source, 0, str(count), 0, 2),),
+    )
+
+
+def days_of(*entries: Entry) -> list[dict]:
+    return totals(entries).to_dict()["days"]
+
+
+def layer_marks(spec: dict) -> list[str]:
+    return [layer["mark"]["type"] for layer in spec["layer"]]
+
+
+def compiles(spec: dict) -> dict:
+    """The spec is valid Vega-Lite: vl-convert compiles it to Vega."""
+    return vl_convert.vegalite_to_vega(spec)
+
+
+def test_an_interval_reads_as_a_number_a_range_or_open():
+    assert charts.interval_text(73, 73) == "73"
+    assert charts.interval_text(54, 73) == "54\N{EN DASH}73"
+    assert charts.interval_text(10, None) == "10 or more"
+
+
+def test_cumulative_rows_keep_low_high_and_the_entries_of_each_day():
+    rows = charts.cumulative_rows(days_of(entry("ent_truce", 50, FRIDAY, MONDAY)))
+    assert [(r["date"], r["low"], r["high"]) for r in rows] == [
+        ("2023-11-24", 0, 50),
+        ("2023-11-25", 0, 50),
+        ("2023-11-26", 0, 50),
+        ("2023-11-27", 50, 50),
+    ]
+    assert rows[0]["entries"] == ["ent_truce"]
+    assert rows[-1]["label"] == "50"
+
+
+def test_the_cumulative_chart_is_a_band_with_the_certain_line_on_top():
+    spec = charts.cumulative_spec(days_of(entry("ent_a", 13, FRIDAY)), population="hostages")
+    assert layer_marks(spec) == ["area", "line", "point"]
+    band, line = spec["layer"][:2]
+    assert band["encoding"]["y"]["field"] == "low"
+    assert band["encoding"]["y2"]["field"] == "high_shown"
+    assert line["encoding"]["y"]["field"] == "low"
+    json.dumps(spec)  # plain data all the way down
+    assert compiles(spec)
+
+
+def test_an_open_high_is_drawn_at_the_ceiling_and_marked():
+    days = days_of(entry("ent_a", 10, FRIDAY, qualifier="at_least"), entry("ent_b", 40, MONDAY))
+    spec = charts.cumulative_spec(days, population="hostages")
+    values = spec["data"]["values"]
+    assert all(v["open"] and v["high"] is None for v in values)
+    assert {v["high_shown"] for v in values} == {round(50 * 1.25)}
+    assert layer_marks(spec)[-1] == "point"
+    assert spec["layer"][-1]["mark"]["shape"] == "triangle-up"
+    assert compiles(spec)
+
+
+def test_no_open_high_means_no_open_marks():
+    spec = charts.cumulative_spec(days_of(entry("ent_a", 13, FRIDAY)), population="detainees")
+    assert "triangle-up" not in json.dumps(spec)
+
+
+def test_an_empty_total_still_makes_a_chart():
+    spec = charts.cumulative_spec([], population="hostages")
+    assert spec["data"]["values"] == []
+    assert compiles(spec)
+
+
+def test_the_schedule_chart_sets_expected_beside_reported_on_the_days_of_the_terms():
+    from ledger.records import Term
+
+    term = Term(
+        id="trm_truce", population="hostages", kind="released", party="Hamas", count=50,
+        period=Period(FRIDAY, MONDAY), framework="truce_deal",
+    )  # fmt: skip
+    early = entry("ent_early", 4, dt.date(2023, 11, 1))
+    result = schedule(
+        [term], [early, entry("ent_truce", 50, FRIDAY, MONDAY)], population="hostages",
+        kind="released", party="Hamas",
+    )  # fmt: skip
+    days = [d.to_dict() for d in result.days]
+    rows = charts.schedule_rows(days)
+    assert {r["date"] for r in rows} == {"2023-11-24", "2023-11-25", "2023-11-26", "2023-11-27"}
+    last = [r for r in rows if r["date"] == "2023-11-27"]
+    assert {(r["series"], r["label"]) for r in last} == {
+        ("expected by the terms", "50"),
+        ("reported", "54"),
+    }
+    spec = charts.schedule_spec(days, population="hostages")
+    assert layer_marks(spec) == ["area", "line"]
+    assert compiles(spec)
+
+
+def test_nationality_rows_count_roll_ups_once_and_name_what_is_not_stated():
+    entries = [
+        entry("ent_thai", 17, FRIDAY, MONDAY, nationality="Thai"),
+        entry("ent_thai_day", 10, FRIDAY, nationality="Thai"),  # inside the coarse one
+        entry("ent_israeli", 13, FRIDAY, nationality="Israeli", source="ap"),
+        entry("ent_israeli_again", 13, FRIDAY, nationality="Israeli", source="bbc"),
+        entry("ent_unnamed", 4, MONDAY),
+        entry("ent_detainees", 39, FRIDAY, nationality="Palestinian", population="detainees"),
+    ]
+    rows = charts.nationality_rows(entries, population="hostages")
+    assert [(r["nationality"], r["label"], r["sources"]) for r in rows] == [
+        ("Thai", "17", 1),
+        ("Israeli", "13", 2),
+        (charts.NOT_STATED, "4", 1),
+    ]
+    assert rows[0]["entries"] == ["ent_thai", "ent_thai_day"]
+    assert [r["rank"] for r in rows] == [0, 1, 2]
+    by_monday_eve = charts.nationality_rows(entries, end=dt.date(2023, 11, 26))
+    assert {r["nationality"] for r in by_monday_eve} == {"Thai", "Israeli", "Palestinian"}
+    spec = charts.nationality_spec(rows)
+    assert layer_marks(spec) == ["bar", "rule", "text"]
+    assert compiles(spec)
