@@ -47,8 +47,12 @@ def schedule(
 ) -> Schedule:
     """Expected against reported cumulative counts for one population, kind and party."""
     wanted = {"population": population, "kind": kind, "party": party, "framework": framework}
-    expected = totals(expected_entries(terms), **wanted)
-    reported = totals(entries, **wanted)
+    promised = expected_entries(terms)
+    expected = totals(promised, **wanted)
+    # Terms speak for their own arrangement: releases under another framework (a parallel
+    # deal) are not progress against them, so only the terms' frameworks are reported.
+    frameworks = {e.framework for e in promised if framework in (None, e.framework)}
+    reported = totals([e for e in entries if e.framework in frameworks], **wanted)
     by_day = {d.date: d.cumulative for d in expected.days}
     seen = {d.date: d.cumulative for d in reported.days}
     dates = [*by_day, *seen]
