@@ -38,7 +38,9 @@ def _ledger() -> Ledger:
     """Open the database named by LEDGER_DATABASE_URL and bring its schema up to date."""
     database = Database(url_from_environment())
     database.migrate()
-    return Ledger(database)
+    ledger = Ledger(database)
+    ledger.seal()
+    return ledger
 
 
 def _command(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -162,6 +164,28 @@ def token_create(role: str, name: str | None) -> None:
     click.echo(secret)
 
 
+@token.command("revoke")
+@click.argument("which")
+@_command
+def token_revoke(which: str) -> None:
+    """Revoke the token with this id or name; requests with it get 401 from then on."""
+    revoked = _ledger().revoke_token(which)
+    click.echo(
+        f"token {revoked.id} named {revoked.name!r} revoked at {revoked.revoked_at.isoformat()}"
+    )
+
+
+@token.command("list")
+@_command
+def token_list() -> None:
+    """Every token: id, name, role, created, revoked (never a secret)."""
+    for made in _ledger().tokens():
+        revoked = made.revoked_at.isoformat() if made.revoked_at else "-"
+        click.echo(
+            f"{made.id}\t{made.name}\t{made.role}\t{made.created_at.isoformat()}\trevoked {revoked}"
+        )
+
+
 @main.command()
 @_command
 def verify() -> None:
@@ -179,3 +203,6 @@ def verify() -> None:
         f"{counts['entry_revision']} entry revisions, {counts['term_revision']} term revisions, "
         f"{counts['evidence']} pieces of evidence; ledger revision {ledger.revision()})"
     )
+    head = ledger.chain_head()
+    if head is not None:
+        click.echo(f"chain head: journal {head.seq} {head.chain_sha256}")

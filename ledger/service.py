@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger import idempotency, publication, tokens
 from ledger import sources as texts
+from ledger.chain import Link
 from ledger.checks import Checks, checks
 from ledger.drafts import parse_entry, parse_note, parse_term
 from ledger.errors import InvalidInput, NotFound, StaleRevision, Unauthorized
@@ -26,9 +27,10 @@ from ledger.selection import Selection
 from ledger.state import Memo, State
 from ledger.still_held import StillHeld, still_held
 from ledger.storage.database import Database
+from ledger.storage.journal import Journal
 from ledger.storage.repository import Repository
 from ledger.totals import Totals, totals
-from ledger.verify import Finding, verify_store
+from ledger.verify import Finding, verify_journal, verify_store
 
 SYSTEM = "exchange-ledger"
 MAX_REASON = 2_000
@@ -113,7 +115,7 @@ class Ledger:
                     **meta,
                 )
                 repository.add_source(source, author)
-                repository.record(at, author, "source.add", source.id)
+                Journal(repository).record(at, author, "source.add", source.id)
         except IntegrityError:
             # Another writer stored the same text first: theirs is the source.
             with self.database.reading() as session:
@@ -238,7 +240,7 @@ class Ledger:
                 draft, id=record_id, revision=1, recorded_at=at, author=author
             )
             kind.append(repository, record, True)
-            repository.record(at, author, f"{kind.noun}.add", record_id, 1)
+            Journal(repository).record(at, author, f"{kind.noun}.add", record_id, 1)
         return record
 
     def _revise(
@@ -278,7 +280,9 @@ class Ledger:
             )
             kind.append(repository, record, False)
             action = "retract" if record.retracted else "revise"
-            repository.record(at, author, f"{kind.noun}.{action}", record_id, record.revision)
+            Journal(repository).record(
+                at, author, f"{kind.noun}.{action}", record_id, record.revision
+            )
         return record
 
     def _history(self, kind: Revisable, record_id: str, as_of: dt.datetime | None) -> list[Any]:
@@ -317,7 +321,7 @@ class Ledger:
                     count, chunk = count + len(chunk), []
             repository.add_entries_bulk(chunk)
             count += len(chunk)
-            repository.record(at, author, "entry.import", f"{count} entries")
+            Journal(repository).record(at, author, "entry.import", f"{count} entries")
         return count
 
     # --- context notes ------------------------------------------------------------------------
@@ -333,7 +337,7 @@ class Ledger:
             at = _now(repository)
             note = dataclasses.replace(draft, id=note_id, recorded_at=at, author=author)
             repository.add_note(note)
-            repository.record(at, author, "note.add", note.id)
+            Journal(repository).record(at, author, "note.add", note.id)
         return note
 
     def notes(self, as_of: dt.datetime | None = None) -> list[Note]:
@@ -491,15 +495,31 @@ class Ledger:
             return Repository(session).counts()
 
     def verify(self) -> list[Finding]:
-        """Every integrity problem of the store; empty when all is well."""
+        """Every integrity problem of the store, the first broken link of the journal's hash
+        chain included; empty when all is well."""
         with self.database.reading() as session:
             repository = Repository(session)
-            return verify_store(
-                repository.all_sources_with_sentences(),
-                repository.all_evidence(),
-                repository.entry_revisions(),
-                repository.term_revisions(),
-            )
+            journal = Journal(repository)
+            links = [(link, journal.content_sha256(link)) for link in journal.links()]
+            return [
+                *verify_store(
+                    repository.all_sources_with_sentences(),
+                    repository.all_evidence(),
+                    repository.entry_revisions(),
+                    repository.term_revisions(),
+                ),
+                *verify_journal(links, repository.entry_revisions(), repository.term_revisions()),
+            ]
+
+    def chain_head(self, as_of: dt.datetime | None = None) -> Link | None:
+        """The newest journal row (by `as_of`): a published figure cites its seq and hash."""
+        with self.database.reading() as session:
+            return Journal(Repository(session)).head(as_of)
+
+    def seal(self) -> int:
+        """Seal journal rows written before the hash chain existed (after a migration)."""
+        with self.database.writing() as session:
+            return Journal(Repository(session)).seal()
 
     # --- idempotent writes ---------------------------------------------------------------------
 
@@ -547,8 +567,24 @@ class Ledger:
             at = _now(repository)
             token = Token(id=token_id, name=name, role=role, created_at=at)
             repository.add_token(token, tokens.secret_sha256(secret))
-            repository.record(at, SYSTEM, "token.add", token.id)
+            Journal(repository).record(at, SYSTEM, "token.add", token.id)
         return token, secret
+
+    def revoke_token(self, which: str) -> Token:
+        """Revoke a token, named by its id or name; it is refused from then on."""
+        with self.database.writing() as session:
+            repository = Repository(session)
+            at = _now(repository)
+            token = repository.revoke_token(which, at)
+            if token is None:
+                raise NotFound(f"No token has the id or name {which!r}, or it is revoked.")
+            Journal(repository).record(at, SYSTEM, "token.revoke", token.id)
+        return token
+
+    def tokens(self) -> list[Token]:
+        """Every token (never its secret), oldest first."""
+        with self.database.reading() as session:
+            return Repository(session).tokens()
 
     def authenticate(self, secret: str | None) -> Token:
         """The token a bearer secret belongs to; Unauthorized when unknown or revoked."""

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ledger.chain import GENESIS, Link, chain_sha256
 from ledger.records import Entry, Evidence, Source, Term
 from ledger.sources import sha256_of, source_id
 
@@ -109,4 +110,53 @@ def _check_histories(kind: str, revisions: Iterable[Entry | Term]) -> list[Findi
                         f"{kind} {record_id} revision {revision.revision}", "it has no evidence"
                     )
                 )
+    return found
+
+
+def verify_journal(
+    links: Sequence[tuple[Link, str]], entries: Iterable[Entry], terms: Iterable[Term]
+) -> list[Finding]:
+    """Recompute the hash chain, naming its first broken link, and check that every revision
+    was written through the journal."""
+    found = []
+    previous = GENESIS
+    for link, recomputed in links:
+        if link.chain_sha256 is None or link.content_sha256 is None:
+            found.append(Finding(str(link), "it was never sealed; run 'exchange-ledger migrate'"))
+            break
+        if recomputed != link.content_sha256:
+            found.append(
+                Finding(
+                    str(link),
+                    "what it wrote has changed since: the records no "
+                    "longer hash to the content hash it sealed",
+                )
+            )
+            break
+        if chain_sha256(previous, link, link.content_sha256) != link.chain_sha256:
+            found.append(
+                Finding(
+                    str(link),
+                    "the chain is broken here: this row does not follow "
+                    "from the one before (a row was removed, inserted or altered)",
+                )
+            )
+            break
+        previous = link.chain_sha256
+    written = {(link.subject, link.revision) for link, _ in links}
+    imports = {
+        (link.recorded_at, link.author) for link, _ in links if link.action == "entry.import"
+    }
+    for noun, revisions in (("entry", entries), ("term", terms)):
+        for revision in revisions:
+            if (revision.id, revision.revision) in written:
+                continue
+            if noun == "entry" and (revision.recorded_at, revision.author) in imports:
+                continue
+            found.append(
+                Finding(
+                    f"{noun} {revision.id} revision {revision.revision}",
+                    "no journal row wrote it: it was added behind the ledger's back",
+                )
+            )
     return found

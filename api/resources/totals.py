@@ -106,9 +106,16 @@ class Checks(MethodView):
         """Every conflict and roll-up mismatch in the ledger."""
         as_of = args.get("as_of")
         found = _ledger().checks(as_of)
+        head = _ledger().chain_head(as_of)
+        chain = head and {
+            "seq": head.seq,
+            "sha256": head.chain_sha256,
+            "recorded_at": head.recorded_at,
+        }
         return {
             "as_of": as_of,
             "revision": _ledger().state(as_of).revision,
+            "chain": chain,
             "count": found.count,
             **found.to_dict(),
         }

@@ -154,7 +154,26 @@ class StillHeldSchema(Answer):
     parties = fields.List(fields.Nested(PartyHeldSchema), required=True)
 
 
+class ChainHeadSchema(Schema):
+    seq = fields.Integer(required=True, metadata={"description": "The journal row's number."})
+    sha256 = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Its hash in the chain of all writes."},
+    )
+    recorded_at = fields.DateTime(required=True)
+
+
 class ChecksSchema(Answer):
+    chain = fields.Nested(
+        ChainHeadSchema,
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "The head of the journal's hash chain: cite it with a published figure; "
+            "'exchange-ledger verify' recomputes the chain up to it."
+        },
+    )
     conflicts = fields.List(fields.Nested(FindingSchema), required=True)
     mismatches = fields.List(
         fields.Nested(FindingSchema),

@@ -25,6 +25,7 @@ _unit_of_work: ContextVar[Session | None] = ContextVar("unit_of_work", default=N
 SQLITE_BUSY_MS = 30_000
 # Serialises migrations of one PostgreSQL database when several commands start at once.
 MIGRATION_LOCK = 7_346_001
+WRITE_LOCK = 7_346_002
 
 
 class DatabaseUnavailable(LedgerError):
@@ -93,8 +94,11 @@ class Database:
             yield active
             return
         with Session(self.engine) as session, _translated_errors():
-            # On SQLite this makes the transaction BEGIN IMMEDIATE (see _sqlite_engine).
-            session.connection(execution_options={"ledger_write": True})
+            # One writer at a time on both engines, so the journal's hash chain has one order:
+            # BEGIN IMMEDIATE on SQLite (see _sqlite_engine), a transaction lock on PostgreSQL.
+            connection = session.connection(execution_options={"ledger_write": True})
+            if not self.is_sqlite:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
             token = _unit_of_work.set(session)
             try:
                 yield session

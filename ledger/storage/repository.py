@@ -57,16 +57,6 @@ class Repository:
         ).first()
         return None if row is None else (row[0], row[1])
 
-    def record(
-        self, at: dt.datetime, author: str, action: str, subject: str, revision: int | None = None
-    ) -> None:
-        """Append a journal row for one write."""
-        self.session.add(
-            JournalRow(
-                recorded_at=at, author=author, action=action, subject=subject, revision=revision
-            )
-        )
-
     def counts(self) -> dict[str, int]:
         """Rows per table, for checks that a failed write left nothing behind."""
         return {
@@ -540,20 +530,41 @@ class Repository:
             self.session.exec(select(TokenRow.id).where(TokenRow.name == name)).first() is not None
         )
 
+    def revoke_token(self, which: str, at: dt.datetime) -> Token | None:
+        row = self.session.exec(
+            select(TokenRow).where(
+                (TokenRow.id == which) | (TokenRow.name == which),
+                col(TokenRow.revoked_at).is_(None),
+            )
+        ).first()
+        if row is None:
+            return None
+        row.revoked_at = at
+        self.session.add(row)
+        self.session.flush()
+        return _token(row)
+
+    def tokens(self) -> list[Token]:
+        rows = self.session.exec(select(TokenRow).order_by(TokenRow.created_at, TokenRow.id))
+        return [_token(row) for row in rows]
+
     def token_by_secret_sha256(self, secret_sha256: str) -> tuple[Token, str] | None:
         row = self.session.exec(
             select(TokenRow).where(TokenRow.secret_sha256 == secret_sha256)
         ).first()
         if row is None:
             return None
-        token = Token(
-            id=row.id,
-            name=row.name,
-            role=row.role,
-            created_at=row.created_at,
-            revoked_at=row.revoked_at,
-        )
-        return token, row.secret_sha256
+        return _token(row), row.secret_sha256
+
+
+def _token(row: TokenRow) -> Token:
+    return Token(
+        id=row.id,
+        name=row.name,
+        role=row.role,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
 
 
 def _revision_values(entry: Entry) -> dict[str, object]:

@@ -239,7 +239,8 @@ class TokenRow(SQLModel, table=True):
 
 
 class JournalRow(SQLModel, table=True):
-    """One row per write, in order: the ledger's revision is the last seq."""
+    """One row per write, in order: the ledger's revision is the last seq. Each row holds the
+    hash of what the write wrote and the hash chaining it to the row before."""
 
     __tablename__ = "journal"
 
@@ -249,6 +250,8 @@ class JournalRow(SQLModel, table=True):
     action: str = Field(max_length=32)
     subject: str = Field(max_length=32)
     revision: int | None = None
+    content_sha256: str | None = Field(default=None, max_length=64)
+    chain_sha256: str | None = Field(default=None, max_length=64)
 
 
 class IdempotencyRow(SQLModel, table=True):

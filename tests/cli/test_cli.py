@@ -104,3 +104,18 @@ def test_the_console_script_and_python_m_are_the_same_command(tmp_path):
     assert script.returncode == module.returncode == 0
     assert script.stdout == module.stdout
     assert "serve" in script.stdout and "token" in script.stdout and "verify" in script.stdout
+
+
+def test_tokens_are_listed_without_secrets_and_revoked_by_name(tmp_path):
+    url = f"sqlite:///{tmp_path / 'revoke.sqlite3'}"
+    secret = run(url, "token", "create", "--role", "admin", "--name", "night desk").stdout
+    secret = secret.strip().splitlines()[-1]
+    listed = run(url, "token", "list").stdout
+    assert "night desk\tadmin" in listed and secret not in listed
+    revoked = run(url, "token", "revoke", "night desk")
+    assert revoked.returncode == 0 and "revoked at" in revoked.stdout
+    assert "revoked 20" in run(url, "token", "list").stdout
+    again = run(url, "token", "revoke", "night desk")
+    assert again.returncode == 2 and "error: No token" in again.stderr
+    verified = run(url, "verify")
+    assert verified.returncode == 0 and "chain head: journal 2 " in verified.stdout

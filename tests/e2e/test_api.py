@@ -525,7 +525,9 @@ def test_problem_types_resolve(service: Service):
     body = is_problem(service.public.get("/v1/entries/ent_nope"), 404)
     described = service.public.get(body["type"]).json()
     assert described["type"] == body["type"] and described["description"]
-    assert json.loads(service.public.get("/v1/checks").text)["count"] >= 0
+    checks = json.loads(service.public.get("/v1/checks").text)
+    assert checks["count"] >= 0
+    assert checks["chain"]["seq"] == checks["revision"] and len(checks["chain"]["sha256"]) == 64
 
 
 @pytest.mark.parametrize("path", ["/v1/entries/..%2F..%2Fetc%2Fpasswd", "/v1/sources/%00"])

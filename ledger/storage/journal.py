@@ -1,0 +1,149 @@
+"""The journal: one row per write, in order, each sealed into the hash chain."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+from sqlmodel import col, select
+
+from ledger import chain
+from ledger.chain import GENESIS, Link
+from ledger.sources import sha256_of
+from ledger.storage.repository import Repository, _entry
+from ledger.storage.tables import EntryRevisionRow, EvidenceRow, JournalRow, TokenRow
+
+BATCH = 2_000
+
+
+class Journal:
+    """Appends to and reads the journal through a repository's session."""
+
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+        self.session = repository.session
+
+    def head(self, as_of: dt.datetime | None = None) -> Link | None:
+        """The newest row (by `as_of`): its seq is the ledger's revision, its hash the chain's."""
+        query = select(JournalRow).order_by(col(JournalRow.seq).desc())
+        if as_of is not None:
+            query = query.where(JournalRow.recorded_at <= as_of)
+        row = self.session.exec(query).first()
+        return None if row is None else _link(row)
+
+    def record(
+        self, at: dt.datetime, author: str, action: str, subject: str, revision: int | None = None
+    ) -> Link:
+        """Append and seal the row for a write whose records are already flushed."""
+        self.session.flush()
+        head = self.head()
+        link = Link(0, action, subject, revision, at, author, None, None)
+        content = self.content_sha256(link)
+        previous = head.chain_sha256 if head and head.chain_sha256 else GENESIS
+        row = JournalRow(
+            recorded_at=at,
+            author=author,
+            action=action,
+            subject=subject,
+            revision=revision,
+            content_sha256=content,
+            chain_sha256=chain.chain_sha256(previous, link, content),
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _link(row)
+
+    def links(self) -> Iterator[Link]:
+        """Every row, oldest first."""
+        query = select(JournalRow).order_by(JournalRow.seq).execution_options(yield_per=BATCH)
+        for rows in self.session.exec(query).partitions():
+            yield from (_link(row) for row in rows)
+
+    def seal(self) -> int:
+        """Seal rows written before the chain existed, in order; returns how many."""
+        previous, sealed = GENESIS, 0
+        for link in list(self.links()):
+            if link.chain_sha256 is None:
+                content = self.content_sha256(link)
+                row = self.session.get(JournalRow, link.seq)
+                row.content_sha256 = content
+                row.chain_sha256 = chain.chain_sha256(previous, link, content)
+                self.session.add(row)
+                sealed += 1
+                previous = row.chain_sha256
+            else:
+                previous = link.chain_sha256
+        self.session.flush()
+        return sealed
+
+    def content_sha256(self, link: Link) -> str:
+        """The hash of what the row's write wrote, recomputed from the store as it is now."""
+        if link.action == "entry.import":
+            return self._import_sha256(link)
+        return chain.content_sha256(self._content(link))
+
+    def _content(self, link: Link) -> Any:
+        repository, noun = self.repository, link.action.split(".")[0]
+        if noun == "source":
+            source = repository.source(link.subject)
+            if source is None:
+                return None
+            return {**dataclasses.asdict(source), "text": sha256_of(source.text)}
+        if noun in ("entry", "term"):
+            history = getattr(repository, f"{noun}_revisions")(link.subject)
+            found = [r for r in history if r.revision == link.revision]
+            return dataclasses.asdict(found[0]) if found else None
+        if noun == "note":
+            notes = [n for n in repository.notes() if n.id == link.subject]
+            return dataclasses.asdict(notes[0]) if notes else None
+        if noun == "token":
+            row = self.session.get(TokenRow, link.subject)
+            if row is None:
+                return None
+            if link.action == "token.revoke":
+                return {"id": row.id, "revoked_at": row.revoked_at}
+            return {
+                "id": row.id,
+                "name": row.name,
+                "role": row.role,
+                "secret_sha256": row.secret_sha256,
+                "created_at": row.created_at,
+            }
+        return {"unknown action": link.action}
+
+    def _import_sha256(self, link: Link) -> str:
+        # A bulk import is one write of many entries: hashed as it streams, never all in memory.
+        digest = hashlib.sha256()
+        query = (
+            select(EntryRevisionRow)
+            .where(
+                EntryRevisionRow.recorded_at == link.recorded_at,
+                EntryRevisionRow.author == link.author,
+                EntryRevisionRow.revision == 1,
+            )
+            .order_by(EntryRevisionRow.entry_id)
+            .execution_options(yield_per=BATCH)
+        )
+        for rows in self.session.exec(query).partitions():
+            evidence = self.repository._evidence(
+                EvidenceRow.entry_revision_id, [r.id for r in rows]
+            )
+            for row in rows:
+                digest.update(chain.canonical(dataclasses.asdict(_entry(row, evidence[row.id]))))
+        return digest.hexdigest()
+
+
+def _link(row: JournalRow) -> Link:
+    return Link(
+        row.seq,
+        row.action,
+        row.subject,
+        row.revision,
+        row.recorded_at,
+        row.author,
+        row.content_sha256,
+        row.chain_sha256,
+    )

@@ -1,0 +1,128 @@
+"""Tamper evidence: the journal's hash chain finds any row changed behind the ledger's back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+from ledger.errors import NotFound, Unauthorized
+from ledger.records import Entry, Evidence, Period
+from ledger.service import Ledger
+
+
+def sql(ledger: Ledger, statement: str, **params) -> None:
+    with ledger.database.engine.begin() as connection:
+        connection.execute(text(statement), params)
+
+
+def journal_seq(ledger: Ledger, action: str, subject: str) -> int:
+    with ledger.database.engine.connect() as connection:
+        return connection.execute(
+            text("SELECT seq FROM journal WHERE action = :a AND subject = :s"),
+            {"a": action, "s": subject},
+        ).scalar()
+
+
+def test_the_seeded_ledger_verifies_and_its_head_is_the_revision(seeded: Ledger):
+    assert seeded.verify() == []
+    head = seeded.chain_head()
+    assert head.seq == seeded.revision() and len(head.chain_sha256) == 64
+    before = seeded.chain_head(as_of=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    assert before is None
+
+
+def test_an_altered_count_names_the_write_that_recorded_it(seeded: Ledger):
+    sql(seeded, "UPDATE entry_revision SET count = 51 WHERE entry_id = 'ent_seed_truce_hostages'")
+    (finding,) = seeded.verify()
+    seq = journal_seq(seeded, "entry.add", "ent_seed_truce_hostages")
+    assert finding.where == f"journal {seq} (entry.add ent_seed_truce_hostages revision 1)"
+    assert "changed" in finding.problem
+
+
+def test_an_altered_report_text_is_found_at_the_source_and_in_the_quotes(seeded: Ledger):
+    sql(seeded, "UPDATE source SET text = replace(text, '150 security', '160 security')")
+    findings = [str(f) for f in seeded.verify()]
+    assert any("its text no longer matches its SHA-256" in f for f in findings)
+    assert any(f.startswith("journal 1 (source.add src_1ad57b34380d078e)") for f in findings)
+
+
+def test_a_removed_journal_row_breaks_the_chain_at_the_next(seeded: Ledger):
+    seq = journal_seq(seeded, "entry.add", "ent_seed_captured")
+    sql(seeded, "DELETE FROM journal WHERE seq = :seq", seq=seq)
+    findings = [str(f) for f in seeded.verify()]
+    assert any(f.startswith(f"journal {seq + 1} ") and "chain is broken" in f for f in findings)
+    assert any("entry ent_seed_captured revision 1: no journal row wrote it" in f for f in findings)
+
+
+def test_a_revision_slipped_in_by_sql_is_found(seeded: Ledger):
+    sql(
+        seeded,
+        """INSERT INTO entry_revision (entry_id, revision, kind, population, count,
+        qualifier, period_start, period_end, party, framework, description, retracted,
+        recorded_at, author) SELECT entry_id, 2, kind, population, 500, qualifier, period_start,
+        period_end, party, framework, description, retracted, recorded_at, 'nobody'
+        FROM entry_revision WHERE entry_id = 'ent_seed_captured'""",
+    )
+    findings = [str(f) for f in seeded.verify()]
+    assert (
+        "entry ent_seed_captured revision 2: no journal row wrote it: it was added behind "
+        "the ledger's back" in findings
+    )
+
+
+def test_a_rewritten_chain_hash_is_found(seeded: Ledger):
+    sql(seeded, "UPDATE journal SET chain_sha256 = :h WHERE seq = 3", h="f" * 64)
+    (finding,) = seeded.verify()
+    assert finding.where.startswith("journal 3 ") and "chain is broken" in finding.problem
+
+
+def test_rows_from_before_the_chain_are_sealed_after_the_migration(seeded: Ledger):
+    sql(seeded, "UPDATE journal SET content_sha256 = NULL, chain_sha256 = NULL")
+    assert "never sealed" in seeded.verify()[0].problem
+    assert seeded.seal() == seeded.revision()
+    assert seeded.verify() == []
+
+
+def test_revoked_tokens_are_refused_and_the_revocation_is_chained(ledger: Ledger):
+    token, secret = ledger.create_token("editor", "desk")
+    assert ledger.authenticate(secret).id == token.id
+    revoked = ledger.revoke_token("desk")
+    assert revoked.revoked_at is not None
+    with pytest.raises(Unauthorized):
+        ledger.authenticate(secret)
+    with pytest.raises(NotFound):
+        ledger.revoke_token("desk")
+    assert ledger.verify() == []
+    sql(ledger, "UPDATE api_token SET revoked_at = NULL")
+    assert "token.revoke" in str(ledger.verify()[0])
+
+
+def test_a_bulk_import_is_one_sealed_write(seeded: Ledger):
+    source = seeded.source("src_53be30cdb8808ddb")
+    sentence = source.sentences[17]
+    entries = [
+        Entry(
+            id=f"ent_bulk{i}",
+            kind="released",
+            population="hostages",
+            count=i,
+            period=Period(dt.date(2023, 11, 1), dt.date(2023, 11, 1)),
+            party="P",
+            evidence=(
+                Evidence(
+                    source.id,
+                    sentence.n,
+                    "four hostages",
+                    sentence.start + sentence.text.index("four hostages"),
+                    sentence.start + sentence.text.index("four hostages") + len("four hostages"),
+                ),
+            ),
+        )
+        for i in range(30)
+    ]
+    assert seeded.import_entries(entries, "generator", batch=7) == 30
+    assert seeded.verify() == []
+    sql(seeded, "UPDATE entry_revision SET count = 99 WHERE entry_id = 'ent_bulk5'")
+    assert "entry.import" in str(seeded.verify()[0])
