@@ -26,6 +26,7 @@ from ledger.schedule import Schedule, schedule
 from ledger.selection import Selection
 from ledger.state import Memo, State
 from ledger.still_held import StillHeld, still_held
+from ledger.storage import backup as storage_backup
 from ledger.storage.database import Database
 from ledger.storage.journal import Journal
 from ledger.storage.repository import Repository
@@ -510,6 +511,26 @@ class Ledger:
                 ),
                 *verify_journal(links, repository.entry_revisions(), repository.term_revisions()),
             ]
+
+    def backup(self, target: Path) -> str:
+        """Write a consistent copy of the store (SQLite backup API, or pg_dump)."""
+        return storage_backup.backup(self.database, target)
+
+    def restore(self, backup_file: Path) -> str:
+        """Fill an empty store from a backup, then check it whole."""
+        counts = self.counts()
+        if any(counts.values()):
+            held = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
+            raise InvalidInput.one(
+                "database",
+                f"restore needs an empty store; this one holds "
+                f"{held}. Point LEDGER_DATABASE_URL at a new database.",
+            )
+        made = storage_backup.restore(self.database, backup_file)
+        self.database.dispose()
+        self.database.migrate()
+        self.seal()
+        return made
 
     def chain_head(self, as_of: dt.datetime | None = None) -> Link | None:
         """The newest journal row (by `as_of`): a published figure cites its seq and hash."""

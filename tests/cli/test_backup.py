@@ -1,0 +1,73 @@
+"""Backup and restore: a restored store has the same totals and the same chain head."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import nullcontext
+
+import pytest
+
+from ledger.service import Ledger
+from ledger.storage.database import Database
+
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ledger", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "LEDGER_DATABASE_URL": url},
+    )
+
+
+def figures(url: str) -> tuple:
+    ledger = Ledger(Database(url))
+    try:
+        head = ledger.chain_head()
+        return (
+            ledger.totals().to_dict(),
+            ledger.still_held()[0].total,
+            head.seq,
+            head.chain_sha256,
+            ledger.counts(),
+        )
+    finally:
+        ledger.database.dispose()
+
+
+def databases(engine, tmp_path, request, names):
+    if engine == "sqlite":
+        return [nullcontext(f"sqlite:///{tmp_path / f'{name}.sqlite3'}") for name in names]
+    return [request.getfixturevalue("new_postgres_database")() for _ in names]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_backup_restores_into_an_empty_store_with_identical_figures(engine, tmp_path, request):
+    original, empty, busy = databases(engine, tmp_path, request, ["original", "empty", "busy"])
+    with original as first, empty as second, busy as third:
+        assert run(first, "seed").returncode == 0
+        assert run(first, "token", "create", "--role", "editor").returncode == 0
+        file = tmp_path / "ledger.backup"
+        made = run(first, "backup", str(file))
+        assert made.returncode == 0, made.stderr
+        restored = run(second, "restore", str(file))
+        assert restored.returncode == 0, restored.stderr
+        assert "verify: ok" in restored.stdout
+        assert figures(second) == figures(first)
+        assert run(second, "verify").returncode == 0
+        # A store that holds anything is never overwritten.
+        assert run(third, "seed").returncode == 0
+        refused = run(third, "restore", str(file))
+        assert refused.returncode == 2 and "restore needs an empty store" in refused.stderr
+
+
+def test_a_backup_of_another_engine_is_refused(tmp_path):
+    file = tmp_path / "not-a-backup"
+    file.write_bytes(b"PGDMP....")
+    refused = run(f"sqlite:///{tmp_path / 'x.sqlite3'}", "restore", str(file))
+    assert refused.returncode == 2 and "error: FILE: is not a SQLite backup" in refused.stderr
