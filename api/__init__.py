@@ -5,6 +5,7 @@ from __future__ import annotations
 import http
 import json
 import logging
+import os
 import re
 import secrets
 from typing import Any
@@ -14,7 +15,7 @@ from flask_cors import CORS
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from api import dashboard, problems
+from api import dashboard, observability, problems, security
 from api.auth import SCHEME
 from api.resources import charts, entries, export, meta, notes, sources, terms, tokens, totals
 from api.schemas.common import ProblemSchema
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         LEDGER_DATABASE_URL=url_from_environment(),
+        FAILED_AUTH_LIMIT=os.environ.get("LEDGER_FAILED_AUTH_LIMIT", security.FAILED_AUTH_LIMIT),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         API_TITLE="exchange-ledger",
         API_VERSION="v1",
@@ -75,10 +77,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["ledger"] = Ledger(Database(app.config["LEDGER_DATABASE_URL"]))
 
+    # First of all: the request id, so every answer and log line carries it.
+    app.before_request(_identify)
     api = LedgerApi(app)
     api.spec.components.security_scheme("bearerAuth", SCHEME)
-    for module in (sources, entries, terms, totals, notes, tokens, export, charts):
-        api.register_blueprint(module.blp)
+    resources = [
+        module.blp for module in (sources, entries, terms, totals, notes, tokens, export, charts)
+    ]
+    security.protect(app, resources)
+    for blueprint in resources:
+        api.register_blueprint(blueprint)
     app.register_blueprint(meta.blp)
     app.register_blueprint(dashboard.blp)
     problems.register(app)
@@ -88,9 +96,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "expose_headers": ["ETag", "Link", "X-Total-Count", "X-Request-Id"],
     }  # fmt: skip
     CORS(app, resources={r"/v1/*": readable, r"/openapi.json": readable})
-    app.before_request(_identify)
     app.before_request(_check_body)
     app.after_request(_tag_response)
+    observability.install(app)
     logging.getLogger("exchange_ledger").setLevel(logging.INFO)
     return app
 
@@ -138,5 +146,4 @@ def _depth(value: Any, level: int = 0) -> int:
 
 def _tag_response(response: Response) -> Response:
     response.headers["X-Request-Id"] = g.get("request_id", "")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response

@@ -30,6 +30,8 @@ TYPES = {
     "forbidden": "The token's role may not do this.",
     "method-not-allowed": "The address does not take that method.",
     "unavailable": "The database could not be reached; try again shortly.",
+    "rate-limited": "Too many failed authentication attempts from this address; wait and "
+    "retry with a valid token.",
     "internal-error": "Something failed inside the service; the request id finds it in the log.",
     "http-error": "An HTTP error; the title says which.",
 }
@@ -37,6 +39,7 @@ STATUS_TYPES = {
     400: "malformed-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
     405: "method-not-allowed", 412: "stale-revision", 413: "too-large",
     415: "unsupported-media-type", 422: "invalid-input", 428: "precondition-required",
+    429: "rate-limited",
     503: "unavailable",
 }  # fmt: skip
 
@@ -101,6 +104,11 @@ def http_problem(error: HTTPException) -> Response:
     if status == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)
     detail = data.get("message") or error.description or HTTPStatus(status).description
+    if status == 429:
+        detail = (
+            f"Too many failed authentication attempts from this address ({detail}); "
+            "wait a minute, then retry with a valid token."
+        )
     return problem(status, detail, headers=headers)
 
 

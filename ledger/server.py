@@ -1,10 +1,50 @@
-"""Serving the app with gunicorn, embedded so that `exchange-ledger serve` is one process tree."""
+"""Serving the app with gunicorn, embedded so that `exchange-ledger serve` is one process tree:
+JSON log lines (one per request, with its request id, never a header's secret), metrics shared
+by the workers, and a graceful stop on SIGTERM that lets requests in flight finish."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
+import tempfile
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+GRACEFUL_SECONDS = 30
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
+
+
+class JsonAccessLogger(Logger):
+    """gunicorn's logger, writing each access as one JSON object."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        if not self.cfg.accesslog:
+            return
+        headers = dict(resp.headers) if isinstance(resp.headers, list) else {}
+        line = {
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            "level": "INFO",
+            "logger": "access",
+            "request_id": headers.get("X-Request-Id", "-"),
+            "method": environ.get("REQUEST_METHOD"),
+            "path": environ.get("PATH_INFO"),
+            "query": environ.get("QUERY_STRING") or None,
+            "status": resp.status_code if hasattr(resp, "status_code") else str(resp.status),
+            "bytes": getattr(resp, "sent", None),
+            "duration_ms": round(request_time.total_seconds() * 1000, 2),
+            "remote": environ.get("REMOTE_ADDR"),
+            "user_agent": environ.get("HTTP_USER_AGENT"),
+        }
+        self.access_log.info(json.dumps(line))
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 class _Server(BaseApplication):
@@ -22,8 +62,37 @@ class _Server(BaseApplication):
         return create_app()
 
 
+def logging_config() -> dict[str, Any]:
+    """Every log as JSON lines on stderr; the request id on the app's own records."""
+    json_formatter = {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": LOG_FORMAT,
+        "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": json_formatter, "line": {"format": "%(message)s"}},
+        "handlers": {
+            "json": {"class": "logging.StreamHandler", "formatter": "json",
+                     "stream": "ext://sys.stderr"},
+            "access": {"class": "logging.StreamHandler", "formatter": "line",
+                       "stream": "ext://sys.stdout"},
+        },
+        "loggers": {
+            "gunicorn.error": {"handlers": ["json"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+            "exchange_ledger": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        },
+        "root": {"handlers": ["json"], "level": "WARNING"},
+    }  # fmt: skip
+
+
 def run_server(host: str, port: int, workers: int) -> None:
     """Run gunicorn until it is stopped (SIGTERM finishes requests in flight)."""
+    metrics = tempfile.mkdtemp(prefix="exchange-ledger-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics
     _Server(
         {
             "bind": f"{host}:{port}",
@@ -31,9 +100,15 @@ def run_server(host: str, port: int, workers: int) -> None:
             "worker_class": "gthread",
             "threads": 4,
             "timeout": 60,
-            "graceful_timeout": 30,
+            "graceful_timeout": GRACEFUL_SECONDS,
             "accesslog": "-",
             "errorlog": "-",
+            "logger_class": JsonAccessLogger,
+            "logconfig_dict": logging_config(),
+            "child_exit": _child_exit,
             "preload_app": False,
+            # gunicorn's control socket has one fixed path per user; several servers (tests,
+            # benchmarks) would fight over it, and nothing here uses it.
+            "control_socket_disable": True,
         }
     ).run()

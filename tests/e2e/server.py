@@ -45,13 +45,20 @@ def serving(
     *,
     command: Sequence[str] | None = None,
     extra_args: Sequence[str] = ("--workers", "2", "--seed"),
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """Run the server until the block ends, then stop it with SIGTERM as an operator would."""
     port = free_port()
     command = list(command or [sys.executable, "-m", "ledger", "serve"])
     args = [*command, *extra_args, "--host", "127.0.0.1", "--port", str(port)]
     log = workdir / f"server-{port}.log"
-    env = {**os.environ, "LEDGER_DATABASE_URL": database_url}
+    # Tests send many refused writes on purpose; the failed-auth limit has its own test.
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_FAILED_AUTH_LIMIT": "100000 per minute",
+        **(env or {}),
+    }
     with log.open("w") as output:
         process = subprocess.Popen(
             args, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT, text=True
