@@ -98,22 +98,10 @@ class EntryRow(SQLModel, table=True):
     author: str = Field(max_length=100)
 
 
-class EntryRevisionRow(SQLModel, table=True):
-    __tablename__ = "entry_revision"
-    __table_args__ = (
-        UniqueConstraint("entry_id", "revision", name="entry_revision_once"),
-        _one_of("kind", KINDS),
-        _one_of("population", POPULATIONS),
-        _one_of("qualifier", QUALIFIERS),
-        _one_of("framework", FRAMEWORKS),
-        CheckConstraint("count >= 0", name="count_not_negative"),
-        CheckConstraint("period_start <= period_end", name="period_ordered"),
-        CheckConstraint("revision >= 1", name="revision_from_one"),
-        Index("entry_revision_recorded", "recorded_at"),
-    )
+class _Revision(SQLModel):
+    """What every revision row holds, of an entry or of a term."""
 
     id: int | None = Field(default=None, primary_key=True)
-    entry_id: str = Field(foreign_key="entry.id", max_length=32, index=True)
     revision: int
     kind: str = Field(max_length=16)
     population: str = Field(max_length=16)
@@ -122,7 +110,6 @@ class EntryRevisionRow(SQLModel, table=True):
     period_start: dt.date
     period_end: dt.date
     party: str = Field(max_length=100)
-    nationality: str | None = Field(default=None, max_length=100)
     framework: str = Field(max_length=16)
     description: str = Field(sa_type=Text)
     period_phrase: str | None = Field(default=None, sa_type=Text)
@@ -131,6 +118,30 @@ class EntryRevisionRow(SQLModel, table=True):
     recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
     author: str = Field(max_length=100)
     reason: str | None = Field(default=None, sa_type=Text)
+
+
+def _revision_checks() -> tuple[CheckConstraint, ...]:
+    return (
+        _one_of("kind", KINDS),
+        _one_of("population", POPULATIONS),
+        _one_of("qualifier", QUALIFIERS),
+        _one_of("framework", FRAMEWORKS),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+        CheckConstraint("period_start <= period_end", name="period_ordered"),
+        CheckConstraint("revision >= 1", name="revision_from_one"),
+    )
+
+
+class EntryRevisionRow(_Revision, table=True):
+    __tablename__ = "entry_revision"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "revision", name="entry_revision_once"),
+        *_revision_checks(),
+        Index("entry_revision_recorded", "recorded_at"),
+    )
+
+    entry_id: str = Field(foreign_key="entry.id", max_length=32, index=True)
+    nationality: str | None = Field(default=None, max_length=100)
 
 
 class TermRow(SQLModel, table=True):
@@ -141,39 +152,16 @@ class TermRow(SQLModel, table=True):
     author: str = Field(max_length=100)
 
 
-class TermRevisionRow(SQLModel, table=True):
+class TermRevisionRow(_Revision, table=True):
     __tablename__ = "term_revision"
     __table_args__ = (
         UniqueConstraint("term_id", "revision", name="term_revision_once"),
-        _one_of("kind", KINDS),
-        _one_of("population", POPULATIONS),
-        _one_of("qualifier", QUALIFIERS),
-        _one_of("framework", FRAMEWORKS),
+        *_revision_checks(),
         _one_of("per", TERM_PER),
-        CheckConstraint("count >= 0", name="count_not_negative"),
-        CheckConstraint("period_start <= period_end", name="period_ordered"),
-        CheckConstraint("revision >= 1", name="revision_from_one"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
     term_id: str = Field(foreign_key="term.id", max_length=32, index=True)
-    revision: int
-    population: str = Field(max_length=16)
-    kind: str = Field(max_length=16)
-    party: str = Field(max_length=100)
-    count: int
     per: str = Field(max_length=16)
-    qualifier: str = Field(max_length=16)
-    framework: str = Field(max_length=16)
-    period_start: dt.date
-    period_end: dt.date
-    description: str = Field(sa_type=Text)
-    period_phrase: str | None = Field(default=None, sa_type=Text)
-    period_note: str | None = Field(default=None, sa_type=Text)
-    retracted: bool = False
-    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
-    author: str = Field(max_length=100)
-    reason: str | None = Field(default=None, sa_type=Text)
 
 
 class NoteRow(SQLModel, table=True):
