@@ -27,6 +27,7 @@ from ledger.records import (
     Source,
     Term,
 )
+from ledger.sources import NOT_UNICODE, encodable
 
 MAX_NAME = 100
 MAX_TEXT = 2_000
@@ -177,6 +178,10 @@ class _Form:
         folded = " ".join(value.split())
         if len(folded) > MAX_NAME:
             self.problems.add(name, f"is longer than {MAX_NAME} characters.")
+        if "\x00" in folded:
+            self.problems.add(name, "contains a NUL character.")
+        if not encodable(folded):
+            self.problems.add(name, NOT_UNICODE)
         return folded
 
     def text(self, name: str) -> str:
@@ -190,6 +195,8 @@ class _Form:
             self.problems.add(name, f"is longer than {MAX_TEXT} characters.")
         if "\x00" in value:
             self.problems.add(name, "contains a NUL character.")
+        if not encodable(value):
+            self.problems.add(name, NOT_UNICODE)
         return value.strip()
 
     def period(self, name: str, required: bool = True) -> Period | None:

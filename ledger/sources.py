@@ -14,6 +14,7 @@ from ledger.records import FIRST_DAY, LAST_DAY, Sentence
 
 MAX_SOURCE_BYTES = 10 * 1024 * 1024
 MAX_META_LENGTH = 500
+NOT_UNICODE = "is not valid Unicode (it holds a lone surrogate); send UTF-8 text."
 
 # A report may declare its own date on its first line: "date 2023-11-28", possibly followed
 # by the first sentence on the same line, as in the second seed report.
@@ -46,6 +47,15 @@ def declared_date(text: str) -> dt.date | None:
         return None
 
 
+def encodable(value: str) -> bool:
+    """Whether a string can be stored as UTF-8; JSON's \\ud800 escapes can make one that can't."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_text(text: object) -> str:
     """Refuse texts that cannot be stored byte-for-byte on every engine."""
     if not isinstance(text, str):
@@ -53,9 +63,7 @@ def check_text(text: object) -> str:
     try:
         size = len(text.encode("utf-8"))
     except UnicodeEncodeError:
-        raise InvalidInput.one(
-            "text", "is not valid Unicode (it holds a lone surrogate); send UTF-8 text."
-        ) from None
+        raise InvalidInput.one("text", NOT_UNICODE) from None
     if size > MAX_SOURCE_BYTES:
         raise TooLarge(
             f"The text is {size:,} bytes; a source may hold at most {MAX_SOURCE_BYTES:,} bytes "
@@ -100,6 +108,8 @@ def check_metadata(
             problems.add(name, f"is longer than {MAX_META_LENGTH} characters.")
         elif any(ch in value for ch in "\r\n\x00"):
             problems.add(name, "must be a single line.")
+        elif not encodable(value):
+            problems.add(name, NOT_UNICODE)
     if isinstance(url, str) and url.strip() and not URL.match(url):
         problems.add("url", "must be an http:// or https:// address.")
     problems.raise_if_any()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
-
 from api.resources.revisable import Resource, blueprint
-from api.schemas.common import KeyArgs
+from api.schemas.common import Filter, KeyArgs
 from api.schemas.entries import EntryChangeSchema, EntryInSchema, EntrySchema
 
 
 class EntryListArgs(KeyArgs):
-    source = fields.String(metadata={"description": "Only entries citing this source."})
+    source = Filter(metadata={"description": "Only entries citing this source."})
 
 
 blp = blueprint(Resource(

@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import Response, current_app, url_for
 from flask.views import MethodView
-from marshmallow import fields
 
 from api.caching import by_revision
 from api.pagination import Blueprint
-from api.schemas.common import AsOfArgs, KeyArgs
+from api.schemas.common import AsOfArgs, Filter, KeyArgs
 from ledger import publication
 from ledger.selection import Selection
 
@@ -25,7 +24,7 @@ TABLE_NAMES = ", ".join(publication.TABLES)
 
 
 class ExportArgs(KeyArgs):
-    source = fields.String(metadata={"description": "Only rows citing (or of) this source."})
+    source = Filter(metadata={"description": "Only rows citing (or of) this source."})
 
 
 @blp.route(f"/<any({TABLE_NAMES}):table>.csv")

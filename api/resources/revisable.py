@@ -16,6 +16,7 @@ from api.caching import by_revision, tagged
 from api.idempotency import DOC as IDEMPOTENCY_DOC
 from api.idempotency import idempotent
 from api.pagination import Blueprint, page_of
+from api.problems import MEDIA_TYPE as PROBLEM
 from api.schemas.common import AsOfArgs, ProblemSchema
 from ledger.errors import LedgerError, StaleRevision
 from ledger.selection import Selection
@@ -73,7 +74,8 @@ def expected_revision(record_id: str, required: bool) -> int | None:
     if request.if_match.star_tag:
         return None
     for tag in request.if_match.as_set():
-        found = ETAG.match(tag)
+        # werkzeug reads `If-Match: ""` as the tag None.
+        found = ETAG.match(tag) if isinstance(tag, str) else None
         if found and found["id"] == record_id:
             return int(found["revision"])
     raise StaleRevision(f"If-Match names no revision of {record_id}; GET it again.")
@@ -98,7 +100,9 @@ def blueprint(resource: Resource) -> Blueprint:
         @idempotent
         @blp.arguments(resource.in_schema)
         @blp.response(201, resource.out_schema)
-        @blp.alt_response(422, schema=ProblemSchema, description="A field is wrong.")
+        @blp.alt_response(
+            422, schema=ProblemSchema, description="A field is wrong.", content_type=PROBLEM
+        )
         def post(self, data: dict[str, Any]) -> Any:
             record = call("add_{noun}", data, current_token().name)
             location = url_for(one_endpoint, record_id=record.id)
@@ -128,8 +132,12 @@ def blueprint(resource: Resource) -> Blueprint:
         @writes()
         @blp.arguments(resource.change_schema)
         @blp.response(200, resource.out_schema, description="The new revision.")
-        @blp.alt_response(412, schema=ProblemSchema, description="If-Match is stale.")
-        @blp.alt_response(428, schema=ProblemSchema, description="If-Match is missing.")
+        @blp.alt_response(
+            412, schema=ProblemSchema, description="If-Match is stale.", content_type=PROBLEM
+        )
+        @blp.alt_response(
+            428, schema=ProblemSchema, description="If-Match is missing.", content_type=PROBLEM
+        )
         def put(self, data: dict[str, Any], record_id: str) -> Any:
             expected = expected_revision(record_id, required=True)
             reason = data.pop("reason")

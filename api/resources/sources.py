@@ -12,10 +12,14 @@ from api.caching import by_revision, tagged
 from api.idempotency import DOC as IDEMPOTENCY_DOC
 from api.idempotency import idempotent
 from api.pagination import Blueprint
+from api.problems import MEDIA_TYPE as PROBLEM
 from api.schemas.common import ProblemSchema
 from api.schemas.sources import SentenceSchema, SourceInSchema, SourceSchema
 from ledger.errors import NotFound
 from ledger.records import Source
+
+# Beyond any ledger's number of sources, and within every engine's 64-bit integers.
+MAX_OFFSET = 2**31
 
 blp = Blueprint(
     "sources",
@@ -30,7 +34,7 @@ def shown(source: Source) -> dict[str, Any]:
     return {
         "id": source.id, "sha256": source.sha256, "published_on": source.published_on,
         "title": source.title, "publisher": source.publisher, "url": source.url,
-        "recorded_at": source.recorded_at,
+        "recorded_at": source.recorded_at, "sentence_count": len(source.sentences),
         "sentences": [sentence_shown(source, s.n) for s in source.sentences],
     }  # fmt: skip
 
@@ -54,7 +58,9 @@ class Sources(MethodView):
     @blp.arguments(SourceInSchema)
     @blp.response(201, SourceSchema, description="A new source.")
     @blp.alt_response(200, schema=SourceSchema, description="The same text was stored before.")
-    @blp.alt_response(413, schema=ProblemSchema, description="The text is over 10 MB.")
+    @blp.alt_response(
+        413, schema=ProblemSchema, description="The text is over 10 MB.", content_type=PROBLEM
+    )
     def post(self, data: dict[str, Any]) -> Any:
         """Store a report; the same text (same SHA-256) twice is one source."""
         source, created = current_app.extensions["ledger"].add_source(
@@ -68,8 +74,11 @@ class Sources(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Any) -> list[dict[str, Any]]:
         """Every source, oldest first, with its sentences."""
+        # A page far past the end is empty like any page past it, not an offset too large
+        # for the database's integers (a 500 found by fuzzing).
+        offset = min(pagination_parameters.first_item, MAX_OFFSET)
         total, page = current_app.extensions["ledger"].sources(
-            pagination_parameters.first_item, pagination_parameters.page_size
+            offset, pagination_parameters.page_size
         )
         pagination_parameters.item_count = total
         return [shown(source) for source in page]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from api.resources.revisable import Resource, blueprint
-from api.schemas.common import AsOfArgs, Day, one_of
+from api.schemas.common import AsOfArgs, Day, Filter, one_of
 from api.schemas.entries import TermChangeSchema, TermInSchema, TermSchema
 from ledger.records import FRAMEWORKS, KINDS, POPULATIONS
 
@@ -13,11 +13,11 @@ from ledger.records import FRAMEWORKS, KINDS, POPULATIONS
 class TermListArgs(AsOfArgs):
     population = fields.String(validate=one_of(POPULATIONS))
     kind = fields.String(validate=one_of(KINDS))
-    party = fields.String()
+    party = Filter()
     framework = fields.String(validate=one_of(FRAMEWORKS))
     from_ = Day(data_key="from")
     to = Day()
-    source = fields.String()
+    source = Filter()
 
 
 blp = blueprint(Resource(

@@ -55,6 +55,17 @@ class Moment(fields.AwareDateTime):
         return moment.astimezone(dt.UTC)
 
 
+def no_nul(value: str) -> None:
+    """No stored name or id holds a NUL, and PostgreSQL refuses one in a query's parameter."""
+    if "\x00" in value:
+        raise ValidationError("Must not contain a NUL character.")
+
+
+def Filter(**kwargs: Any) -> fields.String:
+    """A query parameter naming a party, a nationality or an id to filter by."""
+    return fields.String(validate=[validate.Length(min=1, max=100), no_nul], **kwargs)
+
+
 def Name(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=100), **kwargs)
 
@@ -96,8 +107,8 @@ class KeyArgs(AsOfArgs):
 
     population = fields.String(validate=one_of(POPULATIONS))
     kind = fields.String(validate=one_of(KINDS))
-    party = fields.String(validate=validate.Length(min=1, max=100))
-    nationality = fields.String(validate=validate.Length(min=1, max=100))
+    party = Filter()
+    nationality = Filter()
     framework = fields.String(validate=one_of(FRAMEWORKS))
     from_ = Day(data_key="from", metadata={"description": "Days from (inclusive)."})
     to = Day(metadata={"description": "Days to (inclusive)."})
