@@ -31,7 +31,7 @@ class Journal:
         query = select(JournalRow).order_by(col(JournalRow.seq).desc())
         if as_of is not None:
             query = query.where(JournalRow.recorded_at <= as_of)
-        row = self.session.exec(query).first()
+        row = self.session.exec(query.limit(1)).first()
         return None if row is None else _link(row)
 
     def record(

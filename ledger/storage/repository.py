@@ -42,6 +42,9 @@ TABLES = (
 )
 
 
+EVIDENCE_SLICE = 5_000
+
+
 class Repository:
     """Reads and appends ledger records within one session (one unit of work)."""
 
@@ -53,7 +56,9 @@ class Repository:
     def head(self) -> tuple[int, dt.datetime] | None:
         """The newest journal row's number (the ledger's revision) and moment."""
         row = self.session.exec(
-            select(JournalRow.seq, JournalRow.recorded_at).order_by(col(JournalRow.seq).desc())
+            select(JournalRow.seq, JournalRow.recorded_at)
+            .order_by(col(JournalRow.seq).desc())
+            .limit(1)
         ).first()
         return None if row is None else (row[0], row[1])
 
@@ -411,7 +416,8 @@ class Repository:
     def _evidence(self, owner: object, owner_ids: Sequence[object]) -> dict[object, tuple]:
         # Plain columns, not ORM objects: this runs once per batch of a streamed export.
         found: dict[object, list[Evidence]] = defaultdict(list)
-        if owner_ids:
+        # In slices: a driver binds at most 65,535 parameters (SQLite often fewer).
+        for first in range(0, len(owner_ids), EVIDENCE_SLICE):
             rows = self.session.execute(
                 select(
                     owner,
@@ -429,7 +435,7 @@ class Repository:
                     & (SentenceRow.n == EvidenceRow.sentence_n),
                 )
                 .join(SourceRow, SourceRow.id == EvidenceRow.source_id)
-                .where(col(owner).in_(owner_ids))
+                .where(col(owner).in_(owner_ids[first : first + EVIDENCE_SLICE]))
                 .order_by(EvidenceRow.position)
             )
             for key, source, n, quote, start, end, sentence_text, published_on in rows:
