@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
+from operator import attrgetter
 from typing import Any, ClassVar
 
 from ledger.records import Entry, Key, Period
@@ -157,8 +158,7 @@ def totals(
     end: dt.date | None = None,
 ) -> Totals:
     """Day-by-day totals of the entries matching the filters (None: any), summed over keys."""
-    wanted = Key(population, kind, party, nationality, framework)
-    chosen = [e for e in entries if _matches(e.key, wanted)]
+    chosen = _chosen(entries, Key(population, kind, party, nationality, framework))
     if not chosen:
         return Totals((), Interval(0, 0), False, (), (), ())
     nodes, conflicts = _events(chosen)
@@ -167,9 +167,13 @@ def totals(
     last = max(e.period.end for e in chosen)
     # Clipping only narrows the days shown: every figure is computed on the full series.
     shown = Period(max(first, start or first), min(last, end or last))
-    days = tuple(ledger.day(d) for d in _each_day(shown))
+    shown_days = _each_day(shown)
     total_day = min(last, end or last)
-    total = ledger.day(total_day) if total_day >= first else None
+    # The total is the last shown day's cumulative, or, when no day is shown, its own day's.
+    extra = [total_day] if not shown_days and total_day >= first else []
+    computed = ledger.days(shown_days + extra)
+    days = tuple(computed[: len(shown_days)])
+    total = computed[-1] if total_day >= first else None
     return Totals(
         days=days,
         total=total.cumulative if total else Interval(0, 0),
@@ -301,37 +305,78 @@ class _Forest:
             stack += node.children
         return found
 
-    def day(self, date: dt.date) -> Day:
-        today, by_then = Period(date, date), Period(dt.date.min, date)
-        daily, cumulative = ZERO, ZERO
-        for root in self.roots:
-            daily = _add(daily, _split(root, today)[0])
-            cumulative = _add(cumulative, _split(root, by_then)[0])
-        # An overlapping event may count the same people as the events it crosses, so it can
-        # only raise highs; its count stays visible there and in the Overlap finding.
-        for node in self.left_out:
-            if node.period.overlaps(today):
+    def days(self, dates: list[dt.date]) -> list[Day]:
+        """Each of the (ascending) days, in one sweep: an event is split only on the days its
+        period covers; before them it adds nothing, after them its whole effective count."""
+        roots = sorted(self.roots, key=lambda n: n.period.start)
+        left_out = sorted(self.left_out, key=lambda n: n.period.start)
+        entries = sorted(self.entries, key=lambda e: e.period.start)
+        approx_from = min((n.period.start for n in self.approx), default=None)
+        live_roots: list[_Node] = []
+        live_left: list[_Node] = []
+        live_entries: list[Entry] = []
+        ended: Bound = ZERO  # roots whose period ended before the day
+        left_high: float = 0  # highs of left-out events that began by the day
+        r = lo = n = 0
+        found = []
+        for date in dates:
+            while r < len(roots) and roots[r].period.start <= date:
+                live_roots.append(roots[r])
+                r += 1
+            while lo < len(left_out) and left_out[lo].period.start <= date:
+                live_left.append(left_out[lo])
+                left_high += left_out[lo].bound[1]
+                lo += 1
+            while n < len(entries) and entries[n].period.start <= date:
+                live_entries.append(entries[n])
+                n += 1
+            for node in live_roots:
+                if node.period.end < date:
+                    ended = _add(ended, node.effective)
+            live_roots = [x for x in live_roots if x.period.end >= date]
+            live_left = [x for x in live_left if x.period.end >= date]
+            live_entries = [x for x in live_entries if x.period.end >= date]
+            today, by_then = Period(date, date), Period(dt.date.min, date)
+            daily, cumulative = ZERO, ended
+            for root in live_roots:
+                daily = _add(daily, _split(root, today)[0])
+                cumulative = _add(cumulative, _split(root, by_then)[0])
+            # An overlapping event may count the same people as the events it crosses, so it
+            # can only raise highs; its count stays visible there and in the Overlap finding.
+            for node in live_left:
                 daily = _add(daily, (0, node.bound[1]))
-            if node.period.start <= date:
-                cumulative = _add(cumulative, (0, node.bound[1]))
-        return Day(
-            date=date,
-            daily=Interval.of(daily),
-            cumulative=Interval.of(cumulative),
-            entries=tuple(sorted({e.id for e in self.entries if e.period.overlaps(today)})),
-            approx=any(n.period.start <= date for n in self.approx),
-        )
+            cumulative = _add(cumulative, (0, left_high))
+            found.append(
+                Day(
+                    date=date,
+                    daily=Interval.of(daily),
+                    cumulative=Interval.of(cumulative),
+                    entries=tuple(sorted({e.id for e in live_entries})),
+                    approx=approx_from is not None and approx_from <= date,
+                )
+            )
+        return found
 
 
 def _plant(nodes: list[_Node]) -> tuple[list[_Node], list[_Node], list[Overlap]]:
     """Place one key's events by containment, longest first; crossing ones are left out."""
     roots: list[_Node] = []
-    placed: list[_Node] = []
     left_out: list[_Node] = []
     overlaps: list[Overlap] = []
+    # Placed events never cross, so each day has one innermost placed event, and the placed
+    # events meeting a new one are those innermost events and their ancestors.
+    innermost: dict[dt.date, _Node] = {}
+    parent: dict[int, _Node] = {}
     order = sorted(nodes, key=lambda n: (-n.period.days, n.period.start, n.period.end, n.entries))
     for node in order:
-        crossed = [p for p in placed if _crosses(p.period, node.period)]
+        meeting: dict[int, _Node] = {}
+        days = node.period.each_day()
+        for day in days:
+            found = innermost.get(day)
+            while found is not None and id(found) not in meeting:
+                meeting[id(found)] = found
+                found = parent.get(id(found))
+        crossed = [p for p in meeting.values() if _crosses(p.period, node.period)]
         if crossed:
             node.placed = False
             left_out.append(node)
@@ -346,12 +391,15 @@ def _plant(nodes: list[_Node]) -> tuple[list[_Node], list[_Node], list[Overlap]]
             )
             continue
         # Longest first, so every placed event that meets this one contains it.
-        parents = [p for p in placed if p.period.contains(node.period)]
+        parents = [p for p in meeting.values() if p.period.contains(node.period)]
         if parents:
-            min(parents, key=lambda p: p.period.days).children.append(node)
+            chosen = min(parents, key=lambda p: p.period.days)
+            chosen.children.append(node)
+            parent[id(node)] = chosen
         else:
             roots.append(node)
-        placed.append(node)
+        for day in days:
+            innermost[day] = node
     return roots, left_out, overlaps
 
 
@@ -470,8 +518,16 @@ def _hull(bounds: Iterable[Bound]) -> Bound:
 # --- keys and days ---------------------------------------------------------------------------
 
 
-def _matches(key: Key, wanted: Key) -> bool:
-    return all(w is None or k == w for k, w in zip(key, wanted, strict=True))
+def _chosen(entries: Iterable[Entry], wanted: Key) -> list[Entry]:
+    """The entries whose key matches every part of `wanted` that is not None."""
+    parts = [(n, v) for n, v in zip(Key._fields, wanted, strict=True) if v is not None]
+    if not parts:
+        return list(entries)
+    if len(parts) == 1:
+        ((name, value),) = parts
+        return [e for e in entries if getattr(e, name) == value]
+    read, values = attrgetter(*(name for name, _ in parts)), tuple(v for _, v in parts)
+    return [e for e in entries if read(e) == values]
 
 
 def _order(key: Key, period: Period) -> tuple[Any, ...]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 from flask.views import MethodView
 
-from api.caching import by_revision
+from api.caching import by_revision, rendered
 from api.pagination import Blueprint
 from api.schemas.common import AsOfArgs
 from api.schemas.totals import (
@@ -28,6 +28,7 @@ blp = Blueprint(
 )
 
 KEY = ("population", "kind", "party", "nationality", "framework")
+TOTALS = TotalsSchema()
 
 
 def _ledger() -> Any:
@@ -39,20 +40,24 @@ class Totals(MethodView):
     @by_revision
     @blp.arguments(TotalsArgs, location="query")
     @blp.response(200, TotalsSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Cumulative low/high per day for the entries matching the filters.
 
         `low` certainly happened by the end of the day, `high` may have (null: open-ended).
         Reports of one event count once; finer entries inside a coarser one count and the
         coarse one is checked against them.
         """
-        as_of = args.get("as_of")
-        filters = {name: args.get(name) for name in KEY}
-        result = _ledger().totals(as_of, start=args.get("from_"), end=args.get("to"), **filters)
-        return {
-            **filters, "from_": args.get("from_"), "to": args.get("to"), "as_of": as_of,
-            "revision": _ledger().state(as_of).revision, **result.to_dict(),
-        }  # fmt: skip
+        return rendered(TOTALS, args, lambda: _totals(args))
+
+
+def _totals(args: dict[str, Any]) -> dict[str, Any]:
+    as_of = args.get("as_of")
+    filters = {name: args.get(name) for name in KEY}
+    result = _ledger().totals(as_of, start=args.get("from_"), end=args.get("to"), **filters)
+    return {
+        **filters, "from_": args.get("from_"), "to": args.get("to"), "as_of": as_of,
+        "revision": _ledger().state(as_of).revision, **result.to_dict(),
+    }  # fmt: skip
 
 
 @blp.route("/schedule")
