@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format clean bench
 
 install: $(STAMP)
 
@@ -28,6 +28,22 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# `make bench`: P1-P5 of docs/benchmarks.md, each against its peer in the same run.
+# BENCH_ENTRIES (default 100000; the targets speak of 1000000, which takes a long run) sizes
+# P2/P3's ledger; BENCH_REPORTS (10000) sizes P5.
+BENCH_ENTRIES ?= 100000
+BENCH_REPORTS ?= 10000
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	command -v wrk >/dev/null && command -v sqlite3 >/dev/null && command -v curl >/dev/null \
+		|| (apt-get update && apt-get install -y wrk sqlite3 curl)
+	touch $(BENCH_STAMP)
+
+bench: install $(BENCH_STAMP)
+	$(BIN)/python -m bench --entries $(BENCH_ENTRIES) --reports $(BENCH_REPORTS)
 
 clean:
 	rm -rf $(VENV) instance dist build .pytest_cache .hypothesis .ruff_cache

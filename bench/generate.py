@@ -1,0 +1,267 @@
+"""Large synthetic ledgers for the benchmarks: generated reports, and N entries citing them.
+
+Sources go through the product's own path (`Ledger.add_source`: hashing, pysbd sentences), so
+every generated quote slices out of a real sentence. Entries are then written straight into the
+tables by bulk paths that bypass the ORM: `executemany` on SQLite, `COPY` on PostgreSQL. They
+are first revisions, exactly as `Ledger.import_entries` would write them, only faster; the
+database still enforces every key and check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy.engine import make_url
+
+from ledger.records import FRAMEWORKS, KINDS, POPULATIONS, QUALIFIERS, Sentence
+from ledger.service import Ledger
+from ledger.storage.database import Database
+
+PARTIES = ("Hamas", "Islamic Jihad", "Israel", "Egypt", "Qatar", *(f"Group {i}" for i in range(7)))
+NATIONALITIES = (None, None, None, "Thai", "Israeli", "Filipino", "Palestinian", "Nepali")
+FIRST = dt.date(2015, 1, 1)
+YEARS = 10
+DAYS = 365 * YEARS
+AUTHOR = "bench-generator"
+PLACES = ("Rafah", "Gaza City", "Khan Younis", "the West Bank", "Ofer prison", "Kerem Shalom")
+VERBS = ("released", "freed", "handed over", "set free")
+OPENERS = (
+    "Officials said {n} {pop} were {verb} at {place} on {day}.",
+    "According to the Red Cross, {n} {pop} were {verb} near {place}.",
+    "Mr. Haddad told reporters that at least {n} {pop} had been {verb} by {day}.",
+    "The U.S. State Dept. confirmed {n} more {pop} were {verb}, about {pct} percent of the list.",
+    "Dr. Levi, who met them at {place}, said all {n} were in stable condition.",
+    "A further {n} {pop} (aged 18 to {age}) were expected to be {verb} on {day}.",
+    '"We counted {n} buses," said one witness at {place}, adding that crowds had gathered.',
+)
+
+
+def report(rng: random.Random, sentences: int, day: dt.date) -> str:
+    """One generated news report: a date line, a heading, then paragraphs of sentences."""
+    lines = [f"date {day.isoformat()}", f"Exchange update from {rng.choice(PLACES)}", ""]
+    paragraph: list[str] = []
+    for i in range(sentences):
+        template = OPENERS[rng.randrange(len(OPENERS))]
+        paragraph.append(
+            template.format(
+                n=rng.randrange(1, 200),
+                pop=rng.choice(("hostages", "detainees", "prisoners")),
+                verb=rng.choice(VERBS),
+                place=rng.choice(PLACES),
+                day=(day - dt.timedelta(days=rng.randrange(5))).strftime("%A, %B %-d"),
+                pct=rng.randrange(1, 99),
+                age=rng.randrange(19, 80),
+            )
+        )
+        if len(paragraph) == 4 or i == sentences - 1:
+            lines += [" ".join(paragraph), ""]
+            paragraph = []
+    return "\n".join(lines) + "\n"
+
+
+def reports(count: int, sentences: int = 8, seed: int = 7) -> list[str]:
+    """`count` distinct generated reports (each names its own number, so no two are equal)."""
+    rng = random.Random(seed)
+    found = []
+    for i in range(count):
+        day = FIRST + dt.timedelta(days=rng.randrange(DAYS))
+        text = report(rng, sentences, day)
+        found.append(text.replace("Exchange update", f"Exchange update {i}", 1))
+    return found
+
+
+@dataclass(frozen=True)
+class Cited:
+    """A sentence that entries may quote."""
+
+    source: str
+    sentence: Sentence
+
+
+def add_sources(ledger: Ledger, count: int, sentences: int) -> list[Cited]:
+    """Store generated reports through the product's path and list their sentences."""
+    cited = []
+    for text in reports(count, sentences, seed=11):
+        source, _ = ledger.add_source(text, author=AUTHOR)
+        cited += [Cited(source.id, s) for s in source.sentences if s.kind == "sentence"]
+    return cited
+
+
+def entry_rows(n: int, cited: list[Cited], seed: int = 3) -> Iterator[tuple]:
+    """(entry, revision, evidence rows) per generated entry: many keys over ten years.
+
+    Most entries cover one day; some a week or a month (roll-ups, overlaps), and keys repeat
+    over days, so reports of one event (corroboration, conflicts) occur as in real ledgers.
+    """
+    rng = random.Random(seed)
+    for i in range(n):
+        roll = rng.random()
+        length = 1 if roll < 0.85 else rng.randrange(2, 8) if roll < 0.97 else rng.randrange(8, 31)
+        start = FIRST + dt.timedelta(days=rng.randrange(DAYS))
+        end = start + dt.timedelta(days=length - 1)
+        q = rng.random()
+        qualifier = QUALIFIERS[0 if q < 0.8 else 1 if q < 0.9 else 2 if q < 0.95 else 3]
+        evidence = []
+        for _ in range(1 if rng.random() < 0.8 else 2):
+            c = cited[rng.randrange(len(cited))]
+            quote = c.sentence.text[: rng.randrange(12, 40)].rstrip()
+            evidence.append((c.source, c.sentence.n, quote, c.sentence.start))
+        yield (
+            f"ent_b{i:09d}",
+            rng.choice(KINDS),
+            rng.choice(POPULATIONS),
+            rng.randrange(0, 60),
+            qualifier,
+            start,
+            end,
+            rng.choice(PARTIES),
+            rng.choice(NATIONALITIES),
+            rng.choice(FRAMEWORKS),
+            f"generated group {i % 997}",
+            evidence,
+        )
+
+
+def build(url: str, n: int, sources: int = 40, sentences: int = 60) -> dict[str, float]:
+    """Migrate a new database at `url` and fill it; returns how long each step took."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    database = Database(url)
+    database.migrate()
+    ledger = Ledger(database)
+    cited = add_sources(ledger, sources, sentences)
+    timings["sources_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    at = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=1)
+    if database.is_sqlite:
+        database.dispose()
+        _load_sqlite(make_url(url).database, n, cited, at)
+    else:
+        database.dispose()
+        _load_postgres(url, n, cited, at)
+    timings["entries_s"] = time.perf_counter() - started
+    return timings
+
+
+def _load_sqlite(path: str, n: int, cited: list[Cited], at: dt.datetime) -> None:
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=OFF")
+    connection.execute("PRAGMA foreign_keys=ON")
+    stamp = at.isoformat(sep=" ")
+    base_rev = connection.execute("SELECT coalesce(max(id), 0) FROM entry_revision").fetchone()[0]
+    base_ev = connection.execute("SELECT coalesce(max(id), 0) FROM evidence").fetchone()[0]
+    connection.execute("BEGIN IMMEDIATE")
+    entries, revisions, evidence = [], [], []
+    rev_id, ev_id = base_rev, base_ev
+
+    def flush() -> None:
+        connection.executemany(
+            "INSERT INTO entry (id, recorded_at, author) VALUES (?, ?, ?)", entries
+        )
+        connection.executemany(
+            "INSERT INTO entry_revision (id, entry_id, revision, kind, population, count, "
+            "qualifier, period_start, period_end, party, nationality, framework, description, "
+            "period_phrase, period_note, retracted, recorded_at, author, reason) "
+            "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?, NULL)",
+            revisions,
+        )
+        connection.executemany(
+            "INSERT INTO evidence (id, entry_revision_id, term_revision_id, note_id, position, "
+            'source_id, sentence_n, quote, "start", "end") '
+            "VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?)",
+            evidence,
+        )
+        entries.clear(), revisions.clear(), evidence.clear()
+
+    for row in entry_rows(n, cited):
+        entry_id, kind, population, count, qualifier, start, end, party, nat, fw, desc, evs = row
+        rev_id += 1
+        entries.append((entry_id, stamp, AUTHOR))
+        revisions.append(
+            (rev_id, entry_id, kind, population, count, qualifier, start.isoformat(),
+             end.isoformat(), party, nat, fw, desc, stamp, AUTHOR)
+        )  # fmt: skip
+        for position, (source, sentence_n, quote, offset) in enumerate(evs):
+            ev_id += 1
+            evidence.append(
+                (ev_id, rev_id, position, source, sentence_n, quote, offset, offset + len(quote))
+            )
+        if len(entries) == 20_000:
+            flush()
+    flush()
+    connection.execute(
+        "INSERT INTO journal (recorded_at, author, action, subject, revision) "
+        "VALUES (?, ?, 'entry.import', ?, NULL)",
+        (stamp, AUTHOR, f"{n} entries"),
+    )
+    connection.execute("COMMIT")
+    connection.execute("ANALYZE")
+    connection.close()
+
+
+def _load_postgres(url: str, n: int, cited: list[Cited], at: dt.datetime) -> None:
+    import psycopg
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM entry_revision")
+        rev_id = cursor.fetchone()[0]
+        cursor.execute("SELECT coalesce(max(id), 0) FROM evidence")
+        ev_id = cursor.fetchone()[0]
+        entries, revisions, evidence = io.StringIO(), io.StringIO(), io.StringIO()
+        stamp = at.isoformat(sep=" ")
+        for row in entry_rows(n, cited):
+            entry_id, kind, population, count, qualifier, start, end, party, nat, fw, desc, evs = (
+                row
+            )
+            rev_id += 1
+            entries.write(f"{entry_id}\t{stamp}\t{AUTHOR}\n")
+            revisions.write(
+                f"{rev_id}\t{entry_id}\t1\t{kind}\t{population}\t{count}\t{qualifier}\t"
+                f"{start}\t{end}\t{party}\t{nat or chr(92) + 'N'}\t{fw}\t{desc}\t"
+                f"\\N\t\\N\tf\t{stamp}\t{AUTHOR}\t\\N\n"
+            )
+            for position, (source, sentence_n, quote, offset) in enumerate(evs):
+                ev_id += 1
+                escaped = quote.replace("\\", "\\\\").replace("\t", "\\t")
+                evidence.write(
+                    f"{ev_id}\t{rev_id}\t\\N\t\\N\t{position}\t{source}\t{sentence_n}\t"
+                    f"{escaped}\t{offset}\t{offset + len(quote)}\n"
+                )
+        for table, columns, data in (
+            ("entry", "id, recorded_at, author", entries),
+            (
+                "entry_revision",
+                "id, entry_id, revision, kind, population, count, qualifier, period_start, "
+                "period_end, party, nationality, framework, description, period_phrase, "
+                "period_note, retracted, recorded_at, author, reason",
+                revisions,
+            ),
+            (
+                "evidence",
+                "id, entry_revision_id, term_revision_id, note_id, position, source_id, "
+                'sentence_n, quote, "start", "end"',
+                evidence,
+            ),
+        ):
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                copy.write(data.getvalue())
+        for table in ("entry_revision", "evidence"):
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+        cursor.execute(
+            "INSERT INTO journal (recorded_at, author, action, subject) "
+            "VALUES (%s, %s, 'entry.import', %s)",
+            (at, AUTHOR, f"{n} entries"),
+        )
+        connection.commit()
+        cursor.execute("ANALYZE")

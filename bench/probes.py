@@ -1,0 +1,73 @@
+"""In-process measurements, each run as its own process so that a cold start is cold:
+
+python -m bench.probes totals URL   -> the service's totals, cold (new process) then warm
+python -m bench.probes ingest N DIR -> pysbd over N generated reports, then ingesting them
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+TOTALS_FILTER = {"population": "hostages", "kind": "released"}
+
+
+def totals(url: str) -> dict[str, float]:
+    from ledger.service import Ledger
+    from ledger.storage.database import Database
+
+    ledger = Ledger(Database(url))
+    started = time.perf_counter()
+    cold = ledger.totals(**TOTALS_FILTER)
+    cold_s = time.perf_counter() - started
+    warm = []
+    for _ in range(20):
+        started = time.perf_counter()
+        ledger.totals(**TOTALS_FILTER)
+        warm.append(time.perf_counter() - started)
+    return {
+        "cold_s": cold_s,
+        "warm_s": sorted(warm)[len(warm) // 2],
+        "days": len(cold.days),
+        "total_low": cold.total.low,
+    }
+
+
+def ingest(count: int, folder: str) -> dict[str, float]:
+    import pysbd
+
+    from bench.generate import reports
+    from ledger.service import Ledger
+    from ledger.storage.database import Database
+
+    texts = reports(count, seed=23)
+    segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    started = time.perf_counter()
+    sentences = sum(len(segmenter.segment(text)) for text in texts)
+    pysbd_s = time.perf_counter() - started
+    path = Path(folder) / "ingest.sqlite3"
+    for stale in Path(folder).glob("ingest.sqlite3*"):
+        stale.unlink()
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    ledger = Ledger(database)
+    started = time.perf_counter()
+    stored = sum(len(ledger.add_source(text)[0].sentences) for text in texts)
+    ingest_s = time.perf_counter() - started
+    return {
+        "reports": count,
+        "pysbd_s": pysbd_s,
+        "pysbd_sentences": sentences,
+        "ingest_s": ingest_s,
+        "ingest_sentences": stored,
+    }
+
+
+if __name__ == "__main__":
+    what, *args = sys.argv[1:]
+    if what == "totals":
+        print(json.dumps(totals(args[0])))
+    else:
+        print(json.dumps(ingest(int(args[0]), args[1])))

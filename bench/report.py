@@ -1,0 +1,195 @@
+"""The benchmark's table: each figure beside its peer, the ratio, the target and a verdict."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    return {
+        "cpu": cpu,
+        "cores": _run(["nproc"]),
+        "memory_gb": round(int(memory) / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "os": _run(["sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"]),
+    }
+
+
+def versions(postgres_url: str) -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for package in ("flask", "flask-smorest", "sqlalchemy", "gunicorn", "datasette", "pysbd"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "missing"
+    import sqlite3
+
+    found["sqlite (python)"] = sqlite3.sqlite_version
+    found["sqlite3 shell"] = _run(["sqlite3", "--version"]).split(" ")[0]
+    found["wrk"] = _run(["sh", "-c", "wrk -v 2>&1 | head -n 1"]).split(" [")[0]
+    found["postgresql"] = _run(["psql", "--version"]).split(" ")[-1]
+    return found
+
+
+def _run(args: list[str]) -> str:
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=10).stdout.strip()
+    except OSError:
+        return "missing"
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    """(figure, service, peer, ratio, target, verdict) per line of the table."""
+    found = []
+    if p1 := results.get("P1"):
+        found.append(("P1 GET /v1/totals (seed), req/s", f"{p1['service_rps']:.0f}",
+                      f"bare Flask {p1['bare_rps']:.0f}", f"{p1['ratio']:.2f}x", "≥ 0.9x",
+                      _verdict(p1["ratio"] >= 0.9)))  # fmt: skip
+        found.append(("P1 same, 304 path, req/s", f"{p1['service_304_rps']:.0f}",
+                      f"bare Flask 304 {p1['bare_304_rps']:.0f}", f"{p1['ratio_304']:.2f}x",
+                      "≥ 0.9x", _verdict(p1["ratio_304"] >= 0.9)))  # fmt: skip
+    if p2 := results.get("P2"):
+        n = f"{p2['entries']:,}"
+        for engine in ("sqlite", "postgresql"):
+            if engine not in p2:
+                continue
+            e = p2[engine]
+            service, peer = e["service"], e["peer"]
+            for phase, limit in (("cold", 0.25), ("warm", 0.005)):
+                value = service.get(f"{phase}_s")
+                peer_s = e[f"peer_{phase}_s"]
+                if value is None:
+                    shown, ratio, ok = "failed", "—", False
+                else:
+                    shown, ratio, ok = _seconds(value), f"{value / peer_s:.2f}x", value <= limit
+                found.append((f"P2 totals, {n} entries, {engine}, {phase}", shown,
+                              f"{peer} {_seconds(peer_s)}", ratio, f"≤ {_seconds(limit)}",
+                              _verdict(ok)))  # fmt: skip
+    if p3 := results.get("P3"):
+        n = f"{p3['entries']:,}"
+        s, d = p3["service"], p3["datasette"]
+        found.append((f"P3 entries.csv, {n} entries, s", _seconds(s["seconds"]),
+                      f"Datasette _stream {_seconds(d['seconds'])}",
+                      f"{p3['vs_datasette']:.2f}x faster", "≥ 7x faster",
+                      _verdict(p3["vs_datasette"] >= 7)))  # fmt: skip
+        found.append((f"P3 entries.csv vs sqlite3 -csv, {n}", _seconds(s["seconds"]),
+                      f"sqlite3 -csv {_seconds(p3['sqlite3_csv_s'])}",
+                      f"{p3['vs_sqlite3']:.2f}x its time", "≤ 2x",
+                      _verdict(p3["vs_sqlite3"] <= 2)))  # fmt: skip
+        found.append(("P3 server RSS growth during export", f"{p3['rss_growth_mb']:.1f} MB",
+                      f"(Datasette {d['rss_peak_mb'] - d['rss_before_mb']:.1f} MB)", "—",
+                      "< 50 MB", _verdict(p3["rss_growth_mb"] < 50)))  # fmt: skip
+    if p4 := results.get("P4"):
+        for engine in ("sqlite", "postgresql"):
+            if engine not in p4:
+                continue
+            e = p4[engine]
+            found.append((f"P4 entry writes/s, 2 workers, {engine}",
+                          f"{e['service_writes_per_s']:.0f}",
+                          f"bare Flask insert {e['bare_writes_per_s']:.0f}", f"{e['ratio']:.2f}x",
+                          "≥ 300/s", _verdict(e["service_writes_per_s"] >= 300)))  # fmt: skip
+    if p5 := results.get("P5"):
+        found.append((f"P5 ingest {p5['reports']:,} reports, reports/s",
+                      f"{p5['reports'] / p5['ingest_s']:.0f}",
+                      f"pysbd alone {p5['reports'] / p5['pysbd_s']:.0f}", f"{p5['ratio']:.2f}x",
+                      "≥ 0.8x", _verdict(p5["ratio"] >= 0.8)))  # fmt: skip
+    return found
+
+
+def failures(results: dict[str, Any]) -> list[str]:
+    """Why a figure could not be measured, one line each."""
+    p2 = results.get("P2") or {}
+    found = [
+        f"P2 {engine}: the service failed: {p2[engine]['service']['failed']}"
+        for engine in ("sqlite", "postgresql")
+        if engine in p2 and p2[engine]["service"].get("failed")
+    ]
+    return found + [
+        f"{name} not measured: {why}" for name, why in results.get("errors", {}).items()
+    ]
+
+
+def _verdict(ok: bool) -> str:
+    return "meets" if ok else "MISSES"
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def table(results: dict[str, Any]) -> str:
+    """The results as a Markdown table (it reads in a terminal too)."""
+    header = ("figure", "service", "peer (same run)", "ratio", "target", "verdict")
+    lines = [header, *rows(results)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+
+    def render(line: tuple[str, ...]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |"
+
+    ruler = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    notes = [f"\n{line}" for line in failures(results)]
+    return "\n".join([render(header), ruler, *(render(line) for line in lines[1:]), *notes])
+
+
+def write_docs(results: dict[str, Any], table_text: str) -> None:
+    m, v = results["machine"], results["versions"]
+    versions = ", ".join(f"{name} {version}" for name, version in v.items())
+    kept = results.get("kept_from_previous_run")
+    if kept:
+        versions += (
+            f".\n\nThis was a partial run (`--only`): {', '.join(kept['figures'])} come from the "
+            f"run of {kept['when']}; each ratio still pairs figures measured side by side"
+        )
+    DOCS.parent.mkdir(parents=True, exist_ok=True)
+    DOCS.write_text(
+        f"""# Benchmarks
+
+`make bench` measures the service beside what users would otherwise use, in one run, and
+reports each figure as a ratio to its peer measured in that same run: the machine is shared
+and noisy, so absolute times alone mean little. Raw figures: `bench/results/latest.json`.
+
+Reproduce: `{results["command"]}` (`make bench BENCH_ENTRIES=100000` for a quicker run).
+
+Run of {results["when"]}, {results["seconds"]} s in all. Machine: {m["cpu"]}, {m["cores"]}
+cores, {m["memory_gb"]} GB, {m["os"]}, Linux {m["kernel"]}. Versions: {versions}.
+
+{table_text}
+
+## What each figure is
+
+- **P1**: `wrk -t1 -c8` for {results["options"]["seconds"]:g} s per run, {
+            results["options"]["rounds"]
+        } alternating runs per side, medians. The service is `exchange-ledger serve
+--workers 2` (gunicorn, gthread, 4 threads, access log on) over the seed ledger; the peer is
+`bench/bare_app.py` under the same gunicorn settings returning the service's own totals body
+as a constant. The 304 row sends the ETag back (`If-None-Match`).
+- **P2**: `Ledger.totals(population="hostages", kind="released")` over the generated ledger, in a
+new process (cold: reads the ledger, computes) and then again (warm, median of 20: the answer
+kept per ledger revision). The peers run the equivalent GROUP BY + window SUM query (newest
+revision per entry, per day, cumulative) in the `sqlite3` shell and `psql`, each a new process;
+their cold run is the first (the OS page cache is not dropped on a shared machine).
+- **P3**: `GET /v1/export/entries.csv` of the whole generated ledger from `exchange-ledger serve
+--workers 1`, downloaded with curl, against Datasette's `entry_revision.csv?_stream=on` (the
+table the entries live in, without their evidence, which the service joins in) and against
+`sqlite3 -csv` of that table. RSS is the worker's, sampled every 50 ms.
+- **P4**: `wrk -c4` POSTing one entry with evidence (a new entry each time) against 2 workers,
+on SQLite (WAL, synchronous=FULL, BEGIN IMMEDIATE) and PostgreSQL; the peer is a bare Flask
+route inserting the JSON body as one row under the same gunicorn settings and durability.
+- **P5**: {results["options"]["reports"]:,} generated reports, each stored with
+`Ledger.add_source` (hashing, pysbd segmentation with exact offsets, one transaction each) in a
+new SQLite ledger, against `pysbd.Segmenter(char_span=True)` alone on the same texts.
+""",
+        encoding="utf-8",
+    )

@@ -1,0 +1,421 @@
+"""`make bench`: P1-P5, each as a ratio to its peer measured in the same run.
+
+python -m bench [--entries N] [--reports N] [--seconds S] [--rounds R] [--only P1,P3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench import generate, report
+from bench.harness import BIN, download, free_port, serving, timed, wrk
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+POSTGRES = os.environ.get(
+    "LEDGER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "4", "--timeout", "60"]
+GUNICORN += ["--graceful-timeout", "30", "--access-logfile", "-", "--error-logfile", "-"]
+# The P2 query of the peers: the newest revision of each entry, the headline series, per day
+# and cumulatively (GROUP BY + window SUM).
+TOTALS_SQL = """
+WITH live AS (
+  SELECT r.period_end AS day, r.count AS n FROM entry_revision r
+  WHERE r.population = 'hostages' AND r.kind = 'released' AND NOT r.retracted
+    AND r.revision = (SELECT max(l.revision) FROM entry_revision l WHERE l.entry_id = r.entry_id)
+), daily AS (SELECT day, sum(n) AS n FROM live GROUP BY day)
+SELECT day, n, sum(n) OVER (ORDER BY day) FROM daily ORDER BY day;
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--entries", type=int, default=1_000_000, help="ledger size for P2, P3")
+    parser.add_argument("--reports", type=int, default=10_000, help="reports ingested in P5")
+    parser.add_argument("--seconds", type=float, default=5, help="each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating wrk runs per pair")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5")
+    parser.add_argument("--totals-timeout", type=float, default=900, help="P2 service, seconds")
+    options = parser.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    wanted = set(options.only.upper().split(","))
+    started = time.monotonic()
+    results: dict[str, object] = {
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": "make bench" + _make_args(options),
+        "machine": report.machine(),
+        "versions": report.versions(POSTGRES),
+        "options": vars(options),
+    }
+    postgres = _postgres_reachable()
+    results["postgres"] = postgres
+    ledgers = _Ledgers(options.entries, postgres)
+    figures = {
+        "P1": lambda: p1(options),
+        "P2": lambda: p2(options, ledgers),
+        "P3": lambda: p3(ledgers),
+        "P4": lambda: p4(options, postgres),
+        "P5": lambda: p5(options),
+    }
+    errors = {}
+    try:
+        for name, measure in figures.items():
+            if name not in wanted:
+                continue
+            try:
+                results[name] = measure()
+            except (OSError, RuntimeError, subprocess.SubprocessError, ValueError) as error:
+                # One figure failing must not lose the others; the table says which failed.
+                errors[name] = f"{type(error).__name__}: {error}"[:300]
+                print(f"{name} failed: {errors[name]}")
+    finally:
+        ledgers.drop()
+    results["errors"] = errors
+    if wanted != set(figures) and RESULTS.exists():
+        # A partial run (--only) keeps the other figures of the previous run, and says so.
+        previous = json.loads(RESULTS.read_text())
+        kept = [name for name in figures if name not in wanted and name in previous]
+        results.update({name: previous[name] for name in kept})
+        results["kept_from_previous_run"] = {"when": previous.get("when"), "figures": kept}
+    results["seconds"] = round(time.monotonic() - started, 1)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    table = report.table(results)
+    print(table)
+    report.write_docs(results, table)
+    print(f"\n{RESULTS.relative_to(ROOT)} and docs/benchmarks.md written")
+    return 0
+
+
+def _make_args(options: argparse.Namespace) -> str:
+    extra = []
+    if options.entries != 1_000_000:
+        extra.append(f"BENCH_ENTRIES={options.entries}")
+    if options.reports != 10_000:
+        extra.append(f"BENCH_REPORTS={options.reports}")
+    return (" " + " ".join(extra)) if extra else ""
+
+
+# --- P1: GET /v1/totals on the seed ledger against bare Flask -------------------------------
+
+
+def p1(options: argparse.Namespace) -> dict[str, object]:
+    folder = _fresh(WORK / "p1")
+    url = f"sqlite:///{folder / 'seed.sqlite3'}"
+    port, bare_port = free_port(), free_port()
+    service_args = [str(BIN / "exchange-ledger"), "serve", "--seed", "--workers", "2"]
+    service_args += ["--host", "127.0.0.1", "--port", str(port)]
+    env = {"LEDGER_DATABASE_URL": url}
+    with serving(service_args, port, folder / "service.log", env, cwd=folder) as service:
+        body, etag = _get(service.base + "/v1/totals")
+        (folder / "body.json").write_bytes(body)
+        bare_args = [str(BIN / "gunicorn"), *GUNICORN, "-b", f"127.0.0.1:{bare_port}"]
+        bare_env = {"BENCH_BODY_FILE": str(folder / "body.json")}
+        with serving(
+            [*bare_args, "bench.bare_app:app"], bare_port, folder / "bare.log", bare_env,
+            ready="/v1/totals", cwd=ROOT,
+        ) as bare:  # fmt: skip
+            _, bare_etag = _get(bare.base + "/v1/totals")
+            runs: dict[str, list[float]] = {k: [] for k in ("svc", "bare", "svc304", "bare304")}
+            for _ in range(options.rounds):
+                runs["bare"].append(wrk(bare.base + "/v1/totals", options.seconds).per_second)
+                runs["svc"].append(wrk(service.base + "/v1/totals", options.seconds).per_second)
+                header = [f"If-None-Match: {bare_etag}"]
+                runs["bare304"].append(
+                    wrk(bare.base + "/v1/totals", options.seconds, headers=header).per_second
+                )
+                header = [f"If-None-Match: {etag}"]
+                runs["svc304"].append(
+                    wrk(service.base + "/v1/totals", options.seconds, headers=header).per_second
+                )
+    median = {name: statistics.median(values) for name, values in runs.items()}
+    return {
+        "body_bytes": len(body),
+        "runs_rps": runs,
+        "service_rps": median["svc"],
+        "bare_rps": median["bare"],
+        "ratio": median["svc"] / median["bare"],
+        "service_304_rps": median["svc304"],
+        "bare_304_rps": median["bare304"],
+        "ratio_304": median["svc304"] / median["bare304"],
+    }
+
+
+def _get(url: str) -> tuple[bytes, str]:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return response.read(), response.headers["ETag"]
+
+
+# --- the generated ledgers of P2 and P3 ------------------------------------------------------
+
+
+class _Ledgers:
+    """The N-entry ledger on SQLite (and PostgreSQL), generated once when first asked for."""
+
+    def __init__(self, entries: int, postgres: bool) -> None:
+        self.entries, self.postgres = entries, postgres
+        self.sqlite_path = WORK / f"ledger-{entries}.sqlite3"
+        self.pg_name = f"ledger_bench_{entries}_{os.getpid()}"
+        self.timings: dict[str, dict[str, float]] = {}
+        self._pg_made = False
+
+    def sqlite(self) -> str:
+        url = f"sqlite:///{self.sqlite_path}"
+        if "sqlite" not in self.timings:
+            for stale in WORK.glob(f"{self.sqlite_path.name}*"):
+                stale.unlink()
+            self.timings["sqlite"] = generate.build(url, self.entries)
+            print(f"generated {self.entries:,} entries on SQLite: {self.timings['sqlite']}")
+        return url
+
+    def pg(self) -> str:
+        url = make_url(POSTGRES).set(database=self.pg_name).render_as_string(False)
+        if not self._pg_made:
+            _admin(f'CREATE DATABASE "{self.pg_name}"')
+            self._pg_made = True
+            self.timings["postgresql"] = generate.build(url, self.entries)
+            print(f"generated {self.entries:,} entries on PostgreSQL: {self.timings['postgresql']}")
+        return url
+
+    def drop(self) -> None:
+        if self._pg_made:
+            _drop(self.pg_name)
+
+
+def _postgres_reachable() -> bool:
+    try:
+        _admin("SELECT 1")
+    except Exception as error:  # any failure means: skip PostgreSQL, and say why
+        print(f"PostgreSQL at {POSTGRES} not reachable ({error}); its figures are skipped")
+        return False
+    return True
+
+
+def _admin(statement: str) -> None:
+    engine = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def _drop(name: str) -> None:
+    _admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+    _admin(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _psql(url: str) -> list[str]:
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+    return ["psql", "-X", "-q", "-A", "-t", "-o", "/dev/null", conninfo]
+
+
+# --- P2: totals over N entries, cold and warm ------------------------------------------------
+
+
+def p2(options: argparse.Namespace, ledgers: _Ledgers) -> dict[str, object]:
+    found: dict[str, object] = {"entries": ledgers.entries, "query": TOTALS_SQL.strip()}
+    engines = [("sqlite", ledgers.sqlite)]
+    if ledgers.postgres:
+        engines.append(("postgresql", ledgers.pg))
+    for engine, make in engines:
+        url = make()
+        if engine == "sqlite":
+            shell = ["sqlite3", str(ledgers.sqlite_path)]
+            peer_cold, _ = timed([*shell, TOTALS_SQL])
+            peer_warm = min(timed([*shell, TOTALS_SQL])[0] for _ in range(3))
+        else:
+            peer_cold, _ = timed([*_psql(url), "-c", TOTALS_SQL])
+            peer_warm = min(timed([*_psql(url), "-c", TOTALS_SQL])[0] for _ in range(3))
+        try:
+            _, out = timed(
+                [sys.executable, "-m", "bench.probes", "totals", url],
+                timeout=options.totals_timeout, cwd=ROOT,
+            )  # fmt: skip
+            service = json.loads(out)
+        except subprocess.TimeoutExpired:
+            service = {"cold_s": None, "warm_s": None, "failed": f"> {options.totals_timeout:g} s"}
+        except subprocess.CalledProcessError as error:
+            last = (error.stderr or "").strip().splitlines()[-1:] or ["no message"]
+            service = {"cold_s": None, "warm_s": None, "failed": last[0][:160]}
+        found[engine] = {
+            "service": service,
+            "peer": "sqlite3 shell" if engine == "sqlite" else "psql",
+            "peer_cold_s": peer_cold,
+            "peer_warm_s": peer_warm,
+        }
+    found["load_s"] = ledgers.timings
+    return found
+
+
+# --- P3: entries.csv against Datasette and sqlite3 -csv -------------------------------------
+
+
+def p3(ledgers: _Ledgers) -> dict[str, object]:
+    url = ledgers.sqlite()
+    folder = _fresh(WORK / "p3")
+    port, datasette_port = free_port(), free_port()
+    args = [str(BIN / "exchange-ledger"), "serve", "--workers", "1"]
+    args += ["--host", "127.0.0.1", "--port", str(port)]
+    with serving(args, port, folder / "service.log", {"LEDGER_DATABASE_URL": url}, cwd=folder) as s:
+        workers = s.workers()
+        download(s.base + "/v1/export/entries.csv?party=none", workers)  # warm up, as a test does
+        service = download(s.base + "/v1/export/entries.csv", workers)
+    name = ledgers.sqlite_path.stem
+    datasette_args = [str(BIN / "datasette"), "serve", str(ledgers.sqlite_path)]
+    datasette_args += ["--host", "127.0.0.1", "--port", str(datasette_port)]
+    datasette_args += ["--setting", "max_csv_mb", "0", "--setting", "sql_time_limit_ms", "60000"]
+    with serving(
+        datasette_args, datasette_port, folder / "datasette.log", {}, ready="/-/versions.json"
+    ) as d:
+        peer = download(f"{d.base}/{name}/entry_revision.csv?_stream=on&_size=max", d.workers())
+    shell_s, _ = timed(
+        ["sh", "-c", f"sqlite3 -csv -header {ledgers.sqlite_path} "
+         "'SELECT * FROM entry_revision' > /dev/null"]
+    )  # fmt: skip
+    return {
+        "entries": ledgers.entries,
+        "service": vars(service),
+        "datasette": vars(peer),
+        "sqlite3_csv_s": shell_s,
+        "vs_datasette": (peer.seconds / service.seconds),
+        "vs_sqlite3": service.seconds / shell_s,
+        "rss_growth_mb": service.rss_peak_mb - service.rss_before_mb,
+    }
+
+
+# --- P4: sustained entry writes, 2 workers -------------------------------------------------
+
+
+def p4(options: argparse.Namespace, postgres: bool) -> dict[str, object]:
+    folder = _fresh(WORK / "p4")
+    found: dict[str, object] = {}
+    engines = ["sqlite"] + (["postgresql"] if postgres else [])
+    for engine in engines:
+        with _write_databases(engine, folder) as (url, bare_url):
+            found[engine] = _writes(options, folder, engine, url, bare_url)
+    return found
+
+
+@contextmanager
+def _write_databases(engine: str, folder: Path) -> Iterator[tuple[str, str]]:
+    if engine == "sqlite":
+        bare = folder / "bare.sqlite3"
+        import sqlite3
+
+        with sqlite3.connect(bare) as connection:
+            connection.execute("CREATE TABLE bare_write (id INTEGER PRIMARY KEY, body TEXT)")
+        yield f"sqlite:///{folder / 'writes.sqlite3'}", f"sqlite:///{bare}"
+        return
+    name = f"ledger_bench_writes_{os.getpid()}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(POSTGRES).set(database=name)
+        engine_ = create_engine(url)
+        with engine_.begin() as connection:
+            connection.execute(text("CREATE TABLE bare_write (id serial PRIMARY KEY, body text)"))
+        engine_.dispose()
+        plain = url.set(drivername="postgresql").render_as_string(False)
+        yield url.render_as_string(False), plain
+    finally:
+        _drop(name)
+
+
+def _writes(
+    options: argparse.Namespace, folder: Path, engine: str, url: str, bare_url: str
+) -> dict[str, object]:
+    port, bare_port = free_port(), free_port()
+    env = {"LEDGER_DATABASE_URL": url}
+    args = [str(BIN / "exchange-ledger"), "serve", "--seed", "--workers", "2"]
+    args += ["--host", "127.0.0.1", "--port", str(port)]
+    with serving(args, port, folder / f"service-{engine}.log", env, cwd=folder) as service:
+        token = subprocess.run(
+            [str(BIN / "exchange-ledger"), "token", "create", "--role", "editor"],
+            capture_output=True, text=True, check=True, env={**os.environ, **env}, cwd=folder,
+        ).stdout.strip().splitlines()[-1]  # fmt: skip
+        body = _entry_body(service.base)
+        script = folder / f"post-{engine}.lua"
+        script.write_text(
+            'wrk.method = "POST"\n'
+            f"wrk.body = [==[{json.dumps(body)}]==]\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+        )
+        bare_args = [str(BIN / "gunicorn"), *GUNICORN, "-b", f"127.0.0.1:{bare_port}"]
+        bare_env = {"BENCH_WRITE_URL": bare_url}
+        with serving(
+            [*bare_args, "bench.bare_app:app"], bare_port, folder / f"bare-{engine}.log",
+            bare_env, ready="/v1/totals", cwd=ROOT,
+        ) as bare:  # fmt: skip
+            runs: dict[str, list[float]] = {"svc": [], "bare": []}
+            failed = 0
+            for _ in range(options.rounds):
+                load = wrk(bare.base + "/v1/entries", options.seconds, 4, script=script)
+                runs["bare"].append(load.per_second)
+                load = wrk(service.base + "/v1/entries", options.seconds, 4, script=script)
+                runs["svc"].append(load.per_second)
+                failed += load.failed
+    service_rate, bare_rate = statistics.median(runs["svc"]), statistics.median(runs["bare"])
+    return {
+        "runs_per_s": runs,
+        "service_writes_per_s": service_rate,
+        "bare_writes_per_s": bare_rate,
+        "ratio": service_rate / bare_rate,
+        "service_failed": failed,
+    }
+
+
+def _entry_body(base: str) -> dict[str, object]:
+    body, _ = _get(base + "/v1/entries?page_size=1")
+    entry = json.loads(body)[0]
+    evidence = entry["evidence"][0]
+    return {
+        "kind": "released", "population": "hostages", "count": 3, "qualifier": "exact",
+        "period": {"start": "2023-11-25", "end": "2023-11-25"}, "party": "Bench",
+        "framework": "other", "description": "benchmark write",
+        "evidence": [{"source": evidence["source"], "sentence": evidence["sentence"],
+                      "quote": evidence["quote"]}],
+    }  # fmt: skip
+
+
+# --- P5: ingesting generated reports against pysbd -----------------------------------------
+
+
+def p5(options: argparse.Namespace) -> dict[str, object]:
+    folder = _fresh(WORK / "p5")
+    _, out = timed(
+        [sys.executable, "-m", "bench.probes", "ingest", str(options.reports), str(folder)],
+        cwd=ROOT,
+    )
+    found = json.loads(out)
+    found["ratio"] = found["pysbd_s"] / found["ingest_s"]
+    return found
+
+
+def _fresh(folder: Path) -> Path:
+    with suppress(FileNotFoundError):
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
