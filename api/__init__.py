@@ -10,13 +10,13 @@ import re
 import secrets
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_cors import CORS
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from api import dashboard, observability, problems, security
-from api.auth import SCHEME
+from api.auth import SCHEME, bearer_secret
 from api.resources import charts, entries, export, meta, notes, sources, terms, tokens, totals
 from api.schemas.common import ProblemSchema
 from ledger.service import Ledger
@@ -109,9 +109,11 @@ def _identify() -> None:
 
 
 def _check_body() -> Response | None:
-    """Writes take JSON: 415 for anything else, 400 for JSON that cannot be read."""
+    """Writes come from a known token (401 first: an anonymous body is never read) and take
+    JSON: 415 for anything else, 400 for JSON that cannot be read."""
     if request.method not in WRITE_METHODS or request.routing_exception is not None:
         return None  # a 404 or 405 says more than a 415 would
+    g.token = current_app.extensions["ledger"].authenticate(bearer_secret())
     if not JSON_TYPE.match(request.mimetype or ""):
         return problems.problem(
             415,

@@ -30,13 +30,19 @@ def current_token() -> Token:
     return g.token
 
 
+def _authenticated() -> Token:
+    # A write with a body was authenticated before its body was read (api._check_body).
+    token = g.get("token")
+    return token or current_app.extensions["ledger"].authenticate(bearer_secret())
+
+
 def writes(right: str = "write") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Require a bearer token whose role carries `right`: 401 without one, 403 without it."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            token = current_app.extensions["ledger"].authenticate(bearer_secret())
+            token = _authenticated()
             tokens.require(token.role, right)
             g.token = token
             return view(*args, **kwargs)

@@ -24,6 +24,8 @@ TYPES = {
     "stale-revision": "The record changed since you read it; fetch it again, re-apply, retry.",
     "precondition-required": "Send If-Match with the ETag you read, so no change is lost.",
     "too-large": "The body or the text is larger than the ledger accepts.",
+    "uri-too-long": "The address and its query are longer than the server reads.",
+    "headers-too-large": "The request's headers are larger than the server reads.",
     "unsupported-media-type": "Send the body as application/json.",
     "unauthorized": "Send 'Authorization: Bearer <token>' with a token made by "
     "'exchange-ledger token create'.",

@@ -10,10 +10,16 @@ import os
 import tempfile
 from typing import Any
 
+from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 GRACEFUL_SECONDS = 30
+# What gunicorn refuses itself, as the service's problem types, with what to do about it.
+REFUSED = {
+    414: ("uri-too-long", "shorten the address and its query (at most 4,094 bytes)"),
+    431: ("headers-too-large", "send fewer or shorter headers"),
+}
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
 
 
@@ -39,6 +45,25 @@ class JsonAccessLogger(Logger):
             "user_agent": environ.get("HTTP_USER_AGENT"),
         }
         self.access_log.info(json.dumps(line))
+
+
+def write_problem(sock: Any, status: int, reason: str, message: str) -> None:
+    """gunicorn's own answer to a request it cannot parse (a request line over its limit,
+    a malformed header), as problem+json like every other error of the service."""
+    slug, hint = REFUSED.get(status, ("malformed-request", "the request could not be read"))
+    body = json.dumps(
+        {
+            "type": f"/problems/{slug}" if status < 500 else "/problems/internal-error",
+            "title": reason,
+            "status": status,
+            "detail": f"{message}: {hint}." if message else f"{reason}: {hint}.",
+        }
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    gunicorn_util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
 def _child_exit(_server: Any, worker: Any) -> None:
@@ -91,6 +116,8 @@ def logging_config() -> dict[str, Any]:
 
 def run_server(host: str, port: int, workers: int) -> None:
     """Run gunicorn until it is stopped (SIGTERM finishes requests in flight)."""
+    # gunicorn's workers call util.write_error for what they refuse before the app sees it.
+    gunicorn_util.write_error = write_problem
     metrics = tempfile.mkdtemp(prefix="exchange-ledger-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics
     _Server(

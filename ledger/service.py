@@ -669,6 +669,10 @@ def _reason(reason: object) -> str:
         raise InvalidInput.one("reason", "is required: say why the entry changes.")
     if len(reason) > MAX_REASON:
         raise InvalidInput.one("reason", f"is longer than {MAX_REASON} characters.")
+    if "\x00" in reason:
+        raise InvalidInput.one("reason", "contains a NUL character.")
+    if not texts.encodable(reason):
+        raise InvalidInput.one("reason", texts.NOT_UNICODE)
     return reason.strip()
 
 

@@ -521,6 +521,52 @@ CATALOGUE = [
     Bad("page_size of 100,000", 422, method="GET", path="/v1/entries?page_size=100000"),
     Bad("page 0", 422, method="GET", path="/v1/sources?page=0"),
     Bad("an unknown population", 422, method="GET", path="/v1/totals?population=all"),
+    # --- the server's own limits, a token before the body, the reason for a change -----------
+    Bad("a request line over 4 KB", 414, method="GET", path="/v1/checks?q=" + "x" * 4200),
+    Bad(
+        "a lone surrogate in the reason of a PUT",
+        422,
+        method="PUT",
+        path="/v1/entries/{entry}",
+        raw=lambda c: (
+            json.dumps(c.revision(reason="__R__")).replace('"__R__"', '"\\udc00"').encode()
+        ),
+        headers={**JSON, "If-Match": "*"},
+        field="reason",
+    ),
+    Bad(
+        "a lone surrogate in the reason of a DELETE",
+        422,
+        method="DELETE",
+        path="/v1/entries/{entry}",
+        raw=lambda _: b'{"reason": "\\udc00"}',
+        headers=JSON,
+        field="reason",
+    ),
+    Bad(
+        "a NUL in the reason of a PUT",
+        422,
+        method="PUT",
+        path="/v1/entries/{entry}",
+        json=lambda c: c.revision(reason="a\x00b"),
+        headers={"If-Match": "*"},
+        field="reason",
+    ),
+    Bad(
+        "a NUL in the reason of a DELETE",
+        422,
+        method="DELETE",
+        path="/v1/entries/{entry}?reason=a%00b",
+        field="reason",
+    ),
+    Bad(
+        "no token, text/plain",
+        401,
+        raw=lambda c: json.dumps(c.body()).encode(),
+        headers={"Content-Type": "text/plain"},
+        token=None,
+    ),
+    Bad("no token, invalid UTF-8", 401, raw=lambda _: b"\xff{", headers=JSON, token=None),
 ]
 
 
@@ -571,103 +617,3 @@ def test_odd_reads_never_fail(ledger: Ledger, path: str) -> None:
     assert answer.status_code < 500, answer.text[:500]
     if answer.status_code >= 400:
         assert answer.headers["Content-Type"] == "application/problem+json"
-
-
-# Bugs whose fix belongs in code another engineer is changing: each case is refused once fixed.
-REASON_IN_SERVICE = (
-    "ledger/service.py _reason() lets through a reason that cannot be stored: a lone "
-    "surrogate (500 on both engines), a NUL (500 on PostgreSQL, stored on SQLite, unlike a "
-    "NUL in any other text). Fix: refuse both there with 422, as ledger/drafts.py does."
-)
-AUTH_AFTER_BODY = (
-    "api/__init__.py _check_body() answers a tokenless write's unreadable body (415/400) "
-    "before authenticating it, so an anonymous client gets its body parsed. Fix: when the "
-    "request carries no known bearer token, answer 401 first."
-)
-GUNICORN_ANSWERS = (
-    "gunicorn refuses a request line over 4,094 bytes itself, with an HTML 414 that breaks "
-    "the problem+json contract (schemathesis finds it with other seeds). Fix in "
-    "ledger/server.py and api/__init__.py: raise gunicorn's limit_request_line and refuse "
-    "long URLs in the app, as problem+json 414."
-)
-KNOWN_BUGS = [
-    pytest.param(
-        Bad("a request line over 4 KB", 414, method="GET", path="/v1/checks?q=" + "x" * 4200),
-        marks=pytest.mark.xfail(strict=True, reason=GUNICORN_ANSWERS),
-        id="long request line",
-    ),
-    pytest.param(
-        Bad(
-            "a lone surrogate in the reason of a PUT",
-            422,
-            method="PUT",
-            path="/v1/entries/{entry}",
-            raw=lambda c: (
-                json.dumps(c.revision(reason="__R__")).replace('"__R__"', '"\\udc00"').encode()
-            ),
-            headers={**JSON, "If-Match": "*"},
-            field="reason",
-        ),
-        marks=pytest.mark.xfail(strict=True, reason=REASON_IN_SERVICE),
-        id="surrogate reason",
-    ),
-    pytest.param(
-        Bad(
-            "a lone surrogate in the reason of a DELETE",
-            422,
-            method="DELETE",
-            path="/v1/entries/{entry}",
-            raw=lambda _: b'{"reason": "\\udc00"}',
-            headers=JSON,
-            field="reason",
-        ),
-        marks=pytest.mark.xfail(strict=True, reason=REASON_IN_SERVICE),
-        id="surrogate retraction reason",
-    ),
-    pytest.param(
-        Bad(
-            "a NUL in the reason of a PUT",
-            422,
-            method="PUT",
-            path="/v1/entries/{entry}",
-            json=lambda c: c.revision(reason="a\x00b"),
-            headers={"If-Match": "*"},
-            field="reason",
-        ),
-        marks=pytest.mark.xfail(strict=True, reason=REASON_IN_SERVICE),
-        id="NUL reason",
-    ),
-    pytest.param(
-        Bad(
-            "a NUL in the reason of a DELETE",
-            422,
-            method="DELETE",
-            path="/v1/entries/{entry}?reason=a%00b",
-            field="reason",
-        ),
-        marks=pytest.mark.xfail(strict=True, reason=REASON_IN_SERVICE),
-        id="NUL retraction reason",
-    ),
-    pytest.param(
-        Bad(
-            "no token, text/plain",
-            401,
-            raw=lambda c: json.dumps(c.body()).encode(),
-            headers={"Content-Type": "text/plain"},
-            token=None,
-        ),
-        marks=pytest.mark.xfail(strict=True, reason=AUTH_AFTER_BODY),
-        id="tokenless text/plain",
-    ),
-    pytest.param(
-        Bad("no token, invalid UTF-8", 401, raw=lambda _: b"\xff{", headers=JSON, token=None),
-        marks=pytest.mark.xfail(strict=True, reason=AUTH_AFTER_BODY),
-        id="tokenless invalid UTF-8",
-    ),
-]
-
-
-@pytest.mark.parametrize("bad", KNOWN_BUGS)
-def test_known_bugs(ledger: Ledger, bad: Bad) -> None:
-    """The catalogue's rule, for requests that break it today: strict xfail, so a fix shows."""
-    test_bad_input_is_refused_and_writes_nothing(ledger, bad)
