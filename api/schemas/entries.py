@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from api.schemas.common import QUALIFIER, Name, PeriodSchema, Text, one_of
 from ledger.records import FRAMEWORKS, KINDS, MAX_COUNT, POPULATIONS, TERM_PER
 
 COUNT = validate.Range(min=0, max=MAX_COUNT, error=f"Must be between 0 and {MAX_COUNT:,}.")
+
+# The request examples cite the seed ledger's two reports by their ids (src_ and the first 16
+# hex digits of the SHA-256 of seed/*.txt) with quotes that really occur there, so an example
+# sent from /docs, or by schemathesis' examples phase, is a write the ledger accepts.
+SEED_REPORT = "src_1ad57b34380d078e"  # seed/000_107769c31182abaa.txt
+SEED_REPORT_DATED = "src_53be30cdb8808ddb"  # seed/001_e79ee798e13953f7.txt
+TRUCE_DAYS = {"start": "2023-11-24", "end": "2023-11-27"}
+
+
+def example(body: dict[str, Any]) -> Callable[[type[Schema]], type[Schema]]:
+    """Document a request body's example on its schema's fields, where OpenAPI shows it."""
+
+    def annotate(schema: type[Schema]) -> type[Schema]:
+        for name, value in body.items():
+            schema._declared_fields[name].metadata["example"] = value
+        return schema
+
+    return annotate
 
 
 class EvidenceInSchema(Schema):
@@ -37,6 +58,28 @@ class EvidenceSchema(Schema):
     published_on = fields.Date(required=True)
 
 
+@example(
+    {
+        "kind": "released",
+        "population": "hostages",
+        "count": 50,
+        "qualifier": "exact",
+        "period": TRUCE_DAYS,
+        "party": "Hamas",
+        "nationality": "Israeli",
+        "framework": "truce_deal",
+        "description": "Israeli women and children who had been taken hostage",
+        "period_phrase": "During the first four days of the truce",
+        "period_note": "The truce's four days ended on Monday 2023-11-27.",
+        "evidence": [
+            {
+                "source": SEED_REPORT,
+                "quote": "Hamas fighters released 50 Israeli women and children who had been "
+                "taken hostage",
+            }
+        ],
+    }
+)
 class EntryInSchema(Schema):
     kind = fields.String(required=True, validate=one_of(KINDS))
     population = fields.String(required=True, validate=one_of(POPULATIONS))
@@ -58,7 +101,10 @@ class ChangeSchema(Schema):
     reason = fields.String(
         required=True,
         validate=validate.Length(min=1, max=2000),
-        metadata={"description": "Why the record changes."},
+        metadata={
+            "description": "Why the record changes.",
+            "example": "Reread the report: the figure is as quoted.",
+        },
     )
 
 
@@ -97,6 +143,28 @@ class EntryListArgsDoc(Schema):
     source = fields.String(metadata={"description": "Only entries citing this source."})
 
 
+@example(
+    {
+        "population": "hostages",
+        "kind": "released",
+        "party": "Hamas",
+        "count": 50,
+        "per": "period",
+        "qualifier": "exact",
+        "period": TRUCE_DAYS,
+        "framework": "truce_deal",
+        "description": "50 hostages over the truce's four days, in return for 150 detainees",
+        "period_phrase": "Over the initial four-day pause",
+        "period_note": "The truce's four days, 2023-11-24 to 2023-11-27.",
+        "evidence": [
+            {
+                "source": SEED_REPORT_DATED,
+                "quote": "Over the initial four-day pause, 50 civilian hostages - all women and "
+                "children - were freed in return for 150 Palestinian prisoners held by Israel.",
+            }
+        ],
+    }
+)
 class TermInSchema(Schema):
     population = fields.String(required=True, validate=one_of(POPULATIONS))
     kind = fields.String(validate=one_of(KINDS), load_default="released")
@@ -128,6 +196,17 @@ class TermSchema(Revised):
     framework = fields.String(required=True)
 
 
+@example(
+    {
+        "topic": "killed on October 7",
+        "count": 1200,
+        "unit": "people",
+        "qualifier": "approx",
+        "description": "people killed on October 7, as the report states it",
+        "period": {"start": "2023-10-07", "end": "2023-10-07"},
+        "evidence": [{"source": SEED_REPORT, "quote": "killed around 1,200 people"}],
+    }
+)
 class NoteInSchema(Schema):
     topic = Name(required=True)
     count = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0))

@@ -5,9 +5,20 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.schemas.common import Day
+from api.schemas.entries import example
 from ledger.records import SENTENCE_KINDS
 
 
+@example(
+    {
+        "text": "date 2023-11-29\nHamas released 12 hostages on Wednesday, officials said.\n"
+        "Israel freed 30 Palestinian detainees later that night.\n",
+        "published_on": "2023-11-29",
+        "title": "Twelve hostages and thirty detainees released on the truce's sixth day",
+        "publisher": "Example Wire",
+        "url": "https://example.org/2023/11/29/truce-day-six",
+    }
+)
 class SourceInSchema(Schema):
     text = fields.String(required=True, metadata={"description": "The report, byte-for-byte."})
     published_on = Day(
