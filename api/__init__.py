@@ -58,6 +58,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         LEDGER_DATABASE_URL=url_from_environment(),
         FAILED_AUTH_LIMIT=os.environ.get("LEDGER_FAILED_AUTH_LIMIT", security.FAILED_AUTH_LIMIT),
+        RATELIMIT_STORAGE_URI=os.environ.get("LEDGER_LIMITER_STORAGE", security.LIMITER_STORAGE),
+        TRUSTED_PROXIES=int(os.environ.get("LEDGER_TRUSTED_PROXIES", security.TRUSTED_PROXIES)),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         API_TITLE="exchange-ledger",
         API_VERSION="v1",

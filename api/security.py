@@ -3,30 +3,44 @@ a content security policy that admits only this origin."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-# Ten failed attempts a minute per client address, per worker process (memory storage):
-# enough for a person mistyping a token, far too few to guess one. LEDGER_FAILED_AUTH_LIMIT
-# changes it (e.g. for a load test), in the words of Flask-Limiter: "100 per minute".
+# Ten failed attempts a minute per client address: enough for a person mistyping a token, far
+# too few to guess one. LEDGER_FAILED_AUTH_LIMIT changes it (e.g. for a load test), in the
+# words of Flask-Limiter: "100 per minute".
 FAILED_AUTH_LIMIT = "10 per minute"
+# Where the counts live (LEDGER_LIMITER_STORAGE, a Flask-Limiter storage URI). memory:// keeps
+# them in each worker process, so with N workers a client may try up to N times the limit;
+# redis://host:6379 (or memcached://, mongodb://) shares them between workers and servers.
+LIMITER_STORAGE = "memory://"
+# The client is the address that connected (REMOTE_ADDR). Behind N reverse proxies that is the
+# nearest proxy, so LEDGER_TRUSTED_PROXIES=N reads the client from the last N X-Forwarded-For
+# hops instead (werkzeug's ProxyFix). Never set it without a proxy that writes that header:
+# any client could then name any address.
+TRUSTED_PROXIES = 0
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 
-# Only this origin. Vega compiles chart expressions with Function(), so the dashboard page
-# alone also allows 'unsafe-eval'; no page allows inline script.
+# Only this origin, and no page allows inline script or eval: the dashboard has Vega interpret
+# chart expressions (vegaEmbed's `ast` option, with the interpreter inside vl-convert's
+# bundle) instead of compiling them with Function(), so no page needs 'unsafe-eval'.
 _POLICY = (
-    "default-src 'self'; script-src 'self'{eval}; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-EVAL_PAGES = ("/",)
 
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", headers_enabled=True)
+# The storage comes from the app's RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
 
 def protect(app: Flask, blueprints: list) -> None:
-    """Rate-limit failed writes on every blueprint and add the security headers."""
+    """Rate-limit failed writes per client on every blueprint and add the security headers."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     limiter.init_app(app)
     limit = app.config["FAILED_AUTH_LIMIT"]
     failed = limiter.shared_limit(
@@ -41,8 +55,7 @@ def protect(app: Flask, blueprints: list) -> None:
 def _headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.mimetype == "text/html":
-        extra = " 'unsafe-eval'" if request.path in EVAL_PAGES else ""
-        response.headers["Content-Security-Policy"] = _POLICY.format(eval=extra)
+        response.headers["Content-Security-Policy"] = _POLICY
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "no-referrer"
     return response

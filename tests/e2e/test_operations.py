@@ -7,11 +7,38 @@ import json
 import signal
 import threading
 import time
+from typing import Any
 
+import pytest
 import requests
+from requests.adapters import HTTPAdapter
 
 from tests.e2e.conftest import make_token
 from tests.e2e.server import serving
+
+
+class FromAddress(HTTPAdapter):
+    """Connects from a given loopback address, as another client on the same host would."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client_at(address: str) -> requests.Session:
+    session = requests.Session()
+    session.mount("http://", FromAddress(address))
+    return session
+
+
+def guess(session: requests.Session, base: str, **headers: str) -> requests.Response:
+    """A write with a token nobody made."""
+    bad = {"Authorization": "Bearer elt_guess", "Content-Type": "application/json", **headers}
+    return session.post(f"{base}/v1/entries", data="{}", headers=bad, timeout=10)
 
 
 def test_failed_authentication_is_rate_limited_per_client(tmp_path):
@@ -22,17 +49,52 @@ def test_failed_authentication_is_rate_limited_per_client(tmp_path):
         extra_args=("--workers", "1"),
         env={"LEDGER_FAILED_AUTH_LIMIT": "5 per minute"},
     ) as server:
-        bad = {"Authorization": "Bearer elt_guess", "Content-Type": "application/json"}
-        answers = [
-            requests.post(f"{server.base}/v1/entries", data="{}", headers=bad, timeout=10)
-            for _ in range(6)
-        ]
+        first, second = client_at("127.0.0.1"), client_at("127.0.0.2")
+        answers = [guess(first, server.base) for _ in range(6)]
         assert [a.status_code for a in answers] == [401] * 5 + [429]
         limited = answers[-1]
         assert limited.headers["Content-Type"] == "application/problem+json"
         assert limited.json()["type"] == "/problems/rate-limited"
         assert int(limited.headers["Retry-After"]) > 0
-        assert requests.get(f"{server.base}/v1/totals", timeout=10).status_code == 200
+        # Another client is not held back by the first one's failures...
+        assert guess(second, server.base).status_code == 401
+        # ...and without a trusted proxy, X-Forwarded-For is the client's own word: ignored.
+        assert guess(first, server.base, **{"X-Forwarded-For": "203.0.113.9"}).status_code == 429
+        assert first.get(f"{server.base}/v1/totals", timeout=10).status_code == 200
+
+
+def test_behind_a_trusted_proxy_x_forwarded_for_names_the_client(tmp_path):
+    url = f"sqlite:///{tmp_path / 'proxied.sqlite3'}"
+    with serving(
+        url,
+        tmp_path,
+        extra_args=("--workers", "1"),
+        env={"LEDGER_FAILED_AUTH_LIMIT": "3 per minute", "LEDGER_TRUSTED_PROXIES": "1"},
+    ) as server:
+        proxy = client_at("127.0.0.1")  # every request comes through the one proxy
+        one = {"X-Forwarded-For": "203.0.113.7"}
+        answers = [guess(proxy, server.base, **one) for _ in range(4)]
+        assert [a.status_code for a in answers] == [401] * 3 + [429]
+        # The proxy appends the address it saw; what the client wrote before it is not trusted.
+        spoofed = {"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}
+        assert guess(proxy, server.base, **spoofed).status_code == 429
+        assert guess(proxy, server.base, **{"X-Forwarded-For": "203.0.113.8"}).status_code == 401
+
+
+def test_the_limiter_storage_is_read_from_the_environment(tmp_path):
+    """LEDGER_LIMITER_STORAGE reaches Flask-Limiter: a storage it does not know stops the server
+    from starting, instead of counting in memory unseen."""
+    url = f"sqlite:///{tmp_path / 'storage.sqlite3'}"
+    with (
+        pytest.raises(RuntimeError, match="unknown storage scheme"),
+        serving(
+            url,
+            tmp_path,
+            extra_args=("--workers", "1"),
+            env={"LEDGER_LIMITER_STORAGE": "nowhere://limits"},
+        ),
+    ):
+        pass
 
 
 def test_html_pages_admit_only_this_origin(tmp_path):
