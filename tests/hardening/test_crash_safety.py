@@ -1,12 +1,15 @@
-"""kill -9 in the middle of writes: a gunicorn worker, then the whole server. Nothing the client
-saw acknowledged is lost, nothing is half-written, `verify` passes, and a retry of an
-unanswered request with its Idempotency-Key writes it exactly once."""
+"""kill -9 in the middle of writes: a gunicorn worker, then the whole server. Right after the
+kill, before anything is restarted or retried, nothing is half-written and `verify` passes;
+nothing the client saw acknowledged is lost; and a retry of an unanswered request with its
+Idempotency-Key writes it exactly once (a replay exactly when it had committed)."""
 
 from __future__ import annotations
 
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +97,34 @@ def wait_for(condition: Any, what: str) -> None:
         time.sleep(0.05)
 
 
+@contextmanager
+def writers(server: Server, token: str, source_id: str, out: Writes, batch: int) -> Iterator[None]:
+    """WRITERS threads posting keyed entries until the block ends."""
+    out.stop.clear()
+    threads = [
+        threading.Thread(
+            target=write_until_stopped, args=(server, token, source_id, batch * WRITERS + w, out)
+        )
+        for w in range(WRITERS)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        out.stop.set()
+        for thread in threads:
+            thread.join(timeout=2 * REQUEST)
+    assert not any(thread.is_alive() for thread in threads)
+
+
+def assert_whole(url: str, when: str) -> None:
+    """Nothing half-written, and `exchange-ledger verify` passes."""
+    assert half_written(url) == {}, when
+    checked = verify(url)
+    assert checked.returncode == 0, f"{when}: {checked.stdout}{checked.stderr}"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("victim", ["worker", "server"])
 def test_kill_9_loses_no_acknowledged_write(fresh_url: str, tmp_path: Path, victim: str) -> None:
@@ -108,13 +139,7 @@ def test_kill_9_loses_no_acknowledged_write(fresh_url: str, tmp_path: Path, vict
         )
         assert source.status_code == 201, source.text
         source_id = source.json()["id"]
-        threads = [
-            threading.Thread(target=write_until_stopped, args=(server, token, source_id, w, out))
-            for w in range(WRITERS)
-        ]
-        for thread in threads:
-            thread.start()
-        try:
+        with writers(server, token, source_id, out, batch=0):
             wait_for(lambda: out.acks() >= ACKS_BEFORE_KILL, "writes before the kill")
             master = server.process.pid
             workers = children(master)
@@ -123,15 +148,16 @@ def test_kill_9_loses_no_acknowledged_write(fresh_url: str, tmp_path: Path, vict
             out.killed.set()
             kill_hard(victims)
             wait_gone(victims)
-            if victim == "worker":
-                # The master replaces the worker; writes go on through it and the other one.
+        # Right after the kill, before any restart or retry: what the crash left is whole.
+        assert_whole(fresh_url, f"right after kill -9 of the {victim}")
+        if victim == "worker":
+            # The master replaces the worker; writes go on through it and the other one.
+            with writers(server, token, source_id, out, batch=1):
                 before = out.acks()
                 wait_for(lambda: out.acks() >= before + ACKS_AFTER_KILL, "writes after the kill")
-        finally:
-            out.stop.set()
-            for thread in threads:
-                thread.join(timeout=2 * REQUEST)
-        assert not any(thread.is_alive() for thread in threads)
+    # Every stored entry was acknowledged, or is an unanswered write that committed anyway.
+    committed = len(stored_entry_ids(fresh_url)) - len(out.acknowledged)
+    unanswered = len(out.unanswered)
     with serving(fresh_url, tmp_path, extra_args=("--workers", "2")) as again:
         # Retrying each unanswered request with its key writes it once: a replay of the write
         # that committed before the kill, or the write that never did.
@@ -146,15 +172,14 @@ def test_kill_9_loses_no_acknowledged_write(fresh_url: str, tmp_path: Path, vict
         ).json()
     print(  # the figures, for `pytest -s`
         f"\nkill -9 {victim}: {len(out.body)} keyed writes tried, "
-        f"{len(out.acknowledged) - len(out.unanswered)} acknowledged at once, "
-        f"{len(out.unanswered)} unanswered ({replayed} of them had committed)"
+        f"{len(out.body) - unanswered} acknowledged at once, {unanswered} unanswered, "
+        f"{committed} of which had committed before the kill (and were replayed: {replayed})"
     )
     assert out.unexpected == []
+    assert replayed == committed
     # Every write tried is stored exactly once, under the id its (last) answer gave.
     assert stored_entry_ids(fresh_url) == set(out.acknowledged.values())
     assert len(set(out.acknowledged.values())) == len(out.body)
     expected = sum(out.body[key]["count"] for key in out.acknowledged)
     assert totals["total"] == {"low": expected, "high": expected}
-    assert half_written(fresh_url) == {}
-    checked = verify(fresh_url)
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert_whole(fresh_url, "after the restart and the retries")
