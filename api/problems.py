@@ -26,6 +26,8 @@ TYPES = {
     "too-large": "The body or the text is larger than the ledger accepts.",
     "uri-too-long": "The address and its query are longer than the server reads.",
     "headers-too-large": "The request's headers are larger than the server reads.",
+    "unsupported-transfer-coding": "The body is sent in a transfer coding the server does not "
+    "read; send it with Content-Length, or Transfer-Encoding: chunked alone.",
     "unsupported-media-type": "Send the body as application/json.",
     "unauthorized": "Send 'Authorization: Bearer <token>' with a token made by "
     "'exchange-ledger token create'.",

@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import tempfile
+from contextlib import suppress
+from http import HTTPStatus
 from typing import Any
 
 from gunicorn import util as gunicorn_util
@@ -19,6 +22,7 @@ GRACEFUL_SECONDS = 30
 REFUSED = {
     414: ("uri-too-long", "shorten the address and its query (at most 4,094 bytes)"),
     431: ("headers-too-large", "send fewer or shorter headers"),
+    501: ("unsupported-transfer-coding", "send Content-Length, or Transfer-Encoding: chunked"),
 }
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
 
@@ -50,10 +54,14 @@ class JsonAccessLogger(Logger):
 def write_problem(sock: Any, status: int, reason: str, message: str) -> None:
     """gunicorn's own answer to a request it cannot parse (a request line over its limit,
     a malformed header), as problem+json like every other error of the service."""
-    slug, hint = REFUSED.get(status, ("malformed-request", "the request could not be read"))
+    with suppress(ValueError):
+        reason = HTTPStatus(status).phrase  # gunicorn's 501 says "Bad Request"
+    unread = ("malformed-request", "the request could not be read")
+    failed = ("internal-error", "the server's log says what failed")
+    slug, hint = REFUSED.get(status, unread if status < 500 else failed)
     body = json.dumps(
         {
-            "type": f"/problems/{slug}" if status < 500 else "/problems/internal-error",
+            "type": f"/problems/{slug}",
             "title": reason,
             "status": status,
             "detail": f"{message}: {hint}." if message else f"{reason}: {hint}.",
@@ -120,6 +128,18 @@ def run_server(host: str, port: int, workers: int) -> None:
     gunicorn_util.write_error = write_problem
     metrics = tempfile.mkdtemp(prefix="exchange-ledger-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics
+    master = os.getpid()
+    try:
+        _serve(host, port, workers)
+    finally:
+        # gunicorn's forked workers unwind through here too when they exit: only the master,
+        # which made the directory, removes it.
+        if os.getpid() == master:
+            shutil.rmtree(metrics, ignore_errors=True)
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    """gunicorn, configured for the ledger, in the foreground."""
     _Server(
         {
             "bind": f"{host}:{port}",

@@ -162,6 +162,19 @@ def test_metrics_count_requests_and_read_the_ledger(tmp_path):
     assert any(name.startswith("ledger_http_request_seconds_bucket") for name in samples)
 
 
+def test_the_metrics_directory_lives_as_long_as_the_server(tmp_path):
+    """`serve` makes a directory for the workers' shared metrics and removes it on exit."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    url = f"sqlite:///{tmp_path / 'metrics-dir.sqlite3'}"
+    env = {"TMPDIR": str(temporary)}
+    with serving(url, tmp_path, extra_args=("--workers", "2"), env=env) as server:
+        assert requests.get(f"{server.base}/metrics", timeout=30).status_code == 200
+        made = [path.name for path in temporary.iterdir()]
+        assert len(made) == 1 and made[0].startswith("exchange-ledger-metrics-"), made
+    assert list(temporary.iterdir()) == []
+
+
 def served(base: str) -> bool:
     """Whether a new connection gets an answer (an idle server gives one in milliseconds)."""
     try:
