@@ -4,13 +4,18 @@ writes nothing: every table has as many rows after it as before."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
+from requests.structures import CaseInsensitiveDict
 
 from ledger.records import MAX_COUNT
 from tests.e2e.conftest import make_token
@@ -37,6 +42,7 @@ class Ledger:
     tokens: dict[str, str]
     source: str = ""
     entry: str = ""
+    term: dict[str, Any] = field(default_factory=dict)  # the seed term TERM, as served
     used_key: str = "catalogue-used-key"
 
     def body(self, **changes: Any) -> dict[str, Any]:
@@ -63,6 +69,17 @@ class Ledger:
     def revision(self, **changes: Any) -> dict[str, Any]:
         return {**self.body(), "reason": "a correction", **changes}
 
+    def term_revision(self, **changes: Any) -> dict[str, Any]:
+        """The seed term as it reads, resent as a revision: valid but for what changes."""
+        fields = ("population", "kind", "party", "count", "per", "qualifier", "period")
+        term = {name: self.term[name] for name in fields}
+        term.update(framework=self.term["framework"], description=self.term["description"])
+        term["evidence"] = [
+            {"source": e["source"], "sentence": e["sentence"], "quote": e["quote"]}
+            for e in self.term["evidence"]
+        ]
+        return {**term, "reason": "a correction", **changes}
+
 
 @pytest.fixture(scope="module", params=ENGINES)
 def ledger(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
@@ -88,10 +105,57 @@ def ledger(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             )
             assert entry.status_code == 201, entry.text
             ledger.entry = entry.json()["id"]
+            term = requests.get(f"{server.base}/v1/terms/{TERM}", timeout=REQUEST)
+            assert term.status_code == 200, term.text
+            ledger.term = term.json()
             yield ledger
 
 
 Body = Callable[[Ledger], Any]
+
+
+@dataclass
+class RawAnswer:
+    """An answer read off a raw socket, with the parts of requests' Response the test reads."""
+
+    status_code: int
+    headers: CaseInsensitiveDict
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+def send_raw(ledger: Ledger, head: str, body: bytes = b"") -> RawAnswer:
+    """Bytes no HTTP client library would send (a header folded over two lines, a header
+    name with a space), written to the socket as they are."""
+    address = urlsplit(ledger.server.base)
+    with socket.create_connection((address.hostname, address.port), timeout=REQUEST) as sock:
+        sock.sendall(head.encode("latin-1") + body)
+        answer = http.client.HTTPResponse(sock)
+        answer.begin()
+        headers = CaseInsensitiveDict(answer.getheaders())
+        return RawAnswer(answer.status, headers, answer.read().decode())
+
+
+def raw_write(*lines: str) -> Callable[[Ledger], tuple[str, bytes]]:
+    """A valid entry POSTed with the editor's token, with the given header lines added."""
+
+    def request(ledger: Ledger) -> tuple[str, bytes]:
+        body = json.dumps(ledger.body()).encode()
+        head = [
+            "POST /v1/entries HTTP/1.1",
+            f"Host: {urlsplit(ledger.server.base).netloc}",
+            f"Authorization: Bearer {ledger.tokens['editor']}",
+            "Content-Type: application/json",
+            *lines,
+            "Connection: close",
+        ]
+        if not any(line.lower().startswith("transfer-encoding:") for line in lines):
+            head.append(f"Content-Length: {len(body)}")
+        return "\r\n".join(head) + "\r\n\r\n", body
+
+    return request
 
 
 @dataclass(frozen=True)
@@ -107,8 +171,11 @@ class Bad:
     headers: dict[str, str] = field(default_factory=dict)
     token: str | None = "editor"  # a role, None for no token, or "bogus"
     field: str | None = None  # the field `errors` must name (422)
+    wire: Callable[[Ledger], tuple[str, bytes]] | None = None  # or the raw head and body
 
-    def send(self, ledger: Ledger) -> requests.Response:
+    def send(self, ledger: Ledger) -> requests.Response | RawAnswer:
+        if self.wire is not None:
+            return send_raw(ledger, *self.wire(ledger))
         headers = dict(self.headers)
         if self.token == "bogus":
             headers.setdefault("Authorization", "Bearer elt_not-a-token-anyone-made")
@@ -197,15 +264,32 @@ CATALOGUE = [
     Bad("count with a fraction", 422, json=lambda c: c.body(count=12.5), field="count"),
     Bad("count as a boolean", 422, json=lambda c: c.body(count=True), field="count"),
     Bad("count of 10**30", 422, json=lambda c: c.body(count=10**30), field="count"),
-    Bad("count of 1e400", 422, raw=lambda c: with_raw(c, "count", "1e400"), headers=JSON),
-    Bad("count NaN", 422, raw=lambda c: with_raw(c, "count", "NaN"), headers=JSON),
-    Bad("count -Infinity", 422, raw=lambda c: with_raw(c, "count", "-Infinity"), headers=JSON),
+    Bad(
+        "count of 1e400",
+        422,
+        raw=lambda c: with_raw(c, "count", "1e400"),
+        headers=JSON,
+        field="count",
+    ),
+    Bad("count NaN", 422, raw=lambda c: with_raw(c, "count", "NaN"), headers=JSON, field="count"),
+    Bad(
+        "count -Infinity",
+        422,
+        raw=lambda c: with_raw(c, "count", "-Infinity"),
+        headers=JSON,
+        field="count",
+    ),
     Bad("a negative count", 422, json=lambda c: c.body(count=-5), field="count"),
     Bad("a count over the maximum", 422, json=lambda c: c.body(count=MAX_COUNT + 1), field="count"),
     Bad("period as a string", 422, json=lambda c: c.body(period="2023-11-29"), field="period"),
     Bad("party as an object", 422, json=lambda c: c.body(party={"name": "Hamas"}), field="party"),
     Bad("party of 101 characters", 422, json=lambda c: c.body(party="H" * 101), field="party"),
-    Bad("description of 2,001 characters", 422, json=lambda c: c.body(description="d" * 2001)),
+    Bad(
+        "description of 2,001 characters",
+        422,
+        json=lambda c: c.body(description="d" * 2001),
+        field="description",
+    ),
     Bad("evidence as a string", 422, json=lambda c: c.body(evidence=QUOTE), field="evidence"),
     # --- periods ---------------------------------------------------------------------------
     Bad(
@@ -267,7 +351,12 @@ CATALOGUE = [
         json=lambda c: c.evidence(sentence=None, quote="officials said.\nIsrael freed"),
         field="evidence[0].quote",
     ),
-    Bad("a quote in other case", 422, json=lambda c: c.evidence(quote=QUOTE.upper())),
+    Bad(
+        "a quote in other case",
+        422,
+        json=lambda c: c.evidence(quote=QUOTE.upper()),
+        field="evidence[0].quote",
+    ),
     Bad("an empty quote", 422, json=lambda c: c.evidence(quote=""), field="evidence"),
     Bad(
         "sentence 1,000,000",
@@ -456,6 +545,11 @@ CATALOGUE = [
         field="Idempotency-Key",
     ),
     Bad(
+        "a key folded over two lines (obs-fold)",
+        400,
+        wire=raw_write("Idempotency-Key: catalogue-key", " X-Injected: 1"),
+    ),
+    Bad(
         "a used key with another body",
         422,
         json=lambda c: c.body(count=13),
@@ -515,14 +609,48 @@ CATALOGUE = [
         "DELETE without a reason", 422, method="DELETE", path="/v1/entries/{entry}", field="reason"
     ),
     # --- queries -----------------------------------------------------------------------------
-    Bad("as_of that is not a moment", 422, method="GET", path="/v1/totals?as_of=yesterday"),
-    Bad("as_of without a zone", 422, method="GET", path="/v1/totals?as_of=2023-11-28T12:00:00"),
-    Bad("from in the year 9999", 422, method="GET", path="/v1/totals?from=9999-01-01"),
-    Bad("page_size of 100,000", 422, method="GET", path="/v1/entries?page_size=100000"),
-    Bad("page 0", 422, method="GET", path="/v1/sources?page=0"),
-    Bad("an unknown population", 422, method="GET", path="/v1/totals?population=all"),
+    Bad(
+        "as_of that is not a moment",
+        422,
+        method="GET",
+        path="/v1/totals?as_of=yesterday",
+        field="as_of",
+    ),
+    Bad(
+        "as_of without a zone",
+        422,
+        method="GET",
+        path="/v1/totals?as_of=2023-11-28T12:00:00",
+        field="as_of",
+    ),
+    Bad(
+        "from in the year 9999",
+        422,
+        method="GET",
+        path="/v1/totals?from=9999-01-01",
+        field="from",
+    ),
+    Bad(
+        "page_size of 100,000",
+        422,
+        method="GET",
+        path="/v1/entries?page_size=100000",
+        field="page_size",
+    ),
+    Bad("page 0", 422, method="GET", path="/v1/sources?page=0", field="page"),
+    Bad(
+        "an unknown population",
+        422,
+        method="GET",
+        path="/v1/totals?population=all",
+        field="population",
+    ),
     # --- the server's own limits, a token before the body, the reason for a change -----------
     Bad("a request line over 4 KB", 414, method="GET", path="/v1/checks?q=" + "x" * 4200),
+    Bad("a header over 8 KB", 431, wire=raw_write("X-Padding: " + "a" * 9000)),
+    Bad("a header name with a space", 400, wire=raw_write("Idempotency Key: catalogue-key")),
+    Bad("a header name with brackets", 400, wire=raw_write("X-(Injected): 1")),
+    Bad("an unknown transfer coding", 501, wire=raw_write("Transfer-Encoding: br, chunked")),
     Bad(
         "a lone surrogate in the reason of a PUT",
         422,
@@ -560,6 +688,44 @@ CATALOGUE = [
         field="reason",
     ),
     Bad(
+        "a NUL in the reason of a term's PUT",
+        422,
+        method="PUT",
+        path="/v1/terms/{term}",
+        json=lambda c: c.term_revision(reason="a\x00b"),
+        headers={"If-Match": "*"},
+        field="reason",
+    ),
+    Bad(
+        "a lone surrogate in the reason of a term's PUT",
+        422,
+        method="PUT",
+        path="/v1/terms/{term}",
+        raw=lambda c: (
+            json.dumps(c.term_revision(reason="__R__")).replace('"__R__"', '"\\udc00"').encode()
+        ),
+        headers={**JSON, "If-Match": "*"},
+        field="reason",
+    ),
+    Bad(
+        "a NUL in the reason of a term's DELETE",
+        422,
+        method="DELETE",
+        path="/v1/terms/{term}?reason=a%00b",
+        token="admin",
+        field="reason",
+    ),
+    Bad(
+        "a lone surrogate in the reason of a term's DELETE",
+        422,
+        method="DELETE",
+        path="/v1/terms/{term}",
+        raw=lambda _: b'{"reason": "\\udc00"}',
+        headers=JSON,
+        token="admin",
+        field="reason",
+    ),
+    Bad(
         "no token, text/plain",
         401,
         raw=lambda c: json.dumps(c.body()).encode(),
@@ -586,6 +752,11 @@ def test_bad_input_is_refused_and_writes_nothing(ledger: Ledger, bad: Bad) -> No
     assert problem["status"] == bad.status
     assert problem["type"].startswith("/problems/")
     assert problem["title"] and problem["detail"]
+    if isinstance(answer, RawAnswer):  # gunicorn's own refusal: its title is the status'
+        assert problem["title"] == HTTPStatus(bad.status).phrase
+    # The type resolves to a page saying what it means, gunicorn's own refusals' too.
+    explained = requests.get(ledger.server.base + problem["type"], timeout=REQUEST)
+    assert explained.status_code == 200, problem["type"]
     if bad.status == 422:
         assert problem["errors"], problem
         if bad.field:
