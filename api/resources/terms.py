@@ -5,18 +5,16 @@ from __future__ import annotations
 from marshmallow import fields
 
 from api.resources.revisable import Resource, blueprint
-from api.schemas.common import AsOfArgs, Day, Filter, one_of
+from api.schemas.common import AsOfArgs, DayRangeArgs, Filter, one_of
 from api.schemas.entries import TermChangeSchema, TermInSchema, TermSchema
 from ledger.records import FRAMEWORKS, KINDS, POPULATIONS
 
 
-class TermListArgs(AsOfArgs):
+class TermListArgs(AsOfArgs, DayRangeArgs):
     population = fields.String(validate=one_of(POPULATIONS))
     kind = fields.String(validate=one_of(KINDS))
     party = Filter()
     framework = fields.String(validate=one_of(FRAMEWORKS))
-    from_ = Day(data_key="from")
-    to = Day()
     source = Filter()
 
 

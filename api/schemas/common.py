@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.records import FIRST_DAY, FRAMEWORKS, KINDS, LAST_DAY, POPULATIONS, QUALIFIERS
 
@@ -52,7 +52,13 @@ class Moment(fields.AwareDateTime):
             raise ValidationError(
                 "Must be an ISO 8601 moment with a zone, e.g. 2023-11-28T12:00:00Z."
             ) from None
-        return moment.astimezone(dt.UTC)
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError:
+            # 0001-01-01T00:00:00+01:00 is a valid moment whose UTC falls before year 1.
+            raise ValidationError(
+                "Must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z."
+            ) from None
 
 
 def no_nul(value: str) -> None:
@@ -102,7 +108,22 @@ class AsOfArgs(Schema):
     as_of = Moment(metadata={"description": "Answer as the ledger stood at this moment."})
 
 
-class KeyArgs(AsOfArgs):
+class DayRangeArgs(Schema):
+    """`from` and `to`: the days a query covers, in order."""
+
+    from_ = Day(data_key="from", metadata={"description": "Days from (inclusive)."})
+    to = Day(metadata={"description": "Days to (inclusive); not before `from`."})
+
+    @validates_schema
+    def _in_order(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("from_"), data.get("to")
+        if start is not None and end is not None and start > end:
+            raise ValidationError(
+                f"Must not be after to ({end.isoformat()}); swap them.", field_name="from"
+            )
+
+
+class KeyArgs(AsOfArgs, DayRangeArgs):
     """The filters shared by entries, totals and their exports."""
 
     population = fields.String(validate=one_of(POPULATIONS))
@@ -110,8 +131,6 @@ class KeyArgs(AsOfArgs):
     party = Filter()
     nationality = Filter()
     framework = fields.String(validate=one_of(FRAMEWORKS))
-    from_ = Day(data_key="from", metadata={"description": "Days from (inclusive)."})
-    to = Day(metadata={"description": "Days to (inclusive)."})
 
 
 class ProblemSchema(Schema):
