@@ -15,7 +15,7 @@ from flask_cors import CORS
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from api import dashboard, observability, problems, security
+from api import caching, dashboard, observability, problems, security
 from api.auth import SCHEME, bearer_secret
 from api.resources import charts, entries, export, meta, notes, sources, terms, tokens, totals
 from api.schemas.common import ProblemSchema
@@ -100,6 +100,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     CORS(app, resources={r"/v1/*": readable, r"/openapi.json": readable})
     app.before_request(_check_body)
     app.after_request(_tag_response)
+    # Registered last, so it runs first: every hook after it sees a 304 as a 304.
+    app.after_request(caching.tag_every_get)
     observability.install(app)
     logging.getLogger("exchange_ledger").setLevel(logging.INFO)
     return app

@@ -359,11 +359,15 @@ class Ledger:
     # --- what the ledger adds up to -----------------------------------------------------------
 
     def state(self, as_of: dt.datetime | None = None) -> State:
-        """The entries and terms in force at `as_of`, read in one snapshot with its revision."""
+        """The entries and terms in force at `as_of`, read in one snapshot with its revision.
+
+        The revision is the journal's seq at `as_of` (the head, without one): the number of
+        writes the state contains. An earlier moment's state keeps its revision after later
+        writes, so the same as_of question is answered the same, revision included.
+        """
         with self.database.reading() as session:
             repository = Repository(session)
-            head = repository.head()
-            revision = head[0] if head else 0
+            revision = _revision_at(repository, as_of)
             key = ("state", revision, as_of)
             found = self._memo.get(key)
             if found is None:
@@ -485,11 +489,11 @@ class Ledger:
 
     # --- the ledger as a whole ----------------------------------------------------------------
 
-    def revision(self) -> int:
-        """The ledger's revision: the number of writes so far. It changes with every write."""
+    def revision(self, as_of: dt.datetime | None = None) -> int:
+        """The ledger's revision: the number of writes so far (by `as_of`). It changes with
+        every write, and at an earlier moment it stays what it was then."""
         with self.database.reading() as session:
-            head = Repository(session).head()
-        return head[0] if head else 0
+            return _revision_at(Repository(session), as_of)
 
     def counts(self) -> dict[str, int]:
         with self.database.reading() as session:
@@ -653,6 +657,15 @@ def _source_finder(repository: Repository) -> Callable[[str], Source | None]:
         return cache[source_id]
 
     return find
+
+
+def _revision_at(repository: Repository, as_of: dt.datetime | None) -> int:
+    """The seq of the newest journal row recorded by `as_of` (now when None); 0 before any."""
+    if as_of is None:
+        head = repository.head()
+        return head[0] if head else 0
+    link = Journal(repository).head(as_of)
+    return link.seq if link else 0
 
 
 def _now(repository: Repository) -> dt.datetime:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Response, current_app
@@ -19,6 +21,11 @@ from api.schemas.totals import (
     TotalsArgs,
     TotalsSchema,
 )
+from ledger.chain import Link
+from ledger.checks import Checks as ChecksResult
+from ledger.schedule import Schedule as ScheduleResult
+from ledger.still_held import StillHeld as PartyHeld
+from ledger.totals import Totals as TotalsResult
 
 blp = Blueprint(
     "totals",
@@ -28,6 +35,7 @@ blp = Blueprint(
 )
 
 KEY = ("population", "kind", "party", "nationality", "framework")
+SCHEDULE_KEY = ("population", "kind", "party", "framework")
 TOTALS = TotalsSchema()
 
 
@@ -54,9 +62,15 @@ def _totals(args: dict[str, Any]) -> dict[str, Any]:
     as_of = args.get("as_of")
     filters = {name: args.get(name) for name in KEY}
     result = _ledger().totals(as_of, start=args.get("from_"), end=args.get("to"), **filters)
+    return totals_answer(args, result, _ledger().state(as_of).revision)
+
+
+def totals_answer(args: dict[str, Any], result: TotalsResult, revision: int) -> dict[str, Any]:
+    """The /v1/totals answer: the question asked, the revision, and the totals."""
     return {
-        **filters, "from_": args.get("from_"), "to": args.get("to"), "as_of": as_of,
-        "revision": _ledger().state(as_of).revision, **result.to_dict(),
+        **{name: args.get(name) for name in KEY}, "from_": args.get("from_"),
+        "to": args.get("to"), "as_of": args.get("as_of"), "revision": revision,
+        **result.to_dict(),
     }  # fmt: skip
 
 
@@ -66,18 +80,25 @@ class Schedule(MethodView):
     @blp.arguments(ScheduleArgs, location="query")
     @blp.response(200, ScheduleSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Per day, the cumulative the terms expect beside the reported one: met, behind,
-        ahead or unknown."""
+        """Per day, the cumulative the terms expect beside the reported one.
+
+        Each day's status is met, behind, ahead or unknown.
+        """
         as_of = args.get("as_of")
-        key = {name: args.get(name) for name in ("population", "kind", "party", "framework")}
+        key = {name: args.get(name) for name in SCHEDULE_KEY}
         result = _ledger().schedule(as_of, **key)
-        return {
-            **key, "as_of": as_of, "revision": _ledger().state(as_of).revision,
-            "days": [day.to_dict() for day in result.days],
-            "terms": sorted({i for event in result.expected.events for i in event.entries}),
-            "checks": [c.to_dict() for c in (*result.expected.conflicts,
-                                             *result.expected.checks)],
-        }  # fmt: skip
+        return schedule_answer(args, result, _ledger().state(as_of).revision)
+
+
+def schedule_answer(args: dict[str, Any], result: ScheduleResult, revision: int) -> dict[str, Any]:
+    """The /v1/schedule answer: the question, the revision, the days, the terms behind them."""
+    expected = result.expected
+    return {
+        **{name: args.get(name) for name in SCHEDULE_KEY}, "as_of": args.get("as_of"),
+        "revision": revision, "days": [day.to_dict() for day in result.days],
+        "terms": sorted({i for event in expected.events for i in event.entries}),
+        "checks": [c.to_dict() for c in (*expected.conflicts, *expected.checks)],
+    }  # fmt: skip
 
 
 @blp.route("/still-held")
@@ -91,15 +112,19 @@ class StillHeld(MethodView):
         parties = _ledger().still_held(
             as_of, party=args.get("party"), population=args["population"]
         )
-        return {
-            "population": args["population"], "as_of": as_of,
-            "revision": _ledger().state(as_of).revision,
-            "parties": [
-                {"party": p.party, "days": [d.to_dict() for d in p.days],
-                 "total": p.total.to_dict(), "findings": [f.to_dict() for f in p.findings]}
-                for p in parties
-            ],
-        }  # fmt: skip
+        return still_held_answer(args, parties, _ledger().state(as_of).revision)
+
+
+def still_held_answer(args: dict[str, Any], parties: Iterable[PartyHeld], revision: int) -> dict:
+    """The /v1/still-held answer: per party, its days, total and findings."""
+    return {
+        "population": args["population"], "as_of": args.get("as_of"), "revision": revision,
+        "parties": [
+            {"party": p.party, "days": [d.to_dict() for d in p.days],
+             "total": p.total.to_dict(), "findings": [f.to_dict() for f in p.findings]}
+            for p in parties
+        ],
+    }  # fmt: skip
 
 
 @blp.route("/checks")
@@ -108,19 +133,19 @@ class Checks(MethodView):
     @blp.arguments(AsOfArgs, location="query")
     @blp.response(200, ChecksSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Every conflict and roll-up mismatch in the ledger."""
+        """Every conflict and roll-up mismatch in the ledger, and the chain head to cite."""
         as_of = args.get("as_of")
         found = _ledger().checks(as_of)
         head = _ledger().chain_head(as_of)
-        chain = head and {
-            "seq": head.seq,
-            "sha256": head.chain_sha256,
-            "recorded_at": head.recorded_at,
-        }
-        return {
-            "as_of": as_of,
-            "revision": _ledger().state(as_of).revision,
-            "chain": chain,
-            "count": found.count,
-            **found.to_dict(),
-        }
+        return checks_answer(as_of, found, head, _ledger().state(as_of).revision)
+
+
+def checks_answer(
+    as_of: dt.datetime | None, found: ChecksResult, head: Link | None, revision: int
+) -> dict[str, Any]:
+    """The /v1/checks answer: the findings, and the journal's head at that revision."""
+    chain = head and {"seq": head.seq, "sha256": head.chain_sha256, "recorded_at": head.recorded_at}
+    return {
+        "as_of": as_of, "revision": revision, "chain": chain, "count": found.count,
+        **found.to_dict(),
+    }  # fmt: skip
