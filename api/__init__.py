@@ -31,6 +31,21 @@ MAX_BODY_BYTES = 4 * MAX_SOURCE_BYTES
 MAX_JSON_DEPTH = 32
 
 
+OPENAPI_DOC = {
+    "get": {
+        "summary": "This description of the API (OpenAPI 3).",
+        "tags": ["meta"],
+        "responses": {
+            "200": {
+                "description": "The OpenAPI document.",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "304": {"description": "Not Modified"},
+        },
+    }
+}
+
+
 class LedgerApi(Api):
     """flask-smorest's Api, documenting every error as RFC 9457 problem details."""
 
@@ -79,17 +94,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["ledger"] = Ledger(Database(app.config["LEDGER_DATABASE_URL"]))
 
-    # First of all: the request id, so every answer and log line carries it.
+    # First of all: the request id, so every answer and log line carries it; then the clock,
+    # so that requests refused by the hooks below are timed and counted too.
     app.before_request(_identify)
+    observability.install(app)
     api = LedgerApi(app)
     api.spec.components.security_scheme("bearerAuth", SCHEME)
+    api.spec.path(
+        rule=next(app.url_map.iter_rules("api-docs.openapi_json")), operations=OPENAPI_DOC
+    )
     resources = [
         module.blp for module in (sources, entries, terms, totals, notes, tokens, export, charts)
     ]
     security.protect(app, resources)
-    for blueprint in resources:
+    for blueprint in [*resources, meta.blp]:
         api.register_blueprint(blueprint)
-    app.register_blueprint(meta.blp)
     app.register_blueprint(dashboard.blp)
     problems.register(app)
     # Any dashboard may read (GET) from any origin; writes are not offered to other origins.
@@ -102,7 +121,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.after_request(_tag_response)
     # Registered last, so it runs first: every hook after it sees a 304 as a 304.
     app.after_request(caching.tag_every_get)
-    observability.install(app)
     logging.getLogger("exchange_ledger").setLevel(logging.INFO)
     return app
 

@@ -1,5 +1,5 @@
-"""Operations: Prometheus metrics at /metrics (requests, latency, the ledger's revision and
-size) and the request id on every log record. Under gunicorn the workers share their metrics
+"""Operations: Prometheus metrics (served at /metrics: requests, latency, the ledger's revision
+and size) and the request id on every log record. Under gunicorn the workers share their metrics
 through prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by `serve`)."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from prometheus_client import (
@@ -21,6 +20,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from ledger.errors import LedgerError
 
 REQUESTS = Counter(
     "ledger_http_requests_total", "HTTP requests answered.", ["method", "route", "status"]
@@ -46,20 +47,29 @@ class LedgerCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         ledger = self.app.extensions["ledger"]
+        try:
+            revision, entries = ledger.revision(), ledger.count_published("entries") or 0
+        except LedgerError as error:
+            # While the database is away the requests' own metrics matter most: serve them.
+            logging.getLogger("exchange_ledger.api").warning("metrics: %s", error.detail)
+            return
         yield GaugeMetricFamily(
-            "ledger_revision", "Writes so far (the journal's head).", value=ledger.revision()
+            "ledger_revision", "Writes so far (the journal's head).", value=revision
         )
-        yield GaugeMetricFamily(
-            "ledger_entries", "Entries in force.", value=ledger.count_published("entries") or 0
-        )
+        yield GaugeMetricFamily("ledger_entries", "Entries in force.", value=entries)
 
 
 def install(app: Flask) -> None:
-    """Time and count every request, and serve /metrics."""
-    logging.getLogger("exchange_ledger").addFilter(RequestIdFilter())
+    """Time and count every request (install it before any hook that may refuse one), and
+    put the request id on every log record."""
+    # On the handlers, not the logger: a logger's filters do not see its children's records
+    # (exchange_ledger.api), while every record that is written passes a handler.
+    for logger in (logging.getLogger("exchange_ledger"), logging.getLogger()):
+        for handler in logger.handlers:
+            if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
+                handler.addFilter(RequestIdFilter())
     app.before_request(_start)
     app.after_request(_observe)
-    app.add_url_rule("/metrics", "metrics", _metrics)
 
 
 def _start() -> None:
@@ -74,7 +84,8 @@ def _observe(response: Response) -> Response:
     return response
 
 
-def _metrics() -> Any:
+def metrics() -> Response:
+    """The Prometheus text of every worker's requests and the ledger's figures."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)

@@ -1,12 +1,24 @@
-"""Paginated lists with RFC 8288 Link headers (first, prev, next, last) and a total count."""
+"""The service's blueprint: paginated lists with RFC 8288 Link headers (first, prev, next,
+last) and a total count, and the answers every operation may give documented on each."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from copy import deepcopy
+from functools import wraps
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import request
 from flask_smorest import Blueprint as SmorestBlueprint
+
+WRITES = ("post", "put", "patch", "delete")
+# What any write may be answered, before its own checks: no or an unknown token (401), a role
+# that may not (403), too many failed tokens (429); and for its body: not JSON (415),
+# unreadable (400), too large (413). A GET may be answered 304 for the ETag the client has.
+WRITE_STATUSES = (400, 401, 403, 413, 415, 429)
+READ_STATUSES = (304,)
 
 LINK_DOC = {
     "description": "RFC 8288 links to the first, previous, next and last pages.",
@@ -20,6 +32,44 @@ class Blueprint(SmorestBlueprint):
 
     PAGINATION_HEADER_NAME = "Link"
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 50, "max_page_size": 500}  # noqa: RUF012
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_ledger_doc)
+
+    @staticmethod
+    def extra_parameters(*parameters: dict[str, Any]) -> Callable[[Any], Any]:
+        """Document parameters (If-Match, Idempotency-Key, a query read by hand) beside those the
+        arguments generate; `doc(parameters=...)` would replace those."""
+
+        def decorator(func: Any) -> Any:
+            @wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                return func(*args, **kwargs)
+
+            wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))  # type: ignore[attr-defined]
+            wrapper._apidoc.setdefault("header_parameters", []).extend(parameters)  # type: ignore[attr-defined]
+            return wrapper
+
+        return decorator
+
+    @staticmethod
+    def unconditional(func: Any) -> Any:
+        """Mark an answer that changes with every request (metrics): no ETag, no 304."""
+        func._apidoc = {**getattr(func, "_apidoc", {}), "unconditional": True}
+        return func
+
+    def _prepare_ledger_doc(
+        self, doc: dict[str, Any], doc_info: dict[str, Any], *, method: str, **_: Any
+    ) -> dict[str, Any]:
+        if doc_info.get("header_parameters"):
+            doc.setdefault("parameters", []).extend(doc_info["header_parameters"])
+        responses = doc.setdefault("responses", {})
+        statuses = WRITE_STATUSES if method in WRITES else READ_STATUSES
+        for status in () if doc_info.get("unconditional") else statuses:
+            if status not in responses and str(status) not in responses:
+                responses[status] = HTTPStatus(status).name
+        return doc
 
     def _set_pagination_metadata(self, page_params: Any, result: Any, headers: Any) -> Any:
         headers = dict(headers or {})

@@ -39,6 +39,13 @@ TYPES = {
     "internal-error": "Something failed inside the service; the request id finds it in the log.",
     "http-error": "An HTTP error; the title says which.",
 }
+INTERNAL = (
+    "The service failed to answer; the request id identifies the failure in the service's log."
+)
+UNAVAILABLE = (
+    "The database could not be reached or used; try again shortly. The request id identifies "
+    "the cause in the service's log."
+)
 STATUS_TYPES = {
     400: "malformed-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
     405: "method-not-allowed", 412: "stale-revision", 413: "too-large",
@@ -125,9 +132,12 @@ def register(app: Flask) -> None:
         headers = (
             {"WWW-Authenticate": 'Bearer realm="exchange-ledger"'} if error.status == 401 else None
         )
+        detail = error.detail
         if error.status >= 500:
+            # The cause may name the database's host, port or file: the log keeps it.
             log.warning("request %s: %s", getattr(g, "request_id", "-"), error.detail)
-        return problem(error.status, error.detail, errors=errors, headers=headers)
+            detail = UNAVAILABLE if error.status == 503 else INTERNAL
+        return problem(error.status, detail, errors=errors, headers=headers)
 
     app.register_error_handler(HTTPException, http_problem)
 
@@ -136,8 +146,4 @@ def register(app: Flask) -> None:
         log.exception(
             "request %s failed: %s %s", getattr(g, "request_id", "-"), request.method, request.path
         )
-        return problem(
-            500,
-            "The service failed to answer; the request id identifies the "
-            "failure in the service's log.",
-        )
+        return problem(500, INTERNAL)
