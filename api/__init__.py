@@ -26,8 +26,12 @@ from ledger.storage.database import Database, url_from_environment
 REQUEST_ID = re.compile(r"\A[A-Za-z0-9._-]{1,64}\Z")
 JSON_TYPE = re.compile(r"\Aapplication/([a-z0-9.+-]+\+)?json\Z")
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
-# A source may be 10 MB of text; JSON escaping can make its body larger than that.
-MAX_BODY_BYTES = 4 * MAX_SOURCE_BYTES
+# A body is at most 10 MB, but a source may be 10 MB of text, which JSON escaping can make
+# larger (a quote or a newline takes two bytes, a control character six): its route alone
+# takes four times as much.
+MAX_BODY_BYTES = MAX_SOURCE_BYTES
+MAX_SOURCE_BODY_BYTES = 4 * MAX_SOURCE_BYTES
+SOURCE_POST = ("POST", "sources.Sources")
 MAX_JSON_DEPTH = 32
 
 
@@ -117,6 +121,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "expose_headers": ["ETag", "Link", "X-Total-Count", "X-Request-Id"],
     }  # fmt: skip
     CORS(app, resources={r"/v1/*": readable, r"/openapi.json": readable})
+    app.before_request(_limit_body)
     app.before_request(_check_body)
     app.after_request(_tag_response)
     # Registered last, so it runs first: every hook after it sees a 304 as a 304.
@@ -130,11 +135,20 @@ def _identify() -> None:
     g.request_id = given if REQUEST_ID.match(given) else secrets.token_hex(8)
 
 
+def _limit_body() -> None:
+    """10 MB a body; a new source's body may be larger (see MAX_SOURCE_BODY_BYTES)."""
+    if (request.method, request.endpoint) == SOURCE_POST:
+        request.max_content_length = MAX_SOURCE_BODY_BYTES
+
+
 def _check_body() -> Response | None:
     """Writes come from a known token (401 first: an anonymous body is never read) and take
-    JSON: 415 for anything else, 400 for JSON that cannot be read."""
-    if request.method not in WRITE_METHODS or request.routing_exception is not None:
+    JSON: 415 for anything else, 400 for JSON that cannot be read. A DELETE that carries a
+    body (a reason) is held to the same."""
+    if request.routing_exception is not None:
         return None  # a 404 or 405 says more than a 415 would
+    if request.method not in WRITE_METHODS and not (request.method == "DELETE" and _has_body()):
+        return None
     g.token = current_app.extensions["ledger"].authenticate(bearer_secret())
     if not JSON_TYPE.match(request.mimetype or ""):
         return problems.problem(
@@ -156,6 +170,11 @@ def _check_body() -> Response | None:
     if _depth(body) > MAX_JSON_DEPTH:
         return problems.problem(400, f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
     return None
+
+
+def _has_body() -> bool:
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    return bool(request.content_length) or chunked
 
 
 def _depth(value: Any, level: int = 0) -> int:

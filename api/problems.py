@@ -21,9 +21,12 @@ TYPES = {
     "invalid-input": "One or more fields are wrong; `errors` names each field and what to fix.",
     "malformed-request": "The request could not be read: the body is not valid JSON or UTF-8.",
     "not-found": "Nothing has that id or address.",
+    "conflict": "The request contradicts the record's current state (e.g. it is retracted "
+    "already); GET it to see that state.",
     "stale-revision": "The record changed since you read it; fetch it again, re-apply, retry.",
     "precondition-required": "Send If-Match with the ETag you read, so no change is lost.",
-    "too-large": "The body or the text is larger than the ledger accepts.",
+    "too-large": "The body or the text is larger than the ledger accepts: a body up to 10 MB "
+    "(40 MB for POST /v1/sources, whose text of up to 10 MB may grow when JSON-escaped).",
     "uri-too-long": "The address and its query are longer than the server reads.",
     "headers-too-large": "The request's headers are larger than the server reads.",
     "unsupported-transfer-coding": "The body is sent in a transfer coding the server does not "
@@ -48,7 +51,7 @@ UNAVAILABLE = (
 )
 STATUS_TYPES = {
     400: "malformed-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-    405: "method-not-allowed", 412: "stale-revision", 413: "too-large",
+    405: "method-not-allowed", 409: "conflict", 412: "stale-revision", 413: "too-large",
     415: "unsupported-media-type", 422: "invalid-input", 428: "precondition-required",
     429: "rate-limited",
     503: "unavailable",
@@ -115,12 +118,25 @@ def http_problem(error: HTTPException) -> Response:
     if status == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)
     detail = data.get("message") or error.description or HTTPStatus(status).description
+    if status == 413:
+        detail = too_large_detail()
     if status == 429:
         detail = (
             f"Too many failed authentication attempts from this address ({detail}); "
             "wait a minute, then retry with a valid token."
         )
     return problem(status, detail, headers=headers)
+
+
+def too_large_detail() -> str:
+    """What a 413 for the body says: the limit of this address, in MB and bytes."""
+    limit = request.max_content_length
+    if not limit:
+        return "The body is larger than the service accepts."
+    return (
+        f"The body is larger than {limit / 2**20:g} MB ({limit:,} bytes), the most "
+        f"{request.method} {request.path} accepts; send less."
+    )
 
 
 def register(app: Flask) -> None:

@@ -32,6 +32,13 @@ class InvalidInput(LedgerError):
         return cls({field: [message]})
 
 
+class Conflict(InvalidInput):
+    """The request is well formed but contradicts the record's state (a second retraction)."""
+
+    status = 409
+    title = "Conflict"
+
+
 class NotFound(LedgerError):
     status = 404
     title = "Not found"

@@ -18,7 +18,7 @@ from ledger import sources as texts
 from ledger.chain import Link
 from ledger.checks import Checks, checks
 from ledger.drafts import parse_entry, parse_note, parse_term
-from ledger.errors import InvalidInput, NotFound, StaleRevision, Unauthorized
+from ledger.errors import Conflict, InvalidInput, NotFound, StaleRevision, Unauthorized
 from ledger.idempotency import StoredResponse
 from ledger.records import ID, Entry, Note, Source, Term, Token
 from ledger.revisions import current
@@ -265,7 +265,11 @@ class Ledger:
             if data is not None:
                 changed = kind.parse(data, _source_finder(repository))
             elif latest.retracted:
-                raise InvalidInput.one("id", f"{kind.noun} {record_id} is retracted already.")
+                raise Conflict.one(
+                    "id",
+                    f"{kind.noun} {record_id} is retracted already (revision "
+                    f"{latest.revision}); its history keeps it.",
+                )
             else:
                 if role is not None and latest.author != author:
                     tokens.require(role, "retract_others")

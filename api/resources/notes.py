@@ -25,7 +25,8 @@ blp = Blueprint(
 
 @blp.route("")
 class Notes(MethodView):
-    @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_DOC])
+    @blp.doc(security=SECURITY)
+    @blp.extra_parameters(IDEMPOTENCY_DOC)
     @writes()
     @idempotent
     @blp.arguments(NoteInSchema)

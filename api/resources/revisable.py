@@ -4,12 +4,14 @@ retract, and read the history. One factory builds both blueprints."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.auth import SECURITY, current_token, writes
 from api.caching import by_revision, tagged
@@ -18,7 +20,7 @@ from api.idempotency import idempotent
 from api.pagination import Blueprint, page_of
 from api.problems import MEDIA_TYPE as PROBLEM
 from api.schemas.common import AsOfArgs, ProblemSchema
-from ledger.errors import LedgerError, StaleRevision
+from ledger.errors import InvalidInput, LedgerError, NotFound, StaleRevision
 from ledger.selection import Selection
 
 IF_MATCH = {
@@ -28,20 +30,48 @@ IF_MATCH = {
     "description": "The ETag of the revision the change is based on.",
     "schema": {"type": "string"},
 }
-IF_MATCH_OPTIONAL = {**IF_MATCH, "required": False}
+IF_MATCH_OPTIONAL = {
+    **IF_MATCH,
+    "required": False,
+    "description": "The ETag of the revision retracted; without it, the current one is.",
+}
+REASON = {
+    "name": "reason",
+    "in": "query",
+    "required": True,
+    "description": "Why the record is retracted (1 to 2,000 characters). A client that cannot "
+    "set a query may send it as `reason` in a JSON body instead.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 2000},
+}
 ETAG = re.compile(r"\A(?P<id>[a-z]{3}_[a-z0-9_]+)\.r(?P<revision>[0-9]{1,9})\Z")
+
+
+class RetractionSchema(Schema):
+    """Why a record is retracted: `?reason=`, or `reason` in a JSON body."""
+
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        error_messages={
+            "required": "Say why it is retracted, as ?reason= or in a JSON body.",
+            "null": "Say why it is retracted, as ?reason= or in a JSON body.",
+        },
+        metadata={"description": "Why the record is retracted."},
+    )
+
+
+def retraction() -> dict[str, Any]:
+    """The retraction's reason from the query, else from the JSON body; 422 without one."""
+    given = request.args.get("reason") or _body_reason()
+    try:
+        return RetractionSchema().load({} if given is None else {"reason": given})
+    except ValidationError as error:
+        raise InvalidInput(error.messages) from None  # type: ignore[arg-type]
 
 
 class PreconditionRequired(LedgerError):
     status = 428
     title = "Precondition required"
-
-
-class RetractionArgs(Schema):
-    reason = fields.String(
-        validate=validate.Length(min=1, max=2000),
-        metadata={"description": "Why the record is retracted."},
-    )
 
 
 @dataclass(frozen=True)
@@ -86,33 +116,70 @@ def blueprint(resource: Resource) -> Blueprint:
     blp = Blueprint(
         resource.name, __name__, url_prefix=f"/v1/{resource.name}", description=resource.description
     )
+    noun, name = resource.noun, resource.name
+    a_noun = f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
     def call(method: str, *args: Any, **kwargs: Any) -> Any:
         # call("revise_{noun}", ...) is ledger.revise_entry(...) for entries.
-        name = method.format(noun=resource.noun, name=resource.name)
-        return getattr(current_app.extensions["ledger"], name)(*args, **kwargs)
+        return getattr(current_app.extensions["ledger"], method.format(noun=noun, name=name))(
+            *args, **kwargs
+        )
 
-    one_endpoint = f"{resource.name}.{resource.noun.capitalize()}One"
+    def problem(status: int, description: str) -> Callable[[Any], Any]:
+        return blp.alt_response(
+            status, schema=ProblemSchema, description=description, content_type=PROBLEM
+        )
+
+    def existing(view: Callable[..., Any]) -> Callable[..., Any]:
+        """404 for an unknown id before the request's other checks (If-Match, the body)."""
+
+        @wraps(view)
+        def found(*args: Any, record_id: str, **kwargs: Any) -> Any:
+            if not current_app.extensions["ledger"].exists(noun, record_id):
+                raise NotFound(f"No {noun} has the id {record_id!r}.")
+            return view(*args, record_id=record_id, **kwargs)
+
+        return found
+
+    def if_match(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """The revision If-Match names, read before the body: 428 comes before any 422."""
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(view)
+            def checked(*args: Any, record_id: str, **kwargs: Any) -> Any:
+                expected = expected_revision(record_id, required=required)
+                return view(*args, record_id=record_id, expected=expected, **kwargs)
+
+            return checked
+
+        return decorator
+
+    one_endpoint = f"{name}.{noun.capitalize()}One"
+    not_found = problem(404, f"No {noun} has that id.")
 
     class Collection(MethodView):
-        @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_DOC])
+        @blp.doc(security=SECURITY, summary=f"Record a new {noun} with its evidence.")
+        @blp.extra_parameters(IDEMPOTENCY_DOC)
         @writes()
         @idempotent
         @blp.arguments(resource.in_schema)
-        @blp.response(201, resource.out_schema)
-        @blp.alt_response(
-            422, schema=ProblemSchema, description="A field is wrong.", content_type=PROBLEM
-        )
+        @blp.response(201, resource.out_schema, description=f"The {noun}, revision 1.")
+        @problem(422, "A field is wrong, or a quote is not in its sentence; nothing is written.")
         def post(self, data: dict[str, Any]) -> Any:
+            """Every quote is checked against its sentence; the answer's ETag and Location name
+            the new revision."""
             record = call("add_{noun}", data, current_token().name)
             location = url_for(one_endpoint, record_id=record.id)
             return record, 201, {"Location": location, "ETag": f'"{etag_of(record)}"'}
 
         @by_revision
+        @blp.doc(summary=f"The {name} in force (at as_of), filtered.")
         @blp.arguments(resource.list_args, location="query")
         @blp.response(200, resource.out_schema(many=True))
         @blp.paginate()
         def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[Any]:
+            """The latest revision of each, retractions left out; the ETag is the ledger's
+            revision (at as_of)."""
             as_of = args.pop("as_of", None)
             if "from_" in args:
                 args["start"] = args.pop("from_")
@@ -122,36 +189,49 @@ def blueprint(resource: Resource) -> Blueprint:
             return page_of(records, pagination_parameters)
 
     class One(MethodView):
+        @blp.doc(summary=f"One {noun} as it stands (or stood at as_of), retracted or not.")
         @blp.arguments(AsOfArgs, location="query")
         @blp.response(200, resource.out_schema)
+        @not_found
         def get(self, args: dict[str, Any], record_id: str) -> Response:
+            """Its ETag names its revision: send it as If-Match to revise or retract it."""
             record = call("{noun}", record_id, args.get("as_of"))
             return tagged(resource.out_schema().dump(record), etag_of(record))
 
-        @blp.doc(security=SECURITY, parameters=[IF_MATCH])
+        @blp.doc(security=SECURITY, summary=f"Revise {a_noun}: a new revision, with a reason.")
+        @blp.extra_parameters(IF_MATCH)
         @writes()
+        @existing
+        @if_match(required=True)
         @blp.arguments(resource.change_schema)
         @blp.response(200, resource.out_schema, description="The new revision.")
-        @blp.alt_response(
-            412, schema=ProblemSchema, description="If-Match is stale.", content_type=PROBLEM
-        )
-        @blp.alt_response(
-            428, schema=ProblemSchema, description="If-Match is missing.", content_type=PROBLEM
-        )
-        def put(self, data: dict[str, Any], record_id: str) -> Any:
-            expected = expected_revision(record_id, required=True)
+        @not_found
+        @problem(412, "If-Match names another revision: the record changed since it was read.")
+        @problem(428, "If-Match is missing.")
+        def put(self, data: dict[str, Any], record_id: str, expected: int | None) -> Any:
+            """The whole record as it should now read, and why. Checked in this order: the token
+            (401, 403), the id (404), If-Match (428, 412), the body (422)."""
             reason = data.pop("reason")
             record = call("revise_{noun}", record_id, data, current_token().name, reason, expected)
             return record, 200, {"ETag": f'"{etag_of(record)}"'}
 
-        @blp.doc(security=SECURITY, parameters=[IF_MATCH_OPTIONAL])
+        @blp.doc(security=SECURITY, summary=f"Retract {a_noun}: it leaves every total.")
+        @blp.extra_parameters(IF_MATCH_OPTIONAL, REASON)
         @writes()
-        @blp.arguments(RetractionArgs, location="query")
+        @existing
+        @if_match(required=False)
         @blp.response(200, resource.out_schema, description="The retraction revision.")
-        def delete(self, args: dict[str, Any], record_id: str) -> Any:
-            expected = expected_revision(record_id, required=False)
+        @not_found
+        @problem(403, f"The {noun} was recorded by another token: only an admin retracts it.")
+        @problem(409, f"The {noun} is retracted already.")
+        @problem(412, "If-Match names another revision: the record changed since it was read.")
+        @problem(422, "The reason is missing or too long.")
+        def delete(self, record_id: str, expected: int | None) -> Any:
+            """A retraction is a new revision: the record stays in the history and in every
+            answer as of an earlier moment. An editor retracts what its own token recorded;
+            retracting someone else's needs the admin role."""
             token = current_token()
-            reason = args.get("reason") or _body_reason()
+            reason = retraction()["reason"]
             record = call(
                 "retract_{noun}", record_id, token.name, reason, expected, role=token.role
             )
@@ -159,14 +239,17 @@ def blueprint(resource: Resource) -> Blueprint:
 
     class History(MethodView):
         @by_revision
+        @blp.doc(summary=f"Every revision of {a_noun}, oldest first.")
         @blp.response(200, resource.out_schema(many=True))
         @blp.paginate()
+        @not_found
         def get(self, record_id: str, pagination_parameters: Any) -> list[Any]:
+            """Changes and the retraction included, each with its author, moment and reason."""
             history = call("{noun}_history", record_id)
             return page_of(history, pagination_parameters)
 
-    Collection.__doc__ = f"{resource.name.capitalize()}: add one, or list those in force."
-    One.__name__ = f"{resource.noun.capitalize()}One"
+    Collection.__doc__ = f"{name.capitalize()}: add one, or list those in force."
+    One.__name__ = f"{noun.capitalize()}One"
     blp.route("")(Collection)
     blp.route("/<string:record_id>", endpoint=One.__name__)(One)
     blp.route("/<string:record_id>/revisions", endpoint="Revisions")(History)
@@ -174,5 +257,6 @@ def blueprint(resource: Resource) -> Blueprint:
 
 
 def _body_reason() -> Any:
-    body = request.get_json(silent=True) if request.mimetype == "application/json" else None
+    # A body was checked to be JSON before the view ran (api._check_body).
+    body = request.get_json(silent=True)
     return body.get("reason") if isinstance(body, dict) else None

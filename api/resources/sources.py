@@ -21,6 +21,12 @@ from ledger.records import Source
 # Beyond any ledger's number of sources, and within every engine's 64-bit integers.
 MAX_OFFSET = 2**31
 
+NOT_FOUND = {
+    "schema": ProblemSchema,
+    "content_type": PROBLEM,
+    "description": "No source has that id (or it has no such sentence).",
+}
+
 blp = Blueprint(
     "sources",
     __name__,
@@ -52,22 +58,29 @@ def _etag(source: Source) -> str:
 
 @blp.route("")
 class Sources(MethodView):
-    @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_DOC])
+    @blp.doc(security=SECURITY)
+    @blp.extra_parameters(IDEMPOTENCY_DOC)
     @writes()
     @idempotent
     @blp.arguments(SourceInSchema)
     @blp.response(201, SourceSchema, description="A new source.")
     @blp.alt_response(200, schema=SourceSchema, description="The same text was stored before.")
     @blp.alt_response(
-        413, schema=ProblemSchema, description="The text is over 10 MB.", content_type=PROBLEM
+        413,
+        schema=ProblemSchema,
+        description="The text is over 10 MB, or the body over 40 MB.",
+        content_type=PROBLEM,
     )
     def post(self, data: dict[str, Any]) -> Any:
         """Store a report; the same text (same SHA-256) twice is one source."""
         source, created = current_app.extensions["ledger"].add_source(
             data.pop("text"), author=current_token().name, **data
         )
-        location = {"Location": url_for("sources.SourceOne", source_id=source.id)}
-        return shown(source), 201 if created else 200, location
+        headers = {
+            "Location": url_for("sources.SourceOne", source_id=source.id),
+            "ETag": f'"{_etag(source)}"',
+        }
+        return shown(source), 201 if created else 200, headers
 
     @by_revision
     @blp.response(200, SourceSchema(many=True))
@@ -87,6 +100,7 @@ class Sources(MethodView):
 @blp.route("/<string:source_id>")
 class SourceOne(MethodView):
     @blp.response(200, SourceSchema)
+    @blp.alt_response(404, **NOT_FOUND)
     def get(self, source_id: str) -> Response:
         """One source with its sentences."""
         source = current_app.extensions["ledger"].source(source_id)
@@ -98,6 +112,7 @@ class SourceText(MethodView):
     @blp.response(
         200, description="The text exactly as received (UTF-8).", content_type="text/plain"
     )
+    @blp.alt_response(404, **NOT_FOUND)
     def get(self, source_id: str) -> Response:
         """The report's text, byte-for-byte."""
         source = current_app.extensions["ledger"].source(source_id)
@@ -109,6 +124,7 @@ class SourceText(MethodView):
 @blp.route("/<string:source_id>/sentences")
 class SourceSentences(MethodView):
     @blp.response(200, SentenceSchema(many=True))
+    @blp.alt_response(404, **NOT_FOUND)
     def get(self, source_id: str) -> Response:
         """Every sentence of a source, in reading order."""
         source = current_app.extensions["ledger"].source(source_id)
@@ -119,6 +135,7 @@ class SourceSentences(MethodView):
 @blp.route("/<string:source_id>/sentences/<int(signed=True):n>")
 class SourceSentence(MethodView):
     @blp.response(200, SentenceSchema)
+    @blp.alt_response(404, **NOT_FOUND)
     def get(self, source_id: str, n: int) -> Response:
         """One sentence: its offsets in the source and its text."""
         source = current_app.extensions["ledger"].source(source_id)

@@ -9,6 +9,8 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from api.auth import SECURITY, writes
+from api.idempotency import DOC as IDEMPOTENCY_DOC
+from api.idempotency import idempotent
 from api.pagination import Blueprint
 from ledger.records import ROLES
 
@@ -31,14 +33,21 @@ class TokenSchema(Schema):
     role = fields.String(required=True)
     created_at = fields.DateTime(required=True)
     token = fields.String(
-        required=True, metadata={"description": "Shown once; only its SHA-256 is kept."}
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The secret, shown once; only its SHA-256 is kept. A retry replayed "
+            "by its Idempotency-Key has null here: the token was made once, by the first answer."
+        },
     )
 
 
 @blp.route("")
 class Tokens(MethodView):
     @blp.doc(security=SECURITY)
+    @blp.extra_parameters(IDEMPOTENCY_DOC)
     @writes("tokens")
+    @idempotent(secret=("token",))
     @blp.arguments(TokenInSchema)
     @blp.response(201, TokenSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
