@@ -87,12 +87,19 @@ def test_gets_answer_other_origins_for_dashboards(service: Service):
     response = service.public.get("/v1/totals", headers={"Origin": "https://example.org"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "ETag" in response.headers["Access-Control-Expose-Headers"]
-    preflight = service.public.request(
-        "OPTIONS",
-        "/v1/entries",
-        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"},
-    )
-    assert "POST" not in preflight.headers.get("Access-Control-Allow-Methods", "")
+
+    def preflight(method: str) -> str | None:
+        answer = service.public.request(
+            "OPTIONS",
+            "/v1/entries",
+            headers={"Origin": "https://example.org", "Access-Control-Request-Method": method},
+        )
+        return answer.headers.get("Access-Control-Allow-Methods")
+
+    # A read is offered to other origins; a write is not (no POST among the allowed methods,
+    # so a browser never sends it).
+    assert "GET" in preflight("GET").split(", ") and "POST" not in preflight("GET")
+    assert "POST" not in (preflight("POST") or "")
 
 
 # --- sources ----------------------------------------------------------------------------------
@@ -395,6 +402,10 @@ def test_retraction_is_a_revision_and_editors_retract_only_their_own(service: Se
     }
     assert service.public.get(path).json()["retracted"] is True
     assert len(service.public.get(f"{path}/revisions").json()) == 2
+    # A second retraction contradicts the entry's state: 409, and no third revision.
+    again = is_problem(service.admin.delete(path, params={"reason": "entered twice"}), 409)
+    assert again["type"] == "/problems/conflict" and "retracted already" in again["detail"]
+    assert len(service.public.get(f"{path}/revisions").json()) == 2
     is_problem(
         service.editor.delete("/v1/entries/ent_seed_captured", params={"reason": "test"}), 403
     )
@@ -442,20 +453,50 @@ def test_etags_answer_304_until_the_ledger_changes(service: Service):
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
-def test_lists_are_paginated_with_link_headers(service: Service):
-    first = service.public.get("/v1/entries", params={"page_size": 2, "kind": "released"})
+def walk_pages(service: Service, path: str, params: dict, key: str = "id") -> list:
+    """Follow a list's Link headers from its first page to its last; every item once."""
+    first = service.public.get(path, params=params)
+    assert first.status_code == 200, first.text
     total = int(first.headers["X-Total-Count"])
-    assert len(first.json()) == 2 and total >= 6
     links = requests_links(first.headers["Link"])
-    assert set(links) >= {"first", "last", "next"} and "prev" not in links
-    assert "kind=released" in links["next"]
-    seen = [e["id"] for e in first.json()]
-    url = links["next"]
+    assert set(links) >= {"first", "last"} and "prev" not in links
+    assert ("next" in links) == (total > params["page_size"])
+    for name, value in params.items():
+        assert f"{name}={value}" in links["last"]
+    seen = [item[key] for item in first.json()]
+    url, pages = links.get("next"), 1
     while url:
         page = service.public.get(url.removeprefix(service.server.base))
-        seen += [e["id"] for e in page.json()]
-        url = requests_links(page.headers["Link"]).get("next")
-    assert len(seen) == total == len(set(seen))
+        page_links = requests_links(page.headers["Link"])
+        assert "prev" in page_links and page.headers["X-Total-Count"] == str(total)
+        seen += [item[key] for item in page.json()]
+        url, pages = page_links.get("next"), pages + 1
+    assert len(seen) == total and pages == -(-total // params["page_size"])
+    return seen
+
+
+def test_lists_are_paginated_with_link_headers(service: Service):
+    seen = walk_pages(service, "/v1/entries", {"page_size": 2, "kind": "released"})
+    assert len(seen) >= 6 and len(seen) == len(set(seen))
+    sources = walk_pages(service, "/v1/sources", {"page_size": 1})
+    assert {FIRST, SECOND} <= set(sources) and len(sources) == len(set(sources))
+    terms = walk_pages(service, "/v1/terms", {"page_size": 2})
+    assert len(terms) >= 5 and len(terms) == len(set(terms))
+    # Three revisions of one entry, a page each.
+    source = add_source(service, report("Hamas released 6 hostages, a figure later doubted."))
+    posted = service.editor.post(
+        "/v1/entries",
+        json=entry(source["id"], "Hamas released 6 hostages", count=6, party="Test party P"),
+    )
+    path = f"/v1/entries/{posted.json()['id']}"
+    change = entry(
+        source["id"], "Hamas released 6 hostages", count=6, party="Test party P", reason="typo"
+    )
+    revised = service.editor.put(path, json=change, headers={"If-Match": posted.headers["ETag"]})
+    assert revised.status_code == 200, revised.text
+    assert service.editor.delete(path, params={"reason": "doubted"}).status_code == 200
+    revisions = walk_pages(service, f"{path}/revisions", {"page_size": 1}, key="revision")
+    assert revisions == [1, 2, 3]
     is_problem(service.public.get("/v1/entries", params={"page_size": 100000}), 422)
 
 
@@ -526,13 +567,32 @@ def test_problem_types_resolve(service: Service):
     described = service.public.get(body["type"]).json()
     assert described["type"] == body["type"] and described["description"]
     checks = json.loads(service.public.get("/v1/checks").text)
-    assert checks["count"] >= 0
+    assert checks["count"] == len(checks["conflicts"]) + len(checks["mismatches"])
     assert checks["chain"]["seq"] == checks["revision"] and len(checks["chain"]["sha256"]) == 64
+    before_any_write = service.public.get("/v1/checks", params={"as_of": "2000-01-01T00:00:00Z"})
+    assert before_any_write.json() == {
+        "as_of": "2000-01-01T00:00:00+00:00",
+        "revision": 0,
+        "chain": None,
+        "count": 0,
+        "conflicts": [],
+        "mismatches": [],
+    }
 
 
-@pytest.mark.parametrize("path", ["/v1/entries/..%2F..%2Fetc%2Fpasswd", "/v1/sources/%00"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/entries/..%2F..%2Fetc%2Fpasswd",
+        "/v1/sources/%00",
+        "/v1/entries/ent_%00",
+        "/v1/terms/%00/revisions",
+        "/v1/sources/..%2f/text",
+    ],
+)
 def test_odd_ids_are_not_found(service: Service, path: str):
-    assert service.public.get(path).status_code in (404, 400)
+    # The request is well formed; its id names nothing, so 404 (not 400).
+    is_problem(service.public.get(path), 404)
 
 
 def test_racing_retries_of_one_key_write_once(service: Service):
