@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
@@ -48,13 +48,7 @@ class Database:
     """An engine set up for the ledger: WAL and BEGIN IMMEDIATE on SQLite, pooled on PostgreSQL."""
 
     def __init__(self, url: str) -> None:
-        try:
-            parsed = make_url(url)
-        except ArgumentError:
-            raise LedgerError(
-                f"LEDGER_DATABASE_URL {url!r} is not a database URL; use e.g. "
-                "sqlite:///instance/ledger.sqlite3 or postgresql+psycopg://user@host/db."
-            ) from None
+        parsed = _checked_url(url)
         self.url = parsed
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite:
@@ -110,17 +104,22 @@ class Database:
                 _unit_of_work.reset(token)
 
     def migrate(self) -> None:
-        """Bring the schema to the newest migration (Alembic `upgrade head`)."""
+        """Bring the schema to the newest migration (Alembic `upgrade head`), one command at a
+        time."""
         if self.is_sqlite:
             _ensure_folder(self.url)
-        with _translated_errors(), self.engine.begin() as connection:
-            if not self.is_sqlite:
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
-                )
-            config = _alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with _translated_errors(), self.engine.connect() as connection:
+            # Holding the write lock from BEGIN (IMMEDIATE on SQLite) lets commands started
+            # together on a new store wait their turn instead of failing as "locked".
+            connection = connection.execution_options(ledger_write=True)
+            with connection.begin():
+                if not self.is_sqlite:
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                    )
+                config = _alembic_config()
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
 
     def schema_is_current(self) -> bool:
         """Whether the database's schema is at the newest migration."""
@@ -133,19 +132,42 @@ class Database:
         self.engine.dispose()
 
 
+def _checked_url(url: str) -> URL:
+    """The URL of a supported engine: SQLite, or PostgreSQL through psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise LedgerError(
+            f"LEDGER_DATABASE_URL {url!r} is not a database URL; use e.g. "
+            "sqlite:///instance/ledger.sqlite3 or postgresql+psycopg://user@host/db."
+        ) from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return parsed
+    if backend in ("postgres", "postgresql") and driver in ("", "psycopg"):
+        # psycopg 3 is the one PostgreSQL driver the ledger installs; postgres:// is the
+        # spelling many hosts hand out.
+        return parsed.set(drivername="postgresql+psycopg")
+    raise LedgerError(
+        f"LEDGER_DATABASE_URL uses {parsed.drivername}://, which the ledger does not support; "
+        "use sqlite:///path/to/ledger.sqlite3, or postgresql://user@host/db for PostgreSQL "
+        "(through psycopg 3)."
+    )
+
+
 def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
-def _ensure_folder(url: object) -> None:
+def _ensure_folder(url: URL) -> None:
     database = getattr(url, "database", None)
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_engine(url: object) -> Engine:
+def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
 
     @event.listens_for(engine, "connect")

@@ -119,3 +119,43 @@ def test_tokens_are_listed_without_secrets_and_revoked_by_name(tmp_path):
     assert again.returncode == 2 and "error: No token" in again.stderr
     verified = run(url, "verify")
     assert verified.returncode == 0 and "chain head: journal 2 " in verified.stdout
+
+
+def test_commands_started_together_on_a_new_sqlite_file_all_succeed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'raced' / 'new.sqlite3'}"
+    env = {**os.environ, "LEDGER_DATABASE_URL": url}
+    commands = [["migrate"]] * 4 + [["token", "create", "--role", "editor"]] * 4
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ledger", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        for args in commands
+    ]
+    outputs = [process.communicate(timeout=120) for process in started]
+    assert [process.returncode for process in started] == [0] * len(commands), outputs
+    verified = run(url, "verify")
+    assert verified.returncode == 0 and "chain head: journal 4 " in verified.stdout
+    assert len(run(url, "token", "list").stdout.splitlines()) == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_a_plain_postgresql_url_runs_on_psycopg_3(new_postgres_database, scheme):
+    with new_postgres_database() as url:
+        plain = scheme + url[url.index("://") :]
+        migrated = run(plain, "migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        assert "postgresql+psycopg://" in migrated.stdout
+
+
+def test_an_unsupported_database_url_names_the_variable():
+    refused = run("mysql://ledger@127.0.0.1/ledger", "verify")
+    assert refused.returncode == 2
+    assert "error: LEDGER_DATABASE_URL uses mysql://, which the ledger does not support" in (
+        refused.stderr
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
+from ledger.errors import LedgerError
 from ledger.storage import tables  # noqa: F401
 from ledger.storage.database import Database
 
@@ -52,3 +54,37 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url):
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://ledger:secret@db.example:5432/ledger",
+        "postgresql://ledger:secret@db.example:5432/ledger",
+        "postgresql+psycopg://ledger:secret@db.example:5432/ledger",
+    ],
+)
+def test_postgresql_urls_are_read_as_psycopg_3(url):
+    database = Database(url)
+    try:
+        assert database.url.drivername == "postgresql+psycopg"
+        assert (database.url.host, database.url.database) == ("db.example", "ledger")
+        assert database.url.password == "secret"
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://ledger@db.example/ledger",
+        "postgresql+psycopg2://ledger@db.example/ledger",
+        "postgresql+asyncpg://ledger@db.example/ledger",
+        "sqlite+aiosqlite:///x.sqlite3",
+    ],
+)
+def test_unsupported_database_urls_are_refused_by_name(url):
+    with pytest.raises(LedgerError) as refused:
+        Database(url)
+    assert refused.value.detail.startswith("LEDGER_DATABASE_URL uses ")
+    assert "postgresql://user@host/db" in refused.value.detail
