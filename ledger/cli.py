@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,9 +39,7 @@ def _ledger() -> Ledger:
     """Open the database named by LEDGER_DATABASE_URL and bring its schema up to date."""
     database = Database(url_from_environment())
     database.migrate()
-    ledger = Ledger(database)
-    ledger.seal()
-    return ledger
+    return Ledger(database)
 
 
 def _command(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -216,16 +215,56 @@ def token_list() -> None:
         )
 
 
+def _published_head(
+    _context: click.Context, _parameter: click.Parameter, value: str | None
+) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    seq, _, chain_sha256 = value.partition(":")
+    chain_sha256 = chain_sha256.strip().lower()
+    if not (seq.strip().isdigit() and re.fullmatch(r"[0-9a-f]{64}", chain_sha256)):
+        raise click.BadParameter(
+            f"must be SEQ:SHA256 as verify prints it ('chain head: journal SEQ SHA256'), "
+            f"e.g. 19:{'0' * 64}; not {value!r}."
+        )
+    return int(seq), chain_sha256
+
+
 @main.command()
+@click.option(
+    "--head",
+    "published_head",
+    metavar="SEQ:SHA256",
+    callback=_published_head,
+    help="A chain head published earlier (journal SEQ and its hash, as verify prints them): "
+    "fail unless the chain still holds it, so a journal cut short or rewritten and resealed "
+    "since is found.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 on findings too (conflicts, roll-up mismatches), not only on integrity failures.",
+)
 @_command
-def verify() -> None:
-    """Check the whole store: quotes still slice out of their sources, histories are whole."""
+def verify(published_head: tuple[int, str] | None, strict: bool) -> None:
+    """Check the whole store: quotes still slice out of their sources, histories are whole,
+    the journal's hash chain is unbroken (and holds --head), and list the ledger's findings.
+
+    Integrity failures (FAIL) exit 1. Findings (WARN: conflicts between reports, roll-up
+    mismatches, each with its entries and sources) are data to review: they exit 0, or 1
+    with --strict.
+    """
     ledger = _ledger()
-    findings = ledger.verify()
+    failures = ledger.verify(published_head)
+    findings = ledger.check_findings()
+    for failure in failures:
+        click.echo(f"FAIL {failure}", err=True)
     for finding in findings:
-        click.echo(f"FAIL {finding}", err=True)
-    if findings:
-        click.echo(f"verify: {len(findings)} problem(s) found", err=True)
+        click.echo(f"WARN {finding}", err=True)
+    if failures:
+        click.echo(
+            f"verify: {len(failures)} problem(s) found, {len(findings)} finding(s)", err=True
+        )
         sys.exit(1)
     counts = ledger.counts()
     click.echo(
@@ -236,3 +275,9 @@ def verify() -> None:
     head = ledger.chain_head()
     if head is not None:
         click.echo(f"chain head: journal {head.seq} {head.chain_sha256}")
+    if published_head is not None:
+        click.echo(f"published head journal {published_head[0]}: still in the chain")
+    click.echo(f"findings: {len(findings)}" + (" (listed above as WARN)" if findings else ""))
+    if findings and strict:
+        click.echo(f"verify --strict: {len(findings)} finding(s)", err=True)
+        sys.exit(1)

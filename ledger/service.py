@@ -31,7 +31,13 @@ from ledger.storage.database import Database
 from ledger.storage.journal import Journal
 from ledger.storage.repository import Repository
 from ledger.totals import Totals, totals
-from ledger.verify import Finding, verify_journal, verify_store
+from ledger.verify import (
+    Finding,
+    describe_checks,
+    verify_journal,
+    verify_published_head,
+    verify_store,
+)
 
 SYSTEM = "exchange-ledger"
 MAX_REASON = 2_000
@@ -503,14 +509,18 @@ class Ledger:
         with self.database.reading() as session:
             return Repository(session).counts()
 
-    def verify(self) -> list[Finding]:
+    def verify(self, published_head: tuple[int, str] | None = None) -> list[Finding]:
         """Every integrity problem of the store, the first broken link of the journal's hash
-        chain included; empty when all is well."""
+        chain included; empty when all is well.
+
+        With a published head (seq, chain hash), also check the chain still holds it, which
+        finds a journal cut short or rewritten and resealed since it was published.
+        """
         with self.database.reading() as session:
             repository = Repository(session)
             journal = Journal(repository)
             links = [(link, journal.content_sha256(link)) for link in journal.links()]
-            return [
+            found = [
                 *verify_store(
                     repository.all_sources_with_sentences(),
                     repository.all_evidence(),
@@ -519,6 +529,14 @@ class Ledger:
                 ),
                 *verify_journal(links, repository.entry_revisions(), repository.term_revisions()),
             ]
+        if published_head is not None:
+            found += verify_published_head([link for link, _ in links], *published_head)
+        return found
+
+    def check_findings(self, as_of: dt.datetime | None = None) -> list[Finding]:
+        """The conflicts and roll-up mismatches of `checks`, each naming its entries and their
+        sources: what the reports say that does not add up, not damage to the store."""
+        return describe_checks(self.checks(as_of), self.state(as_of).entries)
 
     def backup(self, target: Path) -> str:
         """Write a consistent copy of the store (SQLite backup API, or pg_dump)."""
@@ -536,19 +554,15 @@ class Ledger:
             )
         made = storage_backup.restore(self.database, backup_file)
         self.database.dispose()
+        # A backup is sealed already; only one from before the chain is sealed, by the
+        # migration that adds it.
         self.database.migrate()
-        self.seal()
         return made
 
     def chain_head(self, as_of: dt.datetime | None = None) -> Link | None:
         """The newest journal row (by `as_of`): a published figure cites its seq and hash."""
         with self.database.reading() as session:
             return Journal(Repository(session)).head(as_of)
-
-    def seal(self) -> int:
-        """Seal journal rows written before the hash chain existed (after a migration)."""
-        with self.database.writing() as session:
-            return Journal(Repository(session)).seal()
 
     # --- idempotent writes ---------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Integrity of the store: every quote still slices out of its source, every history whole."""
+"""Integrity of the store: every quote still slices out of its source, every history whole,
+the hash chain unbroken; and the ledger's checks put as findings a person can act on."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ledger.chain import GENESIS, Link, chain_sha256
-from ledger.records import Entry, Evidence, Source, Term
+from ledger.checks import Checks
+from ledger.records import Entry, Evidence, Key, Period, Source, Term
 from ledger.sources import sha256_of, source_id
+from ledger.still_held import MoreOutThanCaptured
+from ledger.totals import Interval, Overlap, RollUp
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,15 @@ def verify_journal(
     previous = GENESIS
     for link, recomputed in links:
         if link.chain_sha256 is None or link.content_sha256 is None:
-            found.append(Finding(str(link), "it was never sealed; run 'exchange-ledger migrate'"))
+            # The migration that added the chain sealed every older row in its own
+            # transaction, and every write since seals itself: a row without hashes lost them.
+            found.append(
+                Finding(
+                    str(link),
+                    "its hashes were removed: every row of a chained journal is sealed when "
+                    "it is written, so this row and those after it can no longer be checked",
+                )
+            )
             break
         if recomputed != link.content_sha256:
             found.append(
@@ -160,3 +172,118 @@ def verify_journal(
                 )
             )
     return found
+
+
+def verify_published_head(links: Sequence[Link], seq: int, chain_sha256: str) -> list[Finding]:
+    """Check that the chain still holds a head published earlier: the same row, the same hash.
+
+    Recomputing the whole chain proves it consistent; only a hash kept outside the store shows
+    that it was not cut short or rewritten from some row on and consistently resealed.
+    """
+    where = f"published head journal {seq}"
+    found = next((link for link in links if link.seq == seq), None)
+    if found is None:
+        last = links[-1].seq if links else 0
+        return [
+            Finding(
+                where,
+                f"the journal has no row {seq} (it ends at journal {last}): rows were removed "
+                "or the store is not the one that published this head",
+            )
+        ]
+    if found.chain_sha256 != chain_sha256:
+        return [
+            Finding(
+                where,
+                f"its chain hash is now {found.chain_sha256}, not the published "
+                f"{chain_sha256}: the journal was rewritten at or before this row",
+            )
+        ]
+    return []
+
+
+def describe_checks(checks: Checks, entries: Iterable[Entry]) -> list[Finding]:
+    """The ledger's conflicts and roll-up mismatches as findings that name their entries and
+    the sources each entry cites (data to review, not damage to the store)."""
+    entries = list(entries)
+    sources = {entry.id: sorted({e.source for e in entry.evidence}) for entry in entries}
+
+    def cited(entry_ids: Iterable[str]) -> str:
+        return ", ".join(f"{i} ({', '.join(sources.get(i, [])) or 'no source'})" for i in entry_ids)
+
+    found = []
+    for conflict in checks.conflicts:
+        said = "; ".join(
+            f"{r.entry} ({', '.join(r.sources)}) says {_qualified(r.count, r.qualifier)}"
+            for r in conflict.reports
+        )
+        found.append(
+            Finding(
+                f"conflict {_key(conflict.key)} {_days(conflict.period)}",
+                f"reports of one event give different counts: {said}",
+            )
+        )
+    for check in checks.mismatches:
+        if isinstance(check, RollUp):
+            found.append(
+                Finding(
+                    f"roll-up mismatch {_key(check.key)} {_days(check.period)}",
+                    f"{cited(check.coarse)} {_says(check.coarse)} {_interval(check.expected)}, "
+                    f"but the finer entries inside its period add up to "
+                    f"{_interval(check.finer_sum)}: {cited(check.finer)}",
+                )
+            )
+        elif isinstance(check, Overlap):
+            found.append(
+                Finding(
+                    f"overlap {_key(check.key)} {_days(check.period)}",
+                    f"{cited(check.entries)} {'covers' if len(check.entries) == 1 else 'cover'} "
+                    "part of the period of "
+                    f"{cited(check.overlaps)} without containing it or lying inside it, so "
+                    "neither is checked against the other",
+                )
+            )
+        elif isinstance(check, MoreOutThanCaptured):
+            behind = sorted(
+                entry.id
+                for entry in entries
+                if entry.party == check.party
+                and entry.population == "hostages"
+                and entry.period.start <= check.date
+            )
+            found.append(
+                Finding(
+                    f"still held {check.party} by {check.date.isoformat()}",
+                    f"more were reported out ({_interval(check.out)}) than captured "
+                    f"({_interval(check.captured)}): {cited(behind)}",
+                )
+            )
+    return found
+
+
+def _says(entry_ids: tuple[str, ...]) -> str:
+    return "says" if len(entry_ids) == 1 else "say"
+
+
+def _key(key: Key) -> str:
+    extra = ", ".join(part for part in (key.nationality, key.framework) if part)
+    return f"{key.population} {key.kind} by {key.party} ({extra})"
+
+
+def _days(period: Period) -> str:
+    if period.start == period.end:
+        return period.start.isoformat()
+    return f"{period.start.isoformat()}..{period.end.isoformat()}"
+
+
+def _interval(interval: Interval) -> str:
+    if interval.high is None:
+        return f"at least {interval.low}"
+    if interval.low == interval.high:
+        return str(interval.low)
+    return f"{interval.low} to {interval.high}"
+
+
+def _qualified(count: int, qualifier: str) -> str:
+    words = {"at_least": "at least ", "at_most": "at most ", "approx": "about "}
+    return f"{words.get(qualifier, '')}{count}"

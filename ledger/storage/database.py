@@ -12,12 +12,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
 from ledger.errors import LedgerError
+from ledger.storage.journal import Journal
+from ledger.storage.repository import Repository
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The session of the unit of work under way in this thread or task, if any.
@@ -26,6 +28,8 @@ SQLITE_BUSY_MS = 30_000
 # Serialises migrations of one PostgreSQL database when several commands start at once.
 MIGRATION_LOCK = 7_346_001
 WRITE_LOCK = 7_346_002
+# The migration that added the journal's hash chain (see _adds_the_chain).
+CHAIN_REVISION = "0003"
 
 
 class DatabaseUnavailable(LedgerError):
@@ -105,7 +109,7 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (Alembic `upgrade head`), one command at a
-        time."""
+        time; the upgrade that adds the hash chain also seals the rows written before it."""
         if self.is_sqlite:
             _ensure_folder(self.url)
         with _translated_errors(), self.engine.connect() as connection:
@@ -118,8 +122,11 @@ class Database:
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
                     )
                 config = _alembic_config()
+                before = MigrationContext.configure(connection).get_current_revision()
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
+                if _adds_the_chain(config, before):
+                    _seal_rows_before_the_chain(connection)
 
     def schema_is_current(self) -> bool:
         """Whether the database's schema is at the newest migration."""
@@ -153,6 +160,22 @@ def _checked_url(url: str) -> URL:
         "use sqlite:///path/to/ledger.sqlite3, or postgresql://user@host/db for PostgreSQL "
         "(through psycopg 3)."
     )
+
+
+def _adds_the_chain(config: Config, before: str | None) -> bool:
+    """Whether an upgrade from `before` ran the migration that added the hash chain."""
+    if before is None:
+        return False  # a new store: its journal is empty and every write seals itself
+    script = ScriptDirectory.from_config(config)
+    earlier = {r.revision for r in script.iterate_revisions(before, "base")}
+    return CHAIN_REVISION not in earlier
+
+
+def _seal_rows_before_the_chain(connection: Connection) -> None:
+    # In the migration's own transaction, so no command ever sees the chain half sealed.
+    with Session(bind=connection) as session:
+        Journal(Repository(session)).seal()
+        session.flush()
 
 
 def _alembic_config() -> Config:

@@ -12,11 +12,19 @@ from sqlmodel import col, select
 
 from ledger import chain
 from ledger.chain import GENESIS, Link
+from ledger.errors import LedgerError
 from ledger.sources import sha256_of
 from ledger.storage.repository import Repository, _entry
 from ledger.storage.tables import EntryRevisionRow, EvidenceRow, JournalRow, TokenRow
 
 BATCH = 2_000
+
+
+class HashesRemoved(LedgerError):
+    """A journal row lost the hashes it was sealed with."""
+
+    status = 409
+    title = "Journal tampered with"
 
 
 class Journal:
@@ -42,7 +50,13 @@ class Journal:
         head = self.head()
         link = Link(0, action, subject, revision, at, author, None, None)
         content = self.content_sha256(link)
-        previous = head.chain_sha256 if head and head.chain_sha256 else GENESIS
+        if head is not None and head.chain_sha256 is None:
+            # Extending the chain from nothing would bury the row that lost its hashes.
+            raise HashesRemoved(
+                f"{head}, the newest write, has no hashes: they were removed, so nothing more "
+                "is written. Run 'exchange-ledger verify' and restore from a backup."
+            )
+        previous = head.chain_sha256 if head else GENESIS
         row = JournalRow(
             recorded_at=at,
             author=author,
@@ -63,19 +77,29 @@ class Journal:
             yield from (_link(row) for row in rows)
 
     def seal(self) -> int:
-        """Seal rows written before the chain existed, in order; returns how many."""
-        previous, sealed = GENESIS, 0
+        """Seal the rows written before the chain existed, in order; returns how many.
+
+        Only the migration that adds the chain calls this. Rows without hashes after a sealed
+        row had their hashes removed, and resealing them would hide what was changed.
+        """
+        previous, sealed, seen_sealed = GENESIS, 0, None
         for link in list(self.links()):
-            if link.chain_sha256 is None:
-                content = self.content_sha256(link)
-                row = self.session.get(JournalRow, link.seq)
-                row.content_sha256 = content
-                row.chain_sha256 = chain.chain_sha256(previous, link, content)
-                self.session.add(row)
-                sealed += 1
-                previous = row.chain_sha256
-            else:
-                previous = link.chain_sha256
+            if link.chain_sha256 is not None and link.content_sha256 is not None:
+                previous, seen_sealed = link.chain_sha256, link
+                continue
+            if seen_sealed is not None:
+                raise HashesRemoved(
+                    f"{link} has no hashes but follows {seen_sealed}, which is sealed: its "
+                    "hashes were removed, and sealing it again would hide what was changed. "
+                    "Run 'exchange-ledger verify' and restore from a backup."
+                )
+            content = self.content_sha256(link)
+            row = self.session.get(JournalRow, link.seq)
+            row.content_sha256 = content
+            row.chain_sha256 = chain.chain_sha256(previous, link, content)
+            self.session.add(row)
+            sealed += 1
+            previous = row.chain_sha256
         self.session.flush()
         return sealed
 

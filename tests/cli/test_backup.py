@@ -8,6 +8,7 @@ import sys
 from contextlib import nullcontext
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from ledger.service import Ledger
 from ledger.storage.database import Database
@@ -71,3 +72,25 @@ def test_a_backup_of_another_engine_is_refused(tmp_path):
     file.write_bytes(b"PGDMP....")
     refused = run(f"sqlite:///{tmp_path / 'x.sqlite3'}", "restore", str(file))
     assert refused.returncode == 2 and "error: FILE: is not a SQLite backup" in refused.stderr
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_backup_whose_hashes_were_removed_is_restored_unsealed(engine, tmp_path, request):
+    """Restore never seals: a backup is sealed already, so missing hashes are a finding."""
+    original, empty = databases(engine, tmp_path, request, ["original", "empty"])
+    with original as first, empty as second:
+        assert run(first, "seed").returncode == 0
+        engine_ = create_engine(first)
+        with engine_.begin() as connection:
+            connection.execute(
+                text("UPDATE journal SET content_sha256 = NULL, chain_sha256 = NULL")
+            )
+        engine_.dispose()
+        file = tmp_path / "unsealed.backup"
+        assert run(first, "backup", str(file)).returncode == 0
+        restored = run(second, "restore", str(file))
+        assert restored.returncode == 1
+        assert "FAIL journal 1 (source.add src_1ad57b34380d078e): its hashes were removed" in (
+            restored.stderr
+        )
+        assert run(second, "verify").returncode == 1

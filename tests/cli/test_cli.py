@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from ledger.service import Ledger
+from ledger.storage.database import Database
+
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND = Path(sys.executable).with_name("exchange-ledger")
 
@@ -119,6 +122,116 @@ def test_tokens_are_listed_without_secrets_and_revoked_by_name(tmp_path):
     assert again.returncode == 2 and "error: No token" in again.stderr
     verified = run(url, "verify")
     assert verified.returncode == 0 and "chain head: journal 2 " in verified.stdout
+
+
+def sql(url: str, *statements: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
+
+
+def printed_head(verified: subprocess.CompletedProcess[str]) -> tuple[int, str]:
+    (line,) = [x for x in verified.stdout.splitlines() if x.startswith("chain head: journal ")]
+    seq, sha256 = line.removeprefix("chain head: journal ").split()
+    return int(seq), sha256
+
+
+def test_verify_fails_when_hashes_are_removed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'unsealed.sqlite3'}"
+    assert run(url, "seed").returncode == 0
+    sql(url, "UPDATE entry_revision SET count = 51 WHERE entry_id = 'ent_seed_truce_hostages'")
+    tampered = run(url, "verify")
+    assert tampered.returncode == 1
+    assert "FAIL journal 3 (entry.add ent_seed_truce_hostages revision 1)" in tampered.stderr
+    sql(url, "UPDATE journal SET chain_sha256 = NULL, content_sha256 = NULL")
+    for _ in range(2):  # a verify never seals what it checks, so the second finds it too
+        unsealed = run(url, "verify")
+        assert unsealed.returncode == 1, unsealed.stdout
+        assert (
+            "FAIL journal 1 (source.add src_1ad57b34380d078e): its hashes were removed"
+            in unsealed.stderr
+        )
+        assert "verify: ok" not in unsealed.stdout
+    assert run(url, "migrate").returncode == 0
+    assert run(url, "verify").returncode == 1
+
+
+def test_verify_head_checks_a_published_head_and_the_head_moves_with_writes(tmp_path):
+    url = f"sqlite:///{tmp_path / 'head.sqlite3'}"
+    assert run(url, "seed").returncode == 0
+    first = run(url, "verify")
+    seq, sha256 = printed_head(first)
+    ledger = Ledger(Database(url))
+    try:
+        head = ledger.chain_head()
+        assert (head.seq, head.chain_sha256) == (seq, sha256)
+        assert ledger.checks().count == 0
+        assert run(url, "token", "create", "--role", "editor").returncode == 0
+        moved = ledger.chain_head()
+    finally:
+        ledger.database.dispose()
+    after = run(url, "verify", "--head", f"{seq}:{sha256}")
+    assert after.returncode == 0, after.stderr
+    assert f"published head journal {seq}: still in the chain" in after.stdout
+    assert printed_head(after) == (moved.seq, moved.chain_sha256) != (seq, sha256)
+    assert moved.seq == seq + 1
+    # Cut short: the chain that is left is whole, so only the published head shows it.
+    sql(url, f"DELETE FROM journal WHERE seq > {seq - 1}")
+    assert run(url, "verify").returncode == 0
+    cut = run(url, "verify", "--head", f"{seq}:{sha256}")
+    assert cut.returncode == 1
+    assert f"FAIL published head journal {seq}: the journal has no row {seq}" in cut.stderr
+    for wrong in (f"{seq}", f"x:{sha256}", f"{seq}:{sha256[:10]}"):
+        refused = run(url, "verify", "--head", wrong)
+        assert refused.returncode == 2
+        assert "'--head': must be SEQ:SHA256" in refused.stderr
+
+
+def test_verify_lists_conflicts_and_roll_up_mismatches_and_strict_fails_on_them(tmp_path):
+    url = f"sqlite:///{tmp_path / 'findings.sqlite3'}"
+    assert run(url, "seed").returncode == 0
+    clean = run(url, "verify", "--strict")
+    assert clean.returncode == 0 and "findings: 0" in clean.stdout and "WARN" not in clean.stderr
+    ledger = Ledger(Database(url))
+    try:
+        entry = {
+            "kind": "released",
+            "population": "hostages",
+            "period": {"start": "2023-11-24", "end": "2023-11-27"},
+            "party": "Hamas",
+            "nationality": "Israeli",
+            "framework": "truce_deal",
+            "evidence": [{"source": "src_1ad57b34380d078e", "quote": "50 Israeli women"}],
+        }
+        ledger.add_entry({**entry, "count": 49}, "tester", "ent_test_conflict")
+        ledger.add_entry(
+            {**entry, "count": 60, "period": {"start": "2023-11-24", "end": "2023-11-24"}},
+            "tester",
+            "ent_test_finer",
+        )
+    finally:
+        ledger.database.dispose()
+    warned = run(url, "verify")
+    assert warned.returncode == 0, warned.stderr
+    assert "verify: ok" in warned.stdout and "findings: 2 (listed above as WARN)" in warned.stdout
+    assert (
+        "WARN conflict hostages released by Hamas (Israeli, truce_deal) 2023-11-24..2023-11-27: "
+        "reports of one event give different counts: ent_seed_truce_hostages "
+        "(src_1ad57b34380d078e, src_53be30cdb8808ddb) says 50; ent_test_conflict "
+        "(src_1ad57b34380d078e) says 49"
+    ) in warned.stderr
+    assert (
+        "WARN roll-up mismatch hostages released by Hamas (Israeli, truce_deal) "
+        "2023-11-24..2023-11-27: ent_seed_truce_hostages (src_1ad57b34380d078e, "
+        "src_53be30cdb8808ddb), ent_test_conflict (src_1ad57b34380d078e) say 49 to 50, but "
+        "the finer entries inside its period add up to 60: ent_test_finer (src_1ad57b34380d078e)"
+    ) in warned.stderr
+    strict = run(url, "verify", "--strict")
+    assert strict.returncode == 1
+    assert "WARN conflict" in strict.stderr and "verify --strict: 2 finding(s)" in strict.stderr
+    assert "--strict" in run(url, "verify", "--help").stdout
 
 
 def test_commands_started_together_on_a_new_sqlite_file_all_succeed(tmp_path):

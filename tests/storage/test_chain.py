@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import text
 
 from ledger.errors import NotFound, Unauthorized
 from ledger.records import Entry, Evidence, Period
 from ledger.service import Ledger
+from ledger.storage.database import MIGRATIONS
+from ledger.storage.journal import HashesRemoved, Journal
+from ledger.storage.repository import Repository
 
 
 def sql(ledger: Ledger, statement: str, **params) -> None:
@@ -78,11 +83,76 @@ def test_a_rewritten_chain_hash_is_found(seeded: Ledger):
     assert finding.where.startswith("journal 3 ") and "chain is broken" in finding.problem
 
 
-def test_rows_from_before_the_chain_are_sealed_after_the_migration(seeded: Ledger):
-    sql(seeded, "UPDATE journal SET content_sha256 = NULL, chain_sha256 = NULL")
-    assert "never sealed" in seeded.verify()[0].problem
-    assert seeded.seal() == seeded.revision()
+def test_rows_from_before_the_chain_are_sealed_by_the_migration_that_adds_it(seeded: Ledger):
+    head = seeded.chain_head()
+    # The store as it stood before the chain: revision 0002, whose journal has no hash columns.
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with seeded.database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    assert not seeded.database.schema_is_current()
+    seeded.database.migrate()
     assert seeded.verify() == []
+    resealed = seeded.chain_head()
+    assert (resealed.seq, resealed.chain_sha256) == (head.seq, head.chain_sha256)
+
+
+def test_removed_hashes_are_found_and_never_sealed_again(seeded: Ledger):
+    sql(seeded, "UPDATE entry_revision SET count = 51 WHERE entry_id = 'ent_seed_truce_hostages'")
+    sql(seeded, "UPDATE journal SET content_sha256 = NULL, chain_sha256 = NULL")
+    (finding,) = seeded.verify()
+    assert finding.where == "journal 1 (source.add src_1ad57b34380d078e)"
+    assert "hashes were removed" in finding.problem
+    # Migrating a chained store (what every command does first) seals nothing.
+    seeded.database.migrate()
+    assert seeded.verify() == [finding]
+    # Nor does a write extend the chain from a row that lost its hashes.
+    with pytest.raises(HashesRemoved):
+        seeded.create_token("editor", "desk")
+    assert seeded.verify() == [finding]
+
+
+def test_sealing_refuses_a_row_without_hashes_after_a_sealed_one(seeded: Ledger):
+    sql(seeded, "UPDATE journal SET content_sha256 = NULL, chain_sha256 = NULL WHERE seq >= 3")
+    with pytest.raises(HashesRemoved) as refused, seeded.database.writing() as session:
+        Journal(Repository(session)).seal()
+    assert str(refused.value).startswith("journal 3 (entry.add ent_seed_truce_hostages")
+    (finding,) = seeded.verify()
+    assert finding.where.startswith("journal 3 ") and "hashes were removed" in finding.problem
+
+
+def test_a_published_head_finds_a_chain_cut_short_or_rewritten(seeded: Ledger):
+    published = seeded.chain_head()
+    head = (published.seq, published.chain_sha256)
+    assert seeded.verify(head) == []
+    seeded.create_token("editor", "desk")
+    assert seeded.chain_head().seq == published.seq + 1
+    assert seeded.verify(head) == []
+    # Rewritten: a count changed and the whole chain sealed again from the store as it is.
+    sql(seeded, "UPDATE entry_revision SET count = 51 WHERE entry_id = 'ent_seed_truce_hostages'")
+    sql(seeded, "UPDATE journal SET content_sha256 = NULL, chain_sha256 = NULL")
+    with seeded.database.writing() as session:
+        Journal(Repository(session)).seal()
+    assert seeded.verify() == []
+    (rewritten,) = seeded.verify(head)
+    assert rewritten.where == f"published head journal {published.seq}"
+    assert f"not the published {published.chain_sha256}" in rewritten.problem
+    # Cut short: the newest rows removed leave a chain that is whole, but short.
+    sql(seeded, "DELETE FROM journal WHERE seq >= :seq", seq=published.seq)
+    assert seeded.verify() == []
+    (short,) = seeded.verify(head)
+    assert short.where == f"published head journal {published.seq}"
+    assert f"no row {published.seq} (it ends at journal {published.seq - 1})" in short.problem
+
+
+def test_the_chain_head_moves_with_every_write(seeded: Ledger):
+    before = seeded.chain_head()
+    assert before.seq == seeded.revision() == seeded.state().revision
+    seeded.add_source("date 2023-11-29\nA report that moves the ledger on.")
+    after = seeded.chain_head()
+    assert after.seq == before.seq + 1 == seeded.revision()
+    assert after.chain_sha256 != before.chain_sha256
 
 
 def test_revoked_tokens_are_refused_and_the_revocation_is_chained(ledger: Ledger):
