@@ -1,7 +1,8 @@
 """The seed ledger: the two seed reports and the curated entries, terms and notes built on them.
 
 Loading is idempotent: sources are named by their SHA-256 and every curated record has a
-fixed id, so a second load adds nothing (and never overrides a later revision).
+fixed id, so a second load adds nothing (and never overrides a later revision). It is one
+transaction under the writer lock, so two loads at once store one copy between them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import yaml
 from ledger import sources as texts
 from ledger.drafts import parse_entry, parse_note, parse_term
 from ledger.errors import InvalidInput, LedgerError
-from ledger.records import Source
+from ledger.records import ID, Source
 from ledger.service import Ledger
 
 AUTHOR = "seed"
@@ -26,6 +27,7 @@ SECTIONS: dict[str, tuple[str, Callable[..., Any]]] = {
     "terms": ("term", parse_term),
     "notes": ("note", parse_note),
 }
+PREFIXES = {"entries": "ent", "terms": "trm", "notes": "ctx"}
 
 
 @dataclass
@@ -63,18 +65,21 @@ def load_seed(ledger: Ledger, folder: Path | None = None) -> SeedReport:
     _check_curated(curated, by_file)
 
     report = SeedReport()
-    for source, meta in reports.values():
-        _stored, created = ledger.add_source(source.text, author=AUTHOR, **meta)
-        _tally(report, "sources", created)
-    for section, (kind, _parse) in SECTIONS.items():
-        add = getattr(ledger, f"add_{kind}")
-        for item in curated.get(section) or []:
-            record_id, data = _data(item, by_file)
-            if ledger.exists(kind, record_id):
-                _tally(report, section, False)
-                continue
-            add(data, AUTHOR, record_id)
-            _tally(report, section, True)
+    # One unit of work under the writer lock: a load stores all of the seed or none of it, and
+    # a load that waited for another finds everything present (the writes below join it).
+    with ledger.database.writing():
+        for source, meta in reports.values():
+            _stored, created = ledger.add_source(source.text, author=AUTHOR, **meta)
+            _tally(report, "sources", created)
+        for section, (kind, _parse) in SECTIONS.items():
+            add = getattr(ledger, f"add_{kind}")
+            for item in curated.get(section) or []:
+                record_id, data = _data(item, by_file)
+                if ledger.exists(kind, record_id):
+                    _tally(report, section, False)
+                    continue
+                add(data, AUTHOR, record_id)
+                _tally(report, section, True)
     return report
 
 
@@ -118,7 +123,8 @@ def _check_curated(curated: Mapping[str, Any], by_file: Mapping[str, Source]) ->
     for section, (_kind, parse) in SECTIONS.items():
         for i, item in enumerate(curated.get(section) or []):
             try:
-                _record_id, data = _data(item, by_file)
+                record_id, data = _data(item, by_file)
+                _check_id(record_id, PREFIXES[section])
                 parse(data, by_id.get)
             except InvalidInput as error:
                 label = item.get("id", i) if isinstance(item, Mapping) else i
@@ -126,6 +132,15 @@ def _check_curated(curated: Mapping[str, Any], by_file: Mapping[str, Source]) ->
                     problems[f"{section}[{label}].{name}"] = messages
     if problems:
         raise InvalidInput(problems)
+
+
+def _check_id(record_id: str, prefix: str) -> None:
+    if not ID.match(record_id) or not record_id.startswith(f"{prefix}_"):
+        raise InvalidInput.one(
+            "id",
+            f"must look like {prefix}_ then up to 28 lower-case letters, digits or underscores, "
+            f"not {record_id!r}.",
+        )
 
 
 def _data(item: object, by_file: Mapping[str, Source]) -> tuple[str, dict[str, Any]]:

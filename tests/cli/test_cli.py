@@ -234,6 +234,34 @@ def test_verify_lists_conflicts_and_roll_up_mismatches_and_strict_fails_on_them(
     assert "--strict" in run(url, "verify", "--help").stdout
 
 
+def test_two_seeds_at_once_store_one_copy(empty_url):
+    env = {**os.environ, "LEDGER_DATABASE_URL": empty_url}
+    loads = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ledger", "seed"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        for _ in range(2)
+    ]
+    outputs = [load.communicate(timeout=120) for load in loads]
+    assert [load.returncode for load in loads] == [0, 0], outputs
+    reports = sorted(out for out, _ in outputs)
+    assert "sources: 0 added, 2 present; entries: 0 added, 9 present" in reports[0]
+    assert "sources: 2 added, 0 present; entries: 9 added, 0 present" in reports[1]
+    ledger = Ledger(Database(empty_url))
+    try:
+        counts = ledger.counts()
+        assert (counts["source"], counts["entry_revision"], counts["term_revision"]) == (2, 9, 5)
+        assert (counts["note"], counts["journal"]) == (3, 19)
+        assert ledger.verify() == []
+    finally:
+        ledger.database.dispose()
+
+
 def test_commands_started_together_on_a_new_sqlite_file_all_succeed(tmp_path):
     url = f"sqlite:///{tmp_path / 'raced' / 'new.sqlite3'}"
     env = {**os.environ, "LEDGER_DATABASE_URL": url}

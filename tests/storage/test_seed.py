@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 
 import pytest
 import yaml
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
+from ledger.errors import InvalidInput, LedgerError
 from ledger.seed import load_seed, seed_folder
 from ledger.service import Ledger
+from ledger.storage.database import Database
 from tests.conftest import ROOT, SHARED_SEEDS
 
 D = dt.date
@@ -208,3 +213,60 @@ def test_totals_for_an_unchanged_ledger_are_computed_once(seeded: Ledger):
     assert seeded.totals(population="detainees") is not first
     seeded.add_source("date 2023-11-29\nA report that moves the ledger on.")
     assert seeded.totals(population="hostages") is not first
+
+
+REFUSE_A_NOTE = {
+    "sqlite": [
+        """CREATE TRIGGER refuse_a_note BEFORE INSERT ON note
+        WHEN NEW.id = 'ctx_seed_killed_gaza_children'
+        BEGIN SELECT RAISE(ABORT, 'refused by the test'); END""",
+    ],
+    "postgresql": [
+        """CREATE FUNCTION refuse_a_note() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.id = 'ctx_seed_killed_gaza_children' THEN
+                RAISE EXCEPTION 'refused by the test';
+            END IF;
+            RETURN NEW;
+        END $$""",
+        """CREATE TRIGGER refuse_a_note BEFORE INSERT ON note
+        FOR EACH ROW EXECUTE FUNCTION refuse_a_note()""",
+    ],
+}
+
+
+def test_a_load_that_fails_midway_stores_nothing(empty_url):
+    """The last record of the seed is refused by the database itself: no part of it stays."""
+    database = Database(empty_url)
+    try:
+        database.migrate()
+        dialect = database.engine.dialect.name
+        with database.engine.begin() as connection:
+            for statement in REFUSE_A_NOTE[dialect]:
+                connection.execute(text(statement))
+        ledger = Ledger(database)
+        with pytest.raises((DBAPIError, LedgerError), match="refused by the test"):
+            load_seed(ledger)
+        assert set(ledger.counts().values()) == {0}
+        with database.engine.begin() as connection:
+            on_note = "" if dialect == "sqlite" else " ON note"
+            connection.execute(text(f"DROP TRIGGER refuse_a_note{on_note}"))
+        report = load_seed(ledger)
+        assert report.added == {"sources": 2, "entries": 9, "terms": 5, "notes": 3}
+        assert ledger.verify() == []
+    finally:
+        database.dispose()
+
+
+def test_a_bad_record_id_is_refused_before_anything_is_written(ledger: Ledger, tmp_path):
+    folder = tmp_path / "seed"
+    shutil.copytree(ROOT / "seed", folder)
+    curated = (folder / "ledger.yaml").read_text(encoding="utf-8")
+    (folder / "ledger.yaml").write_text(
+        curated.replace("id: trm_seed_extension_twenty", "id: ent_seed_extension_twenty"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput) as refused:
+        load_seed(ledger, folder)
+    assert "must look like trm_" in refused.value.errors["terms[ent_seed_extension_twenty].id"][0]
+    assert set(ledger.counts().values()) == {0}
