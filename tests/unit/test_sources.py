@@ -71,18 +71,52 @@ def test_a_report_splits_into_sentences_not_at_every_full_stop(seed_text):
 
 def test_offsets_count_code_points_not_bytes():
     text = "date 2024-01-02\nשלום עולם. Ünïcödé 🙂 sentence two.\r\nThird one!"  # noqa: RUF001
-    for sentence in segment(text):
-        assert text[sentence.start : sentence.end] == sentence.text
-    assert [s.text for s in segment(text)][-1] == "Third one!"
+    spans = [(s.start, s.end) for s in segment(text)]
+    # Positions found by str.index count code points; UTF-8 or UTF-16 offsets would differ
+    # after the Hebrew letters, the umlauts and the emoji.
+    second = text.index("Ünïcödé")
+    assert (second, text.index("two.") + len("two.")) in spans
+    third = text.index("Third")
+    assert (third, third + len("Third one!")) in spans
+    assert len(text[:third].encode("utf-8")) != third
+    assert len(text[:third].encode("utf-16-le")) // 2 != third
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=300))
-@settings(max_examples=150, deadline=None)
-def test_any_text_segments_into_exact_spans(text):
+# Report-like text: words from several scripts (astral characters too), sentence ends,
+# quotes, and every kind of line break and blank a report may hold.
+WORDS = st.sampled_from(
+    ["Hamas", "released", "13", "hostages", "Mr.", "U.S.", "e.g.", "שלום", "Ünïcödé", "🙂",
+     "\U0001d518\U0001d52b\U0001d526", "'quoted'", '"said"', "(aside)", "...", "…", "Nov 9",
+     "date 2023-11-28"]
+)  # fmt: skip
+SEPARATORS = st.sampled_from(
+    [" ", " ", " ", ". ", "! ", "? ", ".\n", "\n\n", "\r\n", "\r", "\t", "\u2028",
+     "\u2029", "\x85", "\x0b", "\x0c", "\xa0", "\u3000", ", ", ".\" "]
+)  # fmt: skip
+REPORTS = st.lists(st.tuples(WORDS, SEPARATORS), max_size=60).map(
+    lambda pairs: "".join(word + separator for word, separator in pairs)
+)
+ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=300)
+
+
+@given(st.one_of(REPORTS, ANY_TEXT))
+@settings(max_examples=300, deadline=None)
+def test_sentences_tile_the_text_in_order(text):
     sentences = segment(text)
-    for sentence in sentences:
-        assert text[sentence.start : sentence.end] == sentence.text
-        assert sentence.text.strip()
+    # Numbered 0..n-1 in reading order.
+    assert [s.n for s in sentences] == list(range(len(sentences)))
+    # Each a non-empty span inside the text, beginning and ending on a non-blank character.
+    for s in sentences:
+        assert 0 <= s.start < s.end <= len(text)
+        assert not text[s.start].isspace() and not text[s.end - 1].isspace()
+    # Ordered and non-overlapping.
+    assert all(a.end <= b.start for a, b in itertools.pairwise(sentences))
+    # No character but a blank lies outside every sentence.
+    covered = [False] * len(text)
+    for s in sentences:
+        covered[s.start : s.end] = [True] * (s.end - s.start)
+    outside = [i for i, c in enumerate(text) if not covered[i] and not c.isspace()]
+    assert outside == [], [text[i] for i in outside]
 
 
 def test_the_first_line_may_declare_the_date(seed_text):
