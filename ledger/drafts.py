@@ -22,6 +22,7 @@ from ledger.records import (
     QUALIFIERS,
     TERM_PER,
     Entry,
+    Evidence,
     Note,
     Period,
     Source,
@@ -74,8 +75,27 @@ def parse_entry(data: object, find_source: FindSource) -> Entry:
                 f"is after {published.isoformat()}, when the source of evidence[{i}] was "
                 "published; a report cannot tell of releases that had not begun.",
             )
+    _check_end_reported(period, entry.evidence, form.problems)
     form.problems.raise_if_any()
     return entry
+
+
+def _check_end_reported(
+    period: Period | None, evidence: tuple[Evidence, ...], problems: Problems
+) -> None:
+    # An entry records what had happened by the time a report was published (a term, what
+    # an agreement says will happen, may look ahead): at least one cited report must be
+    # published on or after the period's last day.
+    published = [e.published_on for e in evidence if e.published_on is not None]
+    if period is None or not published or period.end <= max(published):
+        return
+    latest = max(published)
+    problems.add(
+        "period.end",
+        f"is after {latest.isoformat()}, when the latest of the cited sources was published; "
+        "an entry records what a report says had happened, so its period must end by then "
+        "(what an agreement says will happen later is a term).",
+    )
 
 
 def parse_term(data: object, find_source: FindSource) -> Term:

@@ -215,3 +215,61 @@ def test_notes_take_shares_and_open_counts(report, find):
         parse_note,
     )
     assert set(errors) == {"count", "unit", "evidence[0].quote"}
+
+
+LATER = "date 2023-11-30 Hamas released 13 hostages on Friday, the mediator said.\n"
+
+
+@pytest.fixture
+def later_report() -> Source:
+    sha = sha256_of(LATER)
+    return Source(
+        id=source_id(sha),
+        sha256=sha,
+        text=LATER,
+        published_on=dt.date(2023, 11, 30),
+        sentences=segment(LATER),
+    )
+
+
+def test_an_entry_may_not_end_after_every_cited_report(report, find):
+    data = entry(report, period={"start": "2023-11-24", "end": "2023-11-29"})
+    errors = problems(data, find)
+    assert set(errors) == {"period.end"}
+    (message,) = errors["period.end"]
+    assert message.startswith("is after 2023-11-28, when the latest of the cited sources")
+    # Ending on the day of publication is reporting, not looking ahead.
+    same_day = entry(report, period={"start": "2023-11-24", "end": "2023-11-28"})
+    assert parse_entry(same_day, find).period.end == dt.date(2023, 11, 28)
+
+
+def test_one_later_report_is_enough_for_a_period_that_ends_after_an_earlier_one(
+    report, later_report
+):
+    find = {report.id: report, later_report.id: later_report}.get
+    data = entry(
+        report,
+        period={"start": "2023-11-24", "end": "2023-11-29"},
+        evidence=[
+            {"source": report.id, "quote": "50 civilian hostages were freed"},
+            {"source": later_report.id, "quote": "13 hostages"},
+        ],
+    )
+    assert parse_entry(data, find).period.end == dt.date(2023, 11, 29)
+    data["period"] = {"start": "2023-11-24", "end": "2023-12-01"}
+    assert "2023-11-30" in problems(data, find)["period.end"][0]
+
+
+def test_a_term_may_look_ahead_of_its_report(report, find):
+    term = parse_term(
+        {
+            "population": "hostages",
+            "party": "Hamas",
+            "count": 10,
+            "per": "day",
+            "period": {"start": "2023-11-28", "end": "2023-12-05"},
+            "evidence": [{"source": report.id, "quote": "50 civilian hostages"}],
+        },
+        find,
+    )
+    assert term.period.end == dt.date(2023, 12, 5)
