@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -24,7 +25,7 @@ def backup(database: Database, target: Path) -> str:
         with _sqlite(database.url) as source, sqlite3.connect(target) as copy:
             source.backup(copy)
         return "sqlite"
-    _run("pg_dump", "--format=custom", "--no-owner", "--file", str(target), _libpq(database.url))
+    _run(database.url, "pg_dump", "--format=custom", "--no-owner", "--file", str(target))
     return "pg_dump"
 
 
@@ -50,13 +51,12 @@ def restore(database: Database, backup_file: Path) -> str:
             "restores only from 'exchange-ledger backup' of one.",
         )
     _run(
+        database.url,
         "pg_restore",
         "--clean",
         "--if-exists",
         "--no-owner",
         "--single-transaction",
-        "--dbname",
-        _libpq(database.url),
         str(backup_file),
     )
     return "pg_dump"
@@ -68,16 +68,33 @@ def _sqlite(url: URL) -> sqlite3.Connection:
     return connection
 
 
-def _libpq(url: URL) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+def pg_command(url: URL, tool: str, *args: str) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment to run a PostgreSQL client tool on a database.
+
+    The password goes in PGPASSWORD, never in argv, where any user of the machine can read it
+    (ps, /proc/PID/cmdline).
+    """
+    environment = dict(os.environ)
+    if url.password is not None:
+        environment["PGPASSWORD"] = str(url.password)
+    address = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
+    return [tool, "--dbname", address.render_as_string(hide_password=False), *args], environment
 
 
-def _run(tool: str, *args: str) -> None:
+def _run(url: URL, tool: str, *args: str) -> None:
     if shutil.which(tool) is None:
         raise LedgerError(
             f"{tool} is not installed; install PostgreSQL's client tools "
             f"(Debian: apt-get install postgresql-client)."
         )
-    done = subprocess.run([tool, *args], capture_output=True, text=True, timeout=3600)
+    argv, environment = pg_command(url, tool, *args)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=3600, env=environment)
     if done.returncode != 0:
         raise LedgerError(f"{tool} failed: {done.stderr.strip() or done.returncode}")

@@ -9,8 +9,10 @@ from contextlib import nullcontext
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from ledger.service import Ledger
+from ledger.storage.backup import pg_command
 from ledger.storage.database import Database
 
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -94,3 +96,34 @@ def test_a_backup_whose_hashes_were_removed_is_restored_unsealed(engine, tmp_pat
             restored.stderr
         )
         assert run(second, "verify").returncode == 1
+
+
+def test_a_postgresql_password_goes_in_the_environment_never_in_argv():
+    url = make_url("postgresql+psycopg://ledger:s3cret@db.example:5433/ledger")
+    argv, environment = pg_command(url, "pg_dump", "--format=custom")
+    assert argv == [
+        "pg_dump",
+        "--dbname",
+        "postgresql://ledger@db.example:5433/ledger",
+        "--format=custom",
+    ]
+    assert not any("s3cret" in arg for arg in argv)
+    assert environment["PGPASSWORD"] == "s3cret"
+    _argv, without = pg_command(make_url("postgresql+psycopg://ledger@db/x"), "pg_dump")
+    assert without.get("PGPASSWORD") == os.environ.get("PGPASSWORD")
+
+
+@pytest.mark.postgres
+def test_a_backup_works_with_a_password_in_the_url(tmp_path, new_postgres_database):
+    # The test server trusts loopback, so the password is accepted unused; pg_dump and
+    # pg_restore now get it through PGPASSWORD.
+    with new_postgres_database() as plain, new_postgres_database() as other:
+        first = make_url(plain).set(password="s3cret").render_as_string(hide_password=False)
+        second = make_url(other).set(password="s3cret").render_as_string(hide_password=False)
+        assert run(first, "seed").returncode == 0
+        file = tmp_path / "with-password.backup"
+        made = run(first, "backup", str(file))
+        assert made.returncode == 0, made.stderr
+        restored = run(second, "restore", str(file))
+        assert restored.returncode == 0, restored.stderr
+        assert figures(second) == figures(first)
