@@ -16,9 +16,9 @@ import vl_convert
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 from marshmallow import ValidationError
 
-from api.resources.charts import chart
+from api.resources.charts import chart, ignored
 from api.schemas.common import KeyArgs
-from ledger.charts import interval_text
+from ledger.charts import OPEN_NOTE, interval_text
 from ledger.records import FRAMEWORKS, POPULATIONS
 from ledger.service import Ledger
 from ledger.totals import Event
@@ -26,6 +26,7 @@ from ledger.totals import Event
 blp = Blueprint("dashboard", __name__)
 
 FILTERS = ("population", "party", "nationality", "framework", "from", "to", "as_of")
+PAGE_SIZE = 100  # entries per page of a drill-down; the panel offers the next page
 # What a datetime-local input sends: a moment without a zone, which the form labels UTC.
 NAIVE_MOMENT = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?\Z")
 BUNDLE_MAX_AGE = 86400
@@ -36,6 +37,16 @@ class DashboardArgs(KeyArgs):
 
     class Meta:
         exclude = ("kind",)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One chart of the page: its rows (the data table) and what a reader must be told."""
+
+    name: str
+    rows: list[dict[str, Any]]
+    note: str | None  # a filter the chart cannot apply
+    open: bool  # some high is open-ended: the ▲ needs its key
 
 
 @dataclass(frozen=True)
@@ -81,8 +92,10 @@ def index() -> Any:
         as_of_input=as_of.strftime("%Y-%m-%dT%H:%M:%S") if as_of else "",
         revision=state.revision,
         headlines=_headlines(ledger, args, populations),
-        charts=[(name, chart(name, args)[1]) for name in [*names, "nationality"]],
+        charts=[_figure(name, args) for name in [*names, "nationality"]],
+        open_note=OPEN_NOTE,
         day_link=functools.partial(_day_link, args),
+        nationality_link=functools.partial(_nationality_link, args),
         options={
             "population": POPULATIONS,
             "party": _choices(state.entries, "party", args.get("party")),
@@ -140,17 +153,19 @@ def _headlines(ledger: Ledger, args: dict[str, Any], populations: list[str]) -> 
 
 def _released(ledger: Ledger, args: dict[str, Any], population: str) -> Headline:
     key = {n: args.get(n) for n in ("party", "nationality", "framework")}
+    start, end = args.get("from_"), args.get("to")
     result = ledger.totals(
-        args.get("as_of"),
-        population=population,
-        kind="released",
-        start=args.get("from_"),
-        end=args.get("to"),
-        **key,
+        args.get("as_of"), population=population, kind="released", start=start, end=end, **key
     )
-    date = result.days[-1].date if result.days else None
+    date = _holds_for(result.events, end)
     events = _by(result.events, date)
     query = {"population": population, "kind": "released", **key}
+    note = None
+    if start is not None and date is not None:
+        # A running total: the from day narrows the days the charts show, not what it counts.
+        note = f"A running total: it counts releases before {start} too."
+        if date < start:
+            note = f"Nothing is reported from {start} on: this is the total by the end of {date}."
     return Headline(
         id=f"released-{population}",
         label=f"{population.capitalize()} released",
@@ -160,8 +175,20 @@ def _released(ledger: Ledger, args: dict[str, Any], population: str) -> Headline
         sources=len({s for e in events for s in e.sources}),
         entries=len({i for e in events for i in e.entries}),
         approx=result.approx,
-        href=_entries_link(query, args),
+        href=_entries_link(query, {**args, "to": date}),
+        note=note,
     )
+
+
+def _holds_for(events: Sequence[Event], end: dt.date | None) -> dt.date | None:
+    """The day a total holds for: the last day any of its events covers, or `end` if that
+    is earlier; None when nothing had begun by then (the total is 0)."""
+    if not events:
+        return None
+    first = min(e.period.start for e in events)
+    last = max(e.period.end for e in events)
+    date = last if end is None else min(last, end)
+    return date if date >= first else None
 
 
 def _still_held(ledger: Ledger, args: dict[str, Any]) -> Headline:
@@ -206,15 +233,34 @@ def _entries_link(key: dict[str, Any], args: dict[str, Any]) -> str:
     # A total by a day counts every entry up to it, so the list runs to `to` but not from `from`.
     query = {**key, "to": args.get("to"), "as_of": _moment(args.get("as_of"))}
     return "/v1/entries?" + urlencode(
-        [*((k, str(v)) for k, v in query.items() if v), ("page_size", "500")]
+        [*((k, str(v)) for k, v in query.items() if v), ("page_size", str(PAGE_SIZE))]
     )
 
 
-def _day_link(args: dict[str, Any], population: str, date: str) -> str:
-    """The entries whose period covers one day, for the page's filters."""
+def _day_link(args: dict[str, Any], population: str, date: str, covering: bool = False) -> str:
+    """The entries a day's running total is built from (every period starting by then), or
+    with `covering` only those whose period covers the day, for the page's filters."""
     key = {n: args.get(n) for n in ("party", "nationality", "framework")}
-    query = {"population": population, "kind": "released", **key, "from": date}
+    query = {"population": population, "kind": "released", **key}
+    if covering:
+        query["from"] = date
     return _entries_link(query, {**args, "to": date})
+
+
+def _nationality_link(args: dict[str, Any], row: dict[str, Any]) -> str:
+    """The entries behind a row of the nationality chart. /v1/entries has no filter for "no
+    nationality stated", so that row's link lists every nationality and the page keeps the
+    unstated ones (data-stated="false")."""
+    key = {n: args.get(n) for n in ("party", "framework")}
+    nationality = row["nationality"] if row["stated"] else None
+    query = {"population": row["population"], "kind": "released", **key, "nationality": nationality}
+    return _entries_link(query, {**args, "to": row["date"]})
+
+
+def _figure(name: str, args: dict[str, Any]) -> Figure:
+    _, rows = chart(name, args)
+    opened = any(r.get("high") is None for r in rows) and not name.startswith("nationality")
+    return Figure(name, rows, ignored(name, args), opened)
 
 
 def _moment(value: dt.datetime | None) -> str | None:

@@ -48,20 +48,27 @@ def _shown(rows: list[Row]) -> list[Row]:
 # --- rows: what each chart draws, also shown as its data table --------------------------------
 
 
-def cumulative_rows(days: Sequence[Mapping[str, Any]]) -> list[Row]:
-    """One row per day of a totals answer: cumulative low and high, and the entries behind it."""
-    return [
-        {
-            "date": str(d["date"]),
-            "low": d["cumulative"]["low"],
-            "high": d["cumulative"]["high"],
+def cumulative_rows(
+    days: Sequence[Mapping[str, Any]], events: Sequence[Mapping[str, Any]] = ()
+) -> list[Row]:
+    """One row per day of a totals answer: cumulative low and high; how many entries the
+    running total is built from (every entry whose period starts by the end of the day, from
+    the answer's events) and how many cover that day. Counts, not ids: a day of a large ledger
+    stands on hundreds of thousands of entries, and its drill-down pages through them."""
+    starts = sorted((str(e["period"]["start"]), len(e["entries"])) for e in events)
+    rows, built, n = [], 0, 0
+    for d in days:
+        date = str(d["date"])
+        while n < len(starts) and starts[n][0] <= date:
+            built += starts[n][1]
+            n += 1
+        rows.append({
+            "date": date, "low": d["cumulative"]["low"], "high": d["cumulative"]["high"],
             "daily": interval_text(d["daily"]["low"], d["daily"]["high"]),
             "label": interval_text(d["cumulative"]["low"], d["cumulative"]["high"]),
-            "entries": list(d["entries"]),
-            "approx": bool(d["approx"]),
-        }
-        for d in days
-    ]
+            "built_from": built, "covering": len(d["entries"]), "approx": bool(d["approx"]),
+        })  # fmt: skip
+    return rows
 
 
 def schedule_rows(days: Sequence[Mapping[str, Any]]) -> list[Row]:
@@ -70,14 +77,16 @@ def schedule_rows(days: Sequence[Mapping[str, Any]]) -> list[Row]:
     rows = []
     termed = [d for d in days if d["expected"] is not None]
     for d in termed or days:
+        first = True  # the day's verdict is drawn once, from its first row
         for series, name in (("expected", "expected by the terms"), ("reported", "reported")):
             value = d[series]
             if value is not None:
                 rows.append({
                     "date": str(d["date"]), "series": name, "low": value["low"],
                     "high": value["high"], "label": interval_text(value["low"], value["high"]),
-                    "status": d["status"],
+                    "status": d["status"], "verdict": first,
                 })  # fmt: skip
+                first = False
     return rows
 
 
@@ -113,13 +122,14 @@ def nationality_rows(
         result = totals(members, end=end)
         if not result.days:
             continue  # nothing of this group had happened by `end`
-        sources = sorted({s for event in result.events for s in event.sources})
+        date = result.days[-1].date
+        behind = [e for e in result.events if e.period.start <= date]
         rows.append({
             "population": group_population, "nationality": group_nationality or NOT_STATED,
-            "low": result.total.low, "high": result.total.high,
-            "label": interval_text(result.total.low, result.total.high),
-            "date": result.days[-1].date.isoformat() if result.days else None,
-            "entries": sorted({e.id for e in members}), "sources": len(sources),
+            "stated": bool(group_nationality), "low": result.total.low,
+            "high": result.total.high, "label": interval_text(result.total.low, result.total.high),
+            "date": date.isoformat(), "entries": sum(len(e.entries) for e in behind),
+            "sources": len({s for e in behind for s in e.sources}),
         })  # fmt: skip
     rows.sort(key=lambda r: (r["population"], r["nationality"] == NOT_STATED, -r["low"]))
     return [{**r, "rank": n} for n, r in enumerate(rows)]
@@ -146,10 +156,18 @@ def _tooltip(*extra: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _frame(title: str, subtitle: str, rows: list[Row], layers: list[dict[str, Any]]) -> Row:
+def _frame(
+    title: str, subtitle: str, rows: list[Row], layers: list[dict[str, Any]], *notes: str | None
+) -> Row:
+    """A chart; the subtitle says how to read it, one line per note that applies."""
+    lines = [subtitle, *(n for n in notes if n)]
     return {
         "$schema": SCHEMA,
-        "title": {"text": title, "subtitle": subtitle, "anchor": "start"},
+        "title": {
+            "text": title,
+            "subtitle": lines if len(lines) > 1 else subtitle,
+            "anchor": "start",
+        },
         "width": WIDTH,
         "height": HEIGHT,
         "background": "white",
@@ -171,6 +189,11 @@ def _frame(title: str, subtitle: str, rows: list[Row], layers: list[dict[str, An
     }
 
 
+def _open_note(rows: list[Row]) -> str | None:
+    """The key to the triangles, where there are any."""
+    return OPEN_NOTE if any(r["open"] for r in rows) else None
+
+
 def _open_marks(rows: list[Row], y: str, color: str) -> list[dict[str, Any]]:
     """Triangles at the ceiling on the days whose high is open-ended (none when none is)."""
     if not any(r["open"] for r in rows):
@@ -189,9 +212,14 @@ def _open_marks(rows: list[Row], y: str, color: str) -> list[dict[str, Any]]:
     ]
 
 
-def cumulative_spec(days: Sequence[Mapping[str, Any]], *, population: str) -> Row:
+def cumulative_spec(
+    days: Sequence[Mapping[str, Any]],
+    *,
+    population: str,
+    events: Sequence[Mapping[str, Any]] = (),
+) -> Row:
     """Cumulative releases per day of one population: a band from low to high, low on top."""
-    rows = _shown(cumulative_rows(days))
+    rows = _shown(cumulative_rows(days, events))
     color = COLORS.get(population, "#333333")
     y = {"field": "low", "type": "quantitative", "title": f"{population} released"}
     return _frame(
@@ -230,11 +258,41 @@ def cumulative_spec(days: Sequence[Mapping[str, Any]], *, population: str) -> Ro
             },
             *_open_marks(rows, "high_shown", color),
         ],
+        _open_note(rows),
     )
 
 
-def schedule_spec(days: Sequence[Mapping[str, Any]], *, population: str) -> Row:
-    """The terms' expected cumulative beside the reported one, each a band with low on top."""
+VERDICT_COLORS = {"met": "#2f6b2f", "behind": "#a12020", "ahead": "#1d5a8c", "unknown": "#595959"}
+
+
+def _verdicts(rows: list[Row]) -> list[dict[str, Any]]:
+    """Each day's verdict (met, behind, ahead, unknown) written above the curves."""
+    if not rows:
+        return []
+    return [
+        {
+            "transform": [{"filter": "datum.verdict"}],
+            "mark": {"type": "text", "baseline": "top", "dy": 2, "fontSize": 11,
+                     "fontWeight": "bold"},
+            "encoding": {
+                "x": _day_axis(),
+                "y": {"value": 0},
+                "text": {"field": "status"},
+                "color": {"condition": [
+                    {"test": f"datum.status === '{name}'", "value": color}
+                    for name, color in VERDICT_COLORS.items()
+                ], "value": VERDICT_COLORS["unknown"]},
+                "tooltip": _tooltip({"field": "status", "type": "nominal", "title": "verdict"}),
+            },
+        }
+    ]  # fmt: skip
+
+
+def schedule_spec(
+    days: Sequence[Mapping[str, Any]], *, population: str, note: str | None = None
+) -> Row:
+    """The terms' expected cumulative beside the reported one, each a band with low on top,
+    and each day's verdict above them."""
     rows = _shown(schedule_rows(days))
     scale = {
         "domain": ["expected by the terms", "reported"],
@@ -247,7 +305,16 @@ def schedule_spec(days: Sequence[Mapping[str, Any]], *, population: str) -> Row:
         "scale": {"domain": scale["domain"], "range": [[6, 4], [1, 0]]},
         "title": None,
     }
-    y = {"field": "low", "type": "quantitative", "title": f"{population} released"}
+    # Headroom above the highest figure, where the verdicts are written.
+    top = max((r["high_shown"] for r in rows), default=0)
+    y = {
+        "field": "low",
+        "type": "quantitative",
+        "title": f"{population} released",
+        "scale": {"domainMax": max(1, round(top * 1.2))},
+    }
+    # Room left and right of the first and last day, so their verdicts clear the y axis.
+    x = {**_day_axis(), "scale": {"padding": 28}}
     return _frame(
         f"Schedule: {population} released, expected and reported",
         "lines: certain counts · bands: the range each side allows",
@@ -256,7 +323,7 @@ def schedule_spec(days: Sequence[Mapping[str, Any]], *, population: str) -> Row:
             {
                 "mark": {"type": "area", "opacity": 0.18},
                 "encoding": {
-                    "x": _day_axis(),
+                    "x": x,
                     "y": y,
                     "y2": {"field": "high_shown"},
                     "color": color,
@@ -265,7 +332,7 @@ def schedule_spec(days: Sequence[Mapping[str, Any]], *, population: str) -> Row:
             {
                 "mark": {"type": "line", "strokeWidth": 2.5, "point": True},
                 "encoding": {
-                    "x": _day_axis(),
+                    "x": x,
                     "y": y,
                     "color": color,
                     "strokeDash": dash,
@@ -276,7 +343,11 @@ def schedule_spec(days: Sequence[Mapping[str, Any]], *, population: str) -> Row:
                 },
             },
             *_open_marks(rows, "high_shown", EXPECTED_COLOR),
+            *_verdicts(rows),
         ],
+        "above each day: the reported curve has met, is behind or ahead of the terms, or unknown",
+        _open_note(rows),
+        note,
     )
 
 

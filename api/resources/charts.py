@@ -58,8 +58,15 @@ def chart(name: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
         result = ledger.totals(
             as_of, population=population, kind="released", start=start, end=end, **key
         )
-        days = result.to_dict()["days"]
-        return charts.cumulative_spec(days, population=population), charts.cumulative_rows(days)
+        # Only what the chart draws: the whole answer's JSON form (every event and finding)
+        # costs seconds on a large ledger.
+        days = [day.to_dict() for day in result.days]
+        events = [
+            {"period": {"start": e.period.start.isoformat()}, "entries": e.entries}
+            for e in result.events
+        ]
+        spec = charts.cumulative_spec(days, population=population, events=events)
+        return spec, charts.cumulative_rows(days, events)
     if subject == "schedule":
         result = ledger.schedule(
             as_of,
@@ -73,11 +80,22 @@ def chart(name: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
             for d in result.days
             if (start is None or d.date >= start) and (end is None or d.date <= end)
         ]
-        return charts.schedule_spec(days, population=population), charts.schedule_rows(days)
+        spec = charts.schedule_spec(days, population=population, note=ignored(name, args))
+        return spec, charts.schedule_rows(days)
     rows = charts.nationality_rows(
         ledger.state(as_of).entries, population=args.get("population"), end=end, **key
     )
     return charts.nationality_spec(rows), rows
+
+
+def ignored(name: str, args: dict[str, Any]) -> str | None:
+    """What a chart says about a filter it cannot apply (None when it applies them all)."""
+    if name.startswith("schedule-") and args.get("nationality"):
+        return (
+            f"Not filtered by nationality ({args['nationality']}): the terms set no count per "
+            "nationality, so both curves are for every nationality."
+        )
+    return None
 
 
 def rendered(spec: dict[str, Any], fmt: str) -> bytes | str | dict[str, Any]:
@@ -108,8 +126,10 @@ class Chart(MethodView):
         """One chart of the dashboard, for the same filters as /v1/totals (and as_of).
 
         released-{population}: cumulative releases per day, a band from low to high with the
-        certain count on top. schedule-{population}: expected by the terms beside reported.
-        nationality: totals by nationality as reported.
+        certain count on top. schedule-{population}: expected by the terms beside reported,
+        with each day's verdict; terms set no count per nationality, so this chart is not
+        filtered by nationality and says so in its subtitle. nationality: totals by
+        nationality as reported.
         """
         spec, _ = chart(name, args)
         body = rendered(spec, fmt)

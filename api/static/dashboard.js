@@ -10,6 +10,7 @@
   const query = new URLSearchParams(main.dataset.query || "");
   const asOf = query.get("as_of");
   const sourceCache = new Map();
+  const PAGE_SIZE = "100"; // entries per page of a drill-down; "Show more" fetches the next
 
   // --- small helpers ---------------------------------------------------------------------------
 
@@ -20,7 +21,8 @@
       if (name === "dataset") Object.assign(node.dataset, value);
       else node.setAttribute(name, value === true ? "" : String(value));
     }
-    for (const child of children.flat()) {
+    // Any depth: describe() nests the arrays of entryButtons() inside its own.
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -46,6 +48,7 @@
   }
 
   const words = (value) => String(value || "").replaceAll("_", " ");
+  const capitalized = (value) => value.charAt(0).toUpperCase() + value.slice(1);
   const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
   function isoDay(value) {
@@ -91,70 +94,160 @@
     panel.scrollIntoView({ block: "start" });
   }
 
-  function dayLink(population, day) {
+  function dayLink(population, day, covering) {
     const wanted = new URLSearchParams({ population, kind: "released" });
     for (const name of ["party", "nationality", "framework"]) {
       if (query.get(name)) wanted.set(name, query.get(name));
     }
-    wanted.set("from", day);
+    // A running total by a day is built from every entry whose period starts by then.
+    if (covering) wanted.set("from", day);
     wanted.set("to", day);
-    wanted.set("page_size", "500");
+    wanted.set("page_size", PAGE_SIZE);
     return withAsOf(`/v1/entries?${wanted}`);
   }
 
-  async function drill(title, { url, ids }) {
-    drillTitle.textContent = `Behind this number: ${title}`;
+  function dayViews(population, day) {
+    const who = `${capitalized(population)} released`;
+    return [
+      {
+        label: "behind the running total",
+        title: `${who} by the end of ${day}: the entries the running total is built from`,
+        url: dayLink(population, day, false),
+      },
+      {
+        label: "covering that day only",
+        title: `${who}: the entries whose period covers ${day}`,
+        url: dayLink(population, day, true),
+      },
+    ];
+  }
+
+  function nationalityLink(datum) {
+    const wanted = new URLSearchParams({ population: datum.population, kind: "released" });
+    for (const name of ["party", "framework"]) {
+      if (query.get(name)) wanted.set(name, query.get(name));
+    }
+    if (datum.stated) wanted.set("nationality", datum.nationality);
+    wanted.set("to", datum.date);
+    wanted.set("page_size", PAGE_SIZE);
+    return withAsOf(`/v1/entries?${wanted}`);
+  }
+
+  function nextPage(response) {
+    const found = (response.headers.get("Link") || "").match(/<([^>]+)>;\s*rel="next"/);
+    if (!found) return null;
+    const url = new URL(found[1], window.location.origin);
+    return url.pathname + url.search;
+  }
+
+  // views: [{label, title, url, unstated}], one list of entries each; `chosen` is shown, with
+  // buttons to switch to the others. `unstated`: keep only entries with no nationality, which
+  // /v1/entries cannot filter on.
+  async function drill(views, chosen = 0) {
+    const view = views[chosen];
+    drillTitle.textContent = `Behind this number: ${view.title}`;
     drillBody.replaceChildren(el("p", {}, "Loading the entries…"));
     show(drillPanel, drillTitle);
     try {
-      const entries = ids
-        ? await Promise.all(ids.map((id) => getJSON(withAsOf(`/v1/entries/${id}`))))
-        : await getJSON(withAsOf(url));
-      drillBody.replaceChildren(entriesTable(title, entries));
+      const listing = await entriesListing(view);
+      drillBody.replaceChildren(views.length > 1 ? viewSwitch(views, chosen) : "", listing);
     } catch (error) {
       fail(drillBody, error);
     }
   }
 
-  function entriesTable(title, entries) {
-    if (!entries.length) return el("p", {}, "No entry is behind this number.");
+  function viewSwitch(views, chosen) {
+    return el(
+      "p",
+      { class: "views" },
+      "Entries: ",
+      views.map((view, n) => {
+        const button = el(
+          "button",
+          { type: "button", class: "view", "aria-pressed": n === chosen ? "true" : "false" },
+          view.label,
+        );
+        button.addEventListener("click", () => drill(views, n));
+        return button;
+      }),
+    );
+  }
+
+  async function entriesListing(view) {
+    const keep = view.unstated ? (entry) => !entry.nationality : () => true;
+    const caption = el("caption", {});
+    const rows = el("tbody", {});
+    const more = el("button", { type: "button", class: "more", hidden: true }, "Show more entries");
+    const status = el("p", { class: "meta", role: "status" });
+    let next = withAsOf(view.url);
+    let shown = 0;
+    let total = null;
+
+    async function load() {
+      more.disabled = true;
+      let added = 0;
+      // A page the client-side filter empties is skipped, so "more" always adds something.
+      while (next && !added) {
+        const response = await fetchOk(next);
+        const entries = (await response.json()).filter(keep);
+        if (!view.unstated) total = Number(response.headers.get("X-Total-Count")) || null;
+        rows.append(...entries.map(entryRow));
+        added += entries.length;
+        next = nextPage(response);
+      }
+      shown += added;
+      const of = total && total > shown ? ` (the first ${shown} of ${total})` : "";
+      caption.textContent = `${plural(total || shown, "entry", "entries")}${of}: ${view.title}`;
+      status.textContent = next ? `${shown} shown; more follow.` : "";
+      more.hidden = !next;
+      more.disabled = false;
+    }
+
+    more.addEventListener("click", () => load().catch((error) => fail(status, error)));
+    await load();
+    if (!shown) return el("p", {}, "No entry is behind this number.");
     const head = ["Entry", "Period", "Party", "Nationality", "Framework", "Reported as", "Sources"];
     return el(
-      "table",
-      { id: "drill-entries" },
-      el("caption", {}, `${plural(entries.length, "entry", "entries")}: ${title}`),
-      el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))),
+      "div",
+      {},
       el(
-        "tbody",
-        {},
-        entries.map((entry) => {
-          const period =
-            entry.period.start === entry.period.end
-              ? entry.period.start
-              : `${entry.period.start} to ${entry.period.end}`;
-          const count = `${entry.qualifier === "exact" ? "" : words(entry.qualifier) + " "}${entry.count}`;
-          return el(
-            "tr",
-            {},
-            el(
-              "th",
-              { scope: "row" },
-              el(
-                "button",
-                { type: "button", class: "entry-open", dataset: { entry: entry.id } },
-                `${count} ${entry.count === 1 ? entry.population.replace(/s$/, "") : entry.population} ${words(entry.kind)}`,
-              ),
-              el("div", { class: "meta" }, entry.id),
-            ),
-            el("td", {}, period, entry.period_phrase ? el("div", { class: "meta" }, `“${entry.period_phrase}”`) : null),
-            el("td", {}, entry.party),
-            el("td", {}, entry.nationality || "not stated"),
-            el("td", {}, words(entry.framework)),
-            el("td", {}, entry.description),
-            el("td", { class: "num" }, entry.corroboration),
-          );
-        }),
+        "table",
+        { id: "drill-entries" },
+        caption,
+        el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))),
+        rows,
       ),
+      more,
+      status,
+    );
+  }
+
+  function entryRow(entry) {
+    const period =
+      entry.period.start === entry.period.end
+        ? entry.period.start
+        : `${entry.period.start} to ${entry.period.end}`;
+    const count = `${entry.qualifier === "exact" ? "" : words(entry.qualifier) + " "}${entry.count}`;
+    const population = entry.count === 1 ? entry.population.replace(/s$/, "") : entry.population;
+    return el(
+      "tr",
+      {},
+      el(
+        "th",
+        { scope: "row" },
+        el(
+          "button",
+          { type: "button", class: "entry-open", dataset: { entry: entry.id } },
+          `${count} ${population} ${words(entry.kind)}`,
+        ),
+        el("div", { class: "meta" }, entry.id),
+      ),
+      el("td", {}, period, entry.period_phrase ? el("div", { class: "meta" }, `“${entry.period_phrase}”`) : null),
+      el("td", {}, entry.party),
+      el("td", {}, entry.nationality || "not stated"),
+      el("td", {}, words(entry.framework)),
+      el("td", {}, entry.description),
+      el("td", { class: "num" }, entry.corroboration),
     );
   }
 
@@ -238,8 +331,15 @@
     const event = totals.events.find((e) => sameKey(e.key) && e.entries.includes(entry.id));
     const items = [];
     if (event) {
-      const metas = await Promise.all(event.sources.map((id) => source(id).then((s) => s.meta)));
-      items.push(el("li", {}, `Sources for this event (${event.corroboration}): `, metas.map(sourceName).join("; ")));
+      const conflict = totals.conflicts.find((c) => sameKey(c.key) && c.entries.includes(entry.id));
+      const { agree, disagree } = sidesOf(entry, event, conflict);
+      const names = async (ids) =>
+        (await Promise.all([...ids].map((id) => source(id).then((s) => s.meta)))).map(sourceName).join("; ");
+      items.push(el("li", { class: "agree" }, `Sources that agree with this count (${agree.size}): `, await names(agree)));
+      if (disagree.size) {
+        items.push(el("li", { class: "finding disagree" },
+          `Sources that report a conflicting count (${disagree.size}): `, await names(disagree)));
+      }
       const others = event.entries.filter((id) => id !== entry.id);
       if (others.length) items.push(el("li", {}, "Other entries reporting the same event: ", entryButtons(others)));
     }
@@ -255,6 +355,27 @@
     }
     if (!items.length) items.push(el("li", {}, "No other report of this event, and no check involves it."));
     return el("section", { class: "related" }, el("h3", {}, "Corroboration and conflicts"), el("ul", {}, items));
+  }
+
+  // The range of counts a report allows, as the totals read it (DESIGN.md: intervals).
+  function bound(qualifier, count) {
+    if (qualifier === "at_least") return [count, Infinity];
+    if (qualifier === "at_most") return [0, count];
+    return [count, count];
+  }
+
+  // The event's sources, split by whether their report's count can be true with the entry's.
+  function sidesOf(entry, event, conflict) {
+    if (!conflict) return { agree: new Set(event.sources), disagree: new Set() };
+    const [low, high] = bound(entry.qualifier, entry.count);
+    const agree = new Set();
+    const disagree = new Set();
+    for (const report of conflict.reports) {
+      const [otherLow, otherHigh] = bound(report.qualifier, report.count);
+      const side = Math.max(low, otherLow) <= Math.min(high, otherHigh) ? agree : disagree;
+      report.sources.forEach((id) => side.add(id));
+    }
+    return { agree, disagree };
   }
 
   function entryButtons(ids) {
@@ -315,9 +436,16 @@
     try {
       const spec = await getJSON(`/v1/charts/${name}.json?${query}`);
       // The same spec as the PNG and SVG, fitted to the page's width instead of a fixed one.
+      // A height in steps per bar cannot be fitted (Vega-Lite drops the fit with a warning),
+      // so the bars' total height is set instead.
+      if (spec.height && spec.height.step) {
+        spec.height = Math.max(1, spec.data.values.length) * spec.height.step;
+      }
       spec.width = "container";
       spec.autosize = { type: "fit-x", contains: "padding" };
-      const result = await window.vegaEmbed(target, spec, { actions: false, renderer: "svg" });
+      // ast: Vega interprets its expressions instead of compiling them with Function(), so the
+      // page's content security policy needs no 'unsafe-eval'.
+      const result = await window.vegaEmbed(target, spec, { actions: false, renderer: "svg", ast: true });
       target.dataset.rendered = "true";
       result.view.addEventListener("click", (event, item) => chartClicked(figure, item));
     } catch (error) {
@@ -332,12 +460,11 @@
     const marktype = item.mark && item.mark.marktype;
     if (item.datum === datum && !["symbol", "rect"].includes(marktype)) return;
     if (figure.dataset.chart === "nationality") {
-      drill(`${datum.population} released, ${datum.nationality}`, { ids: datum.entries });
+      const title = `${capitalized(datum.population)} released, ${datum.nationality}, by the end of ${datum.date}`;
+      drill([{ title, url: nationalityLink(datum), unstated: !datum.stated }]);
       return;
     }
-    const population = figure.dataset.population;
-    const day = isoDay(datum.date);
-    drill(`${population} released: entries covering ${day}`, { url: dayLink(population, day) });
+    drill(dayViews(figure.dataset.population, isoDay(datum.date)));
   }
 
   // --- wiring ----------------------------------------------------------------------------------
@@ -346,8 +473,13 @@
     const link = event.target.closest("a.drill");
     if (link) {
       event.preventDefault();
-      const ids = link.dataset.entries ? link.dataset.entries.split(" ") : null;
-      drill(link.dataset.title || link.textContent, ids ? { ids } : { url: link.getAttribute("href") });
+      const figure = link.closest("figure.chart");
+      if (link.dataset.day && figure) {
+        drill(dayViews(figure.dataset.population, link.dataset.day), link.dataset.view === "covering" ? 1 : 0);
+      } else {
+        const title = link.dataset.title || link.textContent;
+        drill([{ title, url: link.getAttribute("href"), unstated: link.dataset.stated === "false" }]);
+      }
       return;
     }
     const button = event.target.closest("button.entry-open");

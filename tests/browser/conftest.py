@@ -61,21 +61,24 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 
 @dataclass
 class Tab:
-    """A page, with the console errors it logged and the URLs it requested."""
+    """A page, with the console errors and warnings it logged and the URLs it requested."""
 
     page: Any
     base: str
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
 
     def open(self, path: str = "/", *, charts: bool = True) -> Any:
         """Load a dashboard URL and wait until its charts are drawn."""
+        from playwright.sync_api import expect
+
         self.page.goto(self.base + path)
         if charts:
-            self.page.wait_for_function(
-                "[...document.querySelectorAll('figure.chart .vega')]"
-                ".every((node) => node.dataset.rendered === 'true')"
-            )
+            # Locator waits, not wait_for_function: the page's CSP refuses the eval that a
+            # predicate string needs.
+            drawing = self.page.locator("figure.chart .vega:not([data-rendered='true'])")
+            expect(drawing).to_have_count(0)
         return self.page
 
 
@@ -86,7 +89,8 @@ def tab(browser: Any, service: Service) -> Iterator[Tab]:
     page = context.new_page()
     page.set_default_timeout(30_000)
     recorded = Tab(page, service.server.base)
-    page.on("console", lambda m: recorded.errors.append(m.text) if m.type == "error" else None)
+    logged = {"error": recorded.errors, "warning": recorded.warnings}
+    page.on("console", lambda m: logged[m.type].append(m.text) if m.type in logged else None)
     page.on("pageerror", lambda error: recorded.errors.append(str(error)))
     page.on("request", lambda request: recorded.requests.append(request.url))
     yield recorded

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -49,10 +50,35 @@ def still_held(service: Service, query: str = "") -> str:
     return said({"low": low, "high": None if None in highs else sum(highs)})
 
 
+class Scripts(HTMLParser):
+    """The <script> elements of a page, by their src (None: inline)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.sources.append(dict(attrs).get("src"))
+
+
+def test_the_page_admits_only_scripts_of_this_origin_and_no_eval(service: Service):
+    answer = service.public.get("/")
+    policy = answer.headers["Content-Security-Policy"]
+    script_src = policy.split("script-src")[1].split(";")[0].split()
+    assert script_src == ["'self'"]  # no 'unsafe-eval', no 'unsafe-inline', no other origin
+    scripts = Scripts()
+    scripts.feed(answer.text)
+    assert scripts.sources and None not in scripts.sources  # every script has a src
+    assert all(src.startswith("/") for src in scripts.sources)
+
+
 def test_the_page_loads_offline_without_console_errors(tab: Tab, service: Service):
     page = tab.open("/")
     assert page.locator("html").get_attribute("lang") == "en"
+    # Under a CSP without 'unsafe-eval', a Function() call would be refused and logged here.
     assert tab.errors == []
+    assert tab.warnings == []  # e.g. Vega-Lite dropping a fit it cannot honour
     outside = [url for url in tab.requests if not url.startswith(service.server.base + "/")]
     assert outside == []
     assert any(url.endswith("/dashboard/assets/vega.js") for url in tab.requests)
@@ -91,10 +117,29 @@ def test_every_chart_is_drawn_with_marks_and_has_a_data_table(tab: Tab):
     for name in CHARTS:
         chart = page.locator(f"#vega-{name} svg")
         assert chart.count() == 1, name
-        marks = ".mark-rect path" if name == "nationality" else ".mark-area path, .mark-line path"
-        assert chart.locator(marks).count() >= 1, name
+        # Each mark kind on its own: a chart drawing the line but not the band fails.
+        marks = (
+            (".mark-rect path",)
+            if name == "nationality"
+            else (".mark-area path", ".mark-line path")
+        )
+        for mark in marks:
+            assert chart.locator(mark).count() >= 1, (name, mark)
         assert page.locator(f"#chart-{name} table th[scope=col]").count() >= 4, name
     assert page.locator("#vega-released-hostages svg .mark-symbol path").count() > 10
+
+
+def test_the_schedule_chart_writes_each_days_verdict(tab: Tab, service: Service):
+    page = tab.open("/")
+    for population in ("hostages", "detainees"):
+        days = service.public.get(f"/v1/schedule?population={population}&kind=released").json()[
+            "days"
+        ]
+        expected = [d["status"] for d in days if d["expected"] is not None]
+        drawn = page.locator(
+            f"#vega-schedule-{population} svg .mark-text.role-mark text"
+        ).all_text_contents()
+        assert drawn == expected and expected, population
 
 
 def test_a_number_then_an_entry_shows_the_quote_at_its_offsets(tab: Tab, service: Service):
@@ -120,30 +165,61 @@ def test_a_number_then_an_entry_shows_the_quote_at_its_offsets(tab: Tab, service
     assert page.locator("#evidence-body mark.quote").first.is_visible()
     body = page.locator("#evidence-body").inner_text()
     assert "published 2023-11-28" in body
-    assert "Sources for this event (2)" in body
+    assert "Sources that agree with this count (2)" in body
+    assert "conflicting count" not in body  # no other report of this event
     assert tab.errors == []
 
 
-def test_a_day_in_a_chart_lists_the_entries_covering_it(tab: Tab):
+def listed(page: Any) -> set[str]:
+    """The entries the drill-down lists, once it has listed them."""
+    page.locator("#drill-entries").wait_for()
+    return {b.get_attribute("data-entry") for b in page.locator("#drill-entries button").all()}
+
+
+def test_a_day_in_a_chart_lists_the_entries_its_running_total_is_built_from(tab: Tab):
     page = tab.open("/")
     points = page.locator("#vega-released-detainees svg .mark-symbol path")
     points.last.click(force=True)  # the nearest-day overlay sits above the points
-    page.locator("#drill-entries").wait_for()
-    assert "covering 2023-11-27" in page.locator("#drill-title").inner_text()
-    assert page.locator("#drill-entries button[data-entry=ent_seed_truce_detainees]").count() == 1
+    assert listed(page) == {"ent_seed_truce_detainees"}
+    title = page.locator("#drill-title").inner_text()
+    assert "by the end of 2023-11-27" in title and "running total is built from" in title
+
+    # Monday's 54 certain hostages include 4 released weeks before: their entry is listed.
+    page = tab.open("/")
+    figure = page.locator("#chart-released-hostages")
+    figure.locator("summary").click()
+    row = figure.locator("tbody tr", has=page.locator("th", has_text="2023-11-27"))
+    assert row.locator("td").first.inner_text() == "54"
+    row.locator("a[data-view=built]").click()
+    built = listed(page)
+    assert {"ent_seed_prior_released", "ent_seed_truce_hostages"} <= built
+    assert int(row.locator("a[data-view=built]").inner_text().split()[0]) == len(built)
+    # The other view: only the entries whose period covers that day.
+    page.locator("#drill-body button.view", has_text="covering that day only").click()
+    page.locator("#drill-title", has_text="covers").wait_for()
+    covering = listed(page)
+    assert "ent_seed_truce_hostages" in covering and "ent_seed_prior_released" not in covering
+    assert "covers 2023-11-27" in page.locator("#drill-title").inner_text()
+
+
+def tab_to(page: Any, selector: str, presses: int = 400) -> None:
+    """Press Tab until the element matching `selector` has the focus."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} is not reachable with the Tab key")
 
 
 def test_a_day_in_a_data_table_is_reachable_by_keyboard(tab: Tab):
     page = tab.open("/")
-    figure = page.locator("#chart-released-detainees")
-    figure.locator("summary").focus()
-    page.keyboard.press("Enter")
-    link = figure.locator("table a.drill").last
-    link.focus()
+    tab_to(page, "#chart-released-detainees summary")
+    page.keyboard.press("Enter")  # opens the data table
+    tab_to(page, "#chart-released-detainees table a.drill[data-view=built]")
     page.keyboard.press("Enter")
     page.locator("#drill-entries").wait_for()
     assert page.evaluate("document.activeElement.id") == "drill-title"
-    page.locator("#drill-entries button.entry-open").first.focus()
+    tab_to(page, "#drill-entries button.entry-open")
     page.keyboard.press("Enter")
     page.locator("#evidence-body mark.quote").first.wait_for()
 
@@ -179,6 +255,41 @@ def test_filters_change_the_numbers_and_live_in_the_url(tab: Tab, service: Servi
     assert headline(page, "still-held-hostages") == still_held(service, "party=Israel")
 
 
+def test_a_headline_under_a_date_range_names_the_day_and_entries_it_stands_on(tab: Tab, service):
+    page = tab.open("/?from=2023-11-28", charts=False)
+    answer = totals(service, "population=detainees&from=2023-11-28")
+    assert answer["days"] == []  # nothing of the detainees' is reported from that day on
+    assert headline(page, "released-detainees") == said(answer["total"]) == "150"
+    detail = page.locator("#released-detainees-detail").inner_text()
+    assert "by the end of 2023-11-27" in detail and "no entry matches" not in detail
+    assert "2 sources" in detail and "1 entry" in detail
+    note = page.locator("#released-detainees .note").inner_text()
+    assert "Nothing is reported from 2023-11-28 on" in note
+    page.locator("#released-detainees .number a").click()
+    assert listed(page) == {"ent_seed_truce_detainees"}
+
+    hostages = page.locator("#released-hostages-detail").inner_text()
+    assert "by the end of 2023-11-28" in hostages
+    assert (
+        "counts releases before 2023-11-28 too"
+        in page.locator("#released-hostages .note").inner_text()
+    )
+    entries = int(re.search(r"(\d+) entr", hostages).group(1))
+    page.locator("#released-hostages .number a").click()
+    page.locator("#drill-title", has_text="Hostages").wait_for()
+    assert len(listed(page)) == entries
+
+
+def test_the_schedule_says_it_cannot_filter_by_nationality(tab: Tab):
+    page = tab.open("/?nationality=Thai")
+    note = page.locator("#chart-schedule-hostages .chart-note")
+    assert note.is_visible() and "Not filtered by nationality (Thai)" in note.inner_text()
+    drawn = page.locator("#vega-schedule-hostages svg").text_content()
+    assert "Not filtered by nationality (Thai)" in drawn  # the image says it too
+    assert page.locator("#chart-released-hostages .chart-note").count() == 0
+    assert tab.errors == []
+
+
 def test_as_of_shows_the_ledger_as_it_stood(tab: Tab, service: Service):
     time.sleep(1.1)  # the picker counts in whole seconds: keep the seed a second behind
     text = "date 2023-11-29\nHamas released 12 hostages on Wednesday, officials said.\n"
@@ -206,6 +317,11 @@ def test_as_of_shows_the_ledger_as_it_stood(tab: Tab, service: Service):
     assert headline(page, "released-hostages") == "73"
     as_of = before + "Z"
     assert said(totals(service, f"population=hostages&as_of={as_of}")["total"]) == "73"
+    # The revision the page names is the ledger's at that moment, not the current one.
+    then = service.public.get(f"/v1/checks?as_of={as_of}").json()["revision"]
+    now = service.public.get("/v1/checks").json()["revision"]
+    assert then < now
+    assert f"(revision {then})" in page.locator("#numbers .status").inner_text()
 
     shared = tab.open(page.url.removeprefix(service.server.base))  # a shared URL reproduces it
     assert headline(shared, "released-hostages") == "73"

@@ -68,8 +68,22 @@ def test_cumulative_rows_keep_low_high_and_the_entries_of_each_day():
         ("2023-11-26", 0, 50),
         ("2023-11-27", 50, 50),
     ]
-    assert rows[0]["entries"] == ["ent_truce"]
+    assert rows[0]["covering"] == 1
     assert rows[-1]["label"] == "50"
+
+
+def test_a_day_counts_every_entry_its_running_total_is_built_from():
+    early = entry("ent_early", 4, dt.date(2023, 11, 1), dt.date(2023, 11, 23))
+    truce = entry("ent_truce", 50, FRIDAY, MONDAY)
+    later = entry("ent_later", 12, dt.date(2023, 11, 28))
+    answer = totals([early, truce, later], start=MONDAY).to_dict()
+    rows = charts.cumulative_rows(answer["days"], answer["events"])
+    # Monday's 54 stands on the early 4 too, though its period ended before the days shown.
+    assert [(r["date"], r["low"], r["built_from"], r["covering"]) for r in rows] == [
+        ("2023-11-27", 54, 2, 1),
+        ("2023-11-28", 66, 3, 1),
+    ]
+    assert "entries" not in json.dumps(rows)  # counts, never lists of ids
 
 
 def test_the_cumulative_chart_is_a_band_with_the_certain_line_on_top():
@@ -91,12 +105,15 @@ def test_an_open_high_is_drawn_at_the_ceiling_and_marked():
     assert {v["high_shown"] for v in values} == {round(50 * 1.25)}
     assert layer_marks(spec)[-1] == "point"
     assert spec["layer"][-1]["mark"]["shape"] == "triangle-up"
+    assert charts.OPEN_NOTE in spec["title"]["subtitle"]  # the triangle's key, in every image
     assert compiles(spec)
+    assert "no upper bound reported" in vl_convert.vegalite_to_svg(spec)
 
 
 def test_no_open_high_means_no_open_marks():
     spec = charts.cumulative_spec(days_of(entry("ent_a", 13, FRIDAY)), population="detainees")
     assert "triangle-up" not in json.dumps(spec)
+    assert charts.OPEN_NOTE not in json.dumps(spec, ensure_ascii=False)
 
 
 def test_an_empty_total_still_makes_a_chart():
@@ -126,7 +143,22 @@ def test_the_schedule_chart_sets_expected_beside_reported_on_the_days_of_the_ter
         ("reported", "54"),
     }
     spec = charts.schedule_spec(days, population="hostages")
-    assert layer_marks(spec) == ["area", "line"]
+    assert layer_marks(spec) == ["area", "line", "text"]
+    assert compiles(spec)
+    # Each day's verdict is written once, above the curves, so the image says it too.
+    verdicts = [r for r in spec["data"]["values"] if r["verdict"]]
+    assert [(r["date"], r["status"]) for r in verdicts] == [
+        (d["date"], d["status"]) for d in days if d["expected"] is not None
+    ]
+    assert spec["layer"][-1]["encoding"]["text"] == {"field": "status"}
+    svg = vl_convert.vegalite_to_svg(spec)
+    assert all(f">{r['status']}<" in svg for r in verdicts)
+
+
+def test_a_schedule_chart_says_which_filter_it_cannot_apply():
+    note = "Not filtered by nationality (Thai)"
+    spec = charts.schedule_spec([], population="hostages", note=note)
+    assert note in spec["title"]["subtitle"]
     assert compiles(spec)
 
 
@@ -140,15 +172,16 @@ def test_nationality_rows_count_roll_ups_once_and_name_what_is_not_stated():
         entry("ent_detainees", 39, FRIDAY, nationality="Palestinian", population="detainees"),
     ]
     rows = charts.nationality_rows(entries, population="hostages")
-    assert [(r["nationality"], r["label"], r["sources"]) for r in rows] == [
-        ("Thai", "17", 1),
-        ("Israeli", "13", 2),
-        (charts.NOT_STATED, "4", 1),
+    assert [(r["nationality"], r["stated"], r["label"], r["sources"]) for r in rows] == [
+        ("Thai", True, "17", 1),
+        ("Israeli", True, "13", 2),
+        (charts.NOT_STATED, False, "4", 1),
     ]
-    assert rows[0]["entries"] == ["ent_thai", "ent_thai_day"]
+    assert [r["entries"] for r in rows] == [2, 2, 1]  # counts: a link lists them, page by page
     assert [r["rank"] for r in rows] == [0, 1, 2]
     by_monday_eve = charts.nationality_rows(entries, end=dt.date(2023, 11, 26))
     assert {r["nationality"] for r in by_monday_eve} == {"Thai", "Israeli", "Palestinian"}
+    assert all(r["date"] == "2023-11-26" for r in by_monday_eve if r["nationality"] == "Thai")
     spec = charts.nationality_spec(rows)
     assert layer_marks(spec) == ["bar", "rule", "text"]
     assert compiles(spec)
