@@ -111,17 +111,26 @@ def migrate() -> None:
     metavar="MOMENT",
     help="The ledger as it stood then (ISO 8601 with a zone, e.g. 2023-11-28T12:00Z).",
 )
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help=f"A progress bar per file on a terminal's stderr (default: from {PROGRESS_FROM:,} "
+    "entries on).",
+)
 @_command
-def export(folder: Path, as_of: str | None) -> None:
+def export(folder: Path, as_of: str | None, progress: bool | None) -> None:
     """Write the data package (datapackage.json and five CSV files) to FOLDER."""
     ledger = _ledger()
     moment = _moment(as_of)
-    large = (ledger.count_published("entries", moment) or 0) >= PROGRESS_FROM
+    if progress is None:
+        progress = (ledger.count_published("entries", moment) or 0) >= PROGRESS_FROM
 
     def watch(name: str, rows: Iterator[Any]) -> Iterator[Any]:
-        if not large:
+        if not progress:
             yield from rows
             return
+        # Every table's length is known before it is written (totals: keys times days), so
+        # the bar shows rows done of rows to do.
         length = ledger.count_published(name, moment)
         with click.progressbar(
             rows, length=length, label=f"{name}.csv".ljust(14), file=sys.stderr, show_pos=True

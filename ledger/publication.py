@@ -5,18 +5,39 @@ export`; rows are streamed, so memory stays flat however large the ledger is."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
-from ledger.records import FRAMEWORKS, KINDS, POPULATIONS, QUALIFIERS, SENTENCE_KINDS, Entry
+from ledger.records import (
+    FRAMEWORKS,
+    KINDS,
+    POPULATIONS,
+    QUALIFIERS,
+    SENTENCE_KINDS,
+    Entry,
+    Key,
+    Period,
+)
 from ledger.totals import totals
 
 # OWASP's CSV injection advice: a text cell that a spreadsheet would read as a formula gets a
-# leading apostrophe, which spreadsheets show as text and never evaluate.
+# leading apostrophe, which spreadsheets show as text and never evaluate. A value that already
+# begins with an apostrophe gets one more, so the rule for getting the exact words back has no
+# exception: a cell that begins with an apostrophe loses its first character.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DEFUSED_STARTS = (*FORMULA_STARTS, "'")
+DEFUSED_NOTE = (
+    " A value that began with =, +, -, @, a tab, a carriage return or an apostrophe is written "
+    "with one apostrophe added in front, so that spreadsheets never run it as a formula: where "
+    "a cell begins with an apostrophe, remove that first character to get the exact text (the "
+    "words at the evidence offsets)."
+)
+QUALIFIER_NAMES = {q: q for q in QUALIFIERS}  # one string object per qualifier, not per row
 LICENSE = {
     "name": "CC-BY-4.0",
     "path": "https://creativecommons.org/licenses/by/4.0/",
@@ -34,12 +55,13 @@ class Column:
     description: str
     required: bool = False
     enum: tuple[str, ...] | None = None
+    free_text: bool = False  # people's words: a value may begin like a formula
 
     def field(self) -> dict[str, Any]:
         described: dict[str, Any] = {
             "name": self.name,
             "type": self.type,
-            "description": self.description,
+            "description": self.description + (DEFUSED_NOTE if self.free_text else ""),
         }
         constraints: dict[str, Any] = {}
         if self.required:
@@ -65,6 +87,7 @@ class Table:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[dict[str, Any], ...] = ()
+    filters: tuple[str, ...] = ()  # the query's filters that select its rows (as_of: all)
 
     @property
     def header(self) -> list[str]:
@@ -85,9 +108,18 @@ class Table:
 
 
 def _text(name: str, description: str, **kwargs: Any) -> Column:
+    """A column of words as reported or typed: the ones a formula could hide in."""
+    return Column(name, "string", description, free_text=not kwargs.get("enum"), **kwargs)
+
+
+def _id(name: str, description: str, **kwargs: Any) -> Column:
+    """A column of ids, lists of them or web addresses: checked on the way in, they never
+    begin like a formula."""
     return Column(name, "string", description, **kwargs)
 
 
+KEY_FILTERS = ("population", "kind", "party", "nationality", "framework")
+ENTRY_FILTERS = (*KEY_FILTERS, "from", "to", "source")
 KEY_COLUMNS = (
     _text("population", "hostages or detainees.", required=True, enum=POPULATIONS),
     _text("kind", "released, rescued, found_dead or captured.", required=True, enum=KINDS),
@@ -100,18 +132,14 @@ ENTRIES = Table(
     "Entries",
     "One row per entry in force: a reported movement of people.",
     (
-        _text("entry_id", "The entry's id.", required=True),
+        _id("entry_id", "The entry's id.", required=True),
         Column("revision", "integer", "The entry's revision in force.", required=True),
         *KEY_COLUMNS,
         Column("count", "integer", "The reported count.", required=True),
         _text("qualifier", "exact, at_least, at_most or approx.", required=True, enum=QUALIFIERS),
         Column("period_start", "date", "First day of the period.", required=True),
         Column("period_end", "date", "Last day of the period (inclusive).", required=True),
-        _text(
-            "description",
-            "The group as reported. Text that a spreadsheet would run as a "
-            "formula starts with an apostrophe.",
-        ),
+        _text("description", "The group as reported."),
         _text("period_phrase", "The report's words for the period, where it was inferred."),
         _text("period_note", "How the period was resolved from those words."),
         Column(
@@ -120,13 +148,14 @@ ENTRIES = Table(
             "How many distinct sources its evidence cites.",
             required=True,
         ),
-        _text("sources", "The cited sources' ids, separated by ';'.", required=True),
+        _id("sources", "The cited sources' ids, separated by ';'.", required=True),
         _text("quotes", "The quoted words, separated by ' | '.", required=True),
         Column("recorded_at", "datetime", "When this revision was recorded (UTC).", required=True),
         _text("author", "Who recorded it (the token's name).", required=True),
         _text("reason", "Why the revision was made."),
     ),
     primary_key=("entry_id",),
+    filters=ENTRY_FILTERS,
 )
 EVIDENCE = Table(
     "evidence",
@@ -134,9 +163,9 @@ EVIDENCE = Table(
     "One row per piece of evidence: the quote behind an entry, with "
     "its sentence and its offsets in the source (Unicode code points).",
     (
-        _text("entry_id", "The entry it backs.", required=True),
+        _id("entry_id", "The entry it backs.", required=True),
         Column("position", "integer", "Its place among the entry's evidence.", required=True),
-        _text("source_id", "The source quoted.", required=True),
+        _id("source_id", "The source quoted.", required=True),
         Column("sentence", "integer", "The sentence's number in the source.", required=True),
         _text("quote", "The report's exact words.", required=True),
         Column("start", "integer", "Offset of the quote in the source text.", required=True),
@@ -145,6 +174,7 @@ EVIDENCE = Table(
         Column("published_on", "date", "When the source was published.", required=True),
     ),
     primary_key=("entry_id", "position"),
+    filters=ENTRY_FILTERS,
     foreign_keys=(
         {"fields": ["entry_id"], "reference": {"resource": "entries", "fields": ["entry_id"]}},
         {
@@ -157,7 +187,9 @@ TOTALS = Table(
     "totals",
     "Totals",
     "One row per key and day: what had certainly (low) and possibly (high) "
-    "happened, daily and cumulatively. An empty high is open-ended.",
+    "happened, daily and cumulatively. An empty high is open-ended. Every key has a row for "
+    "every day of the same range (the days of /v1/totals for the same filters), so summing "
+    "a column over the keys of one date gives the total for that date.",
     (
         *KEY_COLUMNS,
         Column("date", "date", "The day.", required=True),
@@ -168,32 +200,35 @@ TOTALS = Table(
         ),
         Column("cumulative_high", "integer", "May have happened by then; empty: open-ended."),
         Column("approx", "boolean", "An approximate count contributes.", required=True),
-        _text("entries", "The entries whose period covers the day, separated by ';'."),
+        _id("entries", "The entries whose period covers the day, separated by ';'."),
     ),
+    primary_key=(*(c.name for c in KEY_COLUMNS), "date"),
+    filters=(*KEY_FILTERS, "from", "to"),
 )
 SOURCES = Table(
     "sources",
     "Sources",
     "One row per news report. The text itself is at /v1/sources/{id}/text.",
     (
-        _text("id", "The source's id (from its SHA-256).", required=True),
-        _text("sha256", "SHA-256 of the text's UTF-8 bytes.", required=True),
+        _id("id", "The source's id (from its SHA-256).", required=True),
+        _id("sha256", "SHA-256 of the text's UTF-8 bytes.", required=True),
         Column("published_on", "date", "Publication date.", required=True),
         _text("title", "Title, where known."),
         _text("publisher", "Publisher, where known."),
-        _text("url", "Address, where known."),
+        _id("url", "Address, where known (http:// or https://)."),
         Column("recorded_at", "datetime", "When it was stored (UTC).", required=True),
         Column("characters", "integer", "Length of the text in code points.", required=True),
         Column("sentences", "integer", "How many sentences it was split into.", required=True),
     ),
     primary_key=("id",),
+    filters=("source",),
 )
 SENTENCES = Table(
     "sentences",
     "Sentences",
     "One row per sentence of each source, with its offsets.",
     (
-        _text("source_id", "The source.", required=True),
+        _id("source_id", "The source.", required=True),
         Column("n", "integer", "The sentence's number, from 0.", required=True),
         Column("start", "integer", "Offset in the source text.", required=True),
         Column("end", "integer", "End (exclusive).", required=True),
@@ -201,6 +236,7 @@ SENTENCES = Table(
         _text("text", "The sentence.", required=True),
     ),
     primary_key=("source_id", "n"),
+    filters=("source",),
     foreign_keys=(
         {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["id"]}},
     ),
@@ -217,7 +253,8 @@ def datapackage(
         "name": "exchange-ledger",
         "title": "exchange-ledger: releases in a hostage-for-detainee exchange",
         "description": "Every count with the sentence of the news report that states it. "
-        + (f"As the ledger stood at {as_of}." if as_of else "The ledger as it stands."),
+        + (f"As the ledger stood at {as_of}." if as_of else "The ledger as it stands.")
+        + DEFUSED_NOTE,
         "licenses": [LICENSE],
         "sources": list(sources),
         "resources": [table.resource(path_of(name)) for name, table in TABLES.items()],
@@ -258,7 +295,7 @@ def _cell(value: Any, kind: str) -> Any:
         return ""
     if kind == "boolean":
         return "true" if value else "false"
-    if kind == "string" and isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if kind == "string" and isinstance(value, str) and value.startswith(DEFUSED_STARTS):
         return "'" + value
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -287,21 +324,77 @@ def evidence_rows(batches: Iterable[list[Entry]]) -> Iterator[tuple[Any, ...]]:
                        ev.sentence_text, ev.published_on)  # fmt: skip
 
 
-def totals_rows(
-    batches: Iterable[list[Entry]], start: Any = None, end: Any = None
-) -> Iterator[tuple[Any, ...]]:
-    """Per key, the day-by-day totals; needs the entries ordered by key."""
+class Counted(NamedTuple):
+    """What the totals read of an entry, and no more (no evidence, no words): a key's totals
+    need all of that key's entries at once, so each is held as small as it can be."""
+
+    id: str
+    key: Key
+    count: int
+    qualifier: str
+    period: Period
+    sources: frozenset[str] = frozenset()  # corroboration is not part of the totals table
+
+
+def totals_days(span: Period | None, start: dt.date | None, end: dt.date | None) -> Period | None:
+    """The days of the totals table: those of /v1/totals for the same filters, i.e. from the
+    first day any selected entry covers to the last, clipped to [start, end]."""
+    if span is None:
+        return None
+    days = Period(max(span.start, start or span.start), min(span.end, end or span.end))
+    return days if days.start <= days.end else None
+
+
+def totals_rows(batches: Iterable[list[Entry]], days: Period | None) -> Iterator[tuple[Any, ...]]:
+    """Per key, its totals on every one of `days`, so that the rows of one date add up to the
+    total of all keys; needs the entries ordered by key.
+
+    Memory: one key's entries at a time, each as a `Counted` (about 200 bytes), plus that key's
+    days; a ledger with one huge key holds all of that key's entries.
+    """
+    if days is None:
+        return
+    dates = days.each_day()
     entries = (e for batch in batches for e in batch)
-    for key, group in groupby(entries, key=lambda e: e.key):
-        result = totals(list(group), start=start, end=end)
-        for day in result.days:
-            yield (*key, day.date, day.daily.low, day.daily.high, day.cumulative.low,
-                   day.cumulative.high, day.approx, ";".join(day.entries))  # fmt: skip
+    for key, group in groupby(entries, key=attrgetter("key")):
+        periods: dict[Period, Period] = {}  # one object per distinct period of the key
+        counted = [
+            Counted(e.id, key, e.count, QUALIFIER_NAMES[e.qualifier],
+                    periods.setdefault(e.period, e.period))
+            for e in group
+        ]  # fmt: skip
+        yield from _key_rows(key, counted, days, dates)
 
 
-def source_rows(batches: Iterable[list[tuple[Any, int, int]]]) -> Iterator[tuple[Any, ...]]:
+def _key_rows(
+    key: Key, counted: list[Counted], days: Period, dates: list[dt.date]
+) -> list[tuple[Any, ...]]:
+    # A list, so that the key's totals (its conflicts, events and checks) are freed before
+    # the next key's entries are read.
+    result = totals(counted, start=days.start, end=days.end)  # reads only what Counted has
+    shown = {day.date: day for day in result.days}
+    first = result.days[0].date if result.days else None
+    rows = []
+    for date in dates:
+        day = shown.get(date)
+        if day is not None:
+            rows.append((*key, date, day.daily.low, day.daily.high, day.cumulative.low,
+                         day.cumulative.high, day.approx, ";".join(day.entries)))  # fmt: skip
+        elif first is not None and date < first:
+            rows.append((*key, date, 0, 0, 0, 0, False, ""))  # before the key's first entry
+        else:  # after its last entry (or the key lies wholly before the days): carried
+            total = result.total
+            rows.append((*key, date, 0, 0, total.low, total.high, result.approx, ""))
+    return rows
+
+
+def source_rows(
+    batches: Iterable[list[tuple[Any, int, int]]], only: str | None = None
+) -> Iterator[tuple[Any, ...]]:
     for batch in batches:
         for s, characters, sentences in batch:
+            if only is not None and s.id != only:
+                continue
             yield (s.id, s.sha256, s.published_on, s.title, s.publisher, s.url, s.recorded_at,
                    characters, sentences)  # fmt: skip
 

@@ -445,10 +445,14 @@ class Ledger:
             elif table == "totals":
                 # Days are clipped, not entries: a cumulative counts what came before `start`.
                 key_only = dataclasses.replace(selection, start=None, end=None, source=None)
+                _, span = repository.key_span(as_of, key_only)
+                days = publication.totals_days(span, selection.start, selection.end)
                 batches = repository.stream_entries(as_of, key_only, order_by_key=True)
-                yield from publication.totals_rows(batches, selection.start, selection.end)
+                yield from publication.totals_rows(batches, days)
             elif table == "sources":
-                yield from publication.source_rows(repository.stream_sources(as_of))
+                yield from publication.source_rows(
+                    repository.stream_sources(as_of), selection.source
+                )
             elif table == "sentences":
                 yield from publication.sentence_rows(
                     repository.stream_sentences(as_of, selection.source)
@@ -462,8 +466,15 @@ class Ledger:
         self, table: str, as_of: dt.datetime | None = None, selection: Selection | None = None
     ) -> int | None:
         """How many rows a published table will have; None where only writing it tells."""
+        selection = selection or Selection()
         with self.database.reading() as session:
-            return Repository(session).count_published(table, as_of, selection or Selection())
+            repository = Repository(session)
+            if table == "totals":
+                key_only = dataclasses.replace(selection, start=None, end=None, source=None)
+                keys, span = repository.key_span(as_of, key_only)
+                days = publication.totals_days(span, selection.start, selection.end)
+                return keys * days.days if days else 0
+            return repository.count_published(table, as_of, selection)
 
     def export_package(
         self,

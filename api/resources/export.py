@@ -11,6 +11,7 @@ from api.caching import by_revision
 from api.pagination import Blueprint
 from api.schemas.common import AsOfArgs, Filter, KeyArgs
 from ledger import publication
+from ledger.errors import InvalidInput
 from ledger.selection import Selection
 
 blp = Blueprint(
@@ -24,7 +25,13 @@ TABLE_NAMES = ", ".join(publication.TABLES)
 
 
 class ExportArgs(KeyArgs):
-    source = Filter(metadata={"description": "Only rows citing (or of) this source."})
+    source = Filter(
+        metadata={
+            "description": "Only rows of entries citing this source (entries.csv, "
+            "evidence.csv), or of this source (sources.csv, sentences.csv); totals.csv "
+            "refuses it (422)."
+        }
+    )
 
 
 @blp.route(f"/<any({TABLE_NAMES}):table>.csv")
@@ -37,7 +44,13 @@ class Table(MethodView):
         content_type="text/csv",
     )
     def get(self, args: dict[str, Any], table: str) -> Response:
-        """A table of the ledger as CSV, with the filters of its JSON route and as_of."""
+        """A table of the ledger as CSV, with the filters of its JSON route and as_of.
+
+        entries and evidence take every filter; totals the key's parts, from and to (its days);
+        sources and sentences only source. A filter a table cannot apply is refused with 422
+        rather than ignored, so a file is never mistaken for a selection it is not.
+        """
+        _refuse_filters_of_other_tables(publication.TABLES[table], args)
         as_of = args.pop("as_of", None)
         args["start"], args["end"] = args.pop("from_", None), args.pop("to", None)
         rows = current_app.extensions["ledger"].published_rows(table, as_of, Selection(**args))
@@ -50,6 +63,17 @@ class Table(MethodView):
             f'attachment; filename="exchange-ledger-{table}{moment}.csv"'
         )
         return response
+
+
+def _refuse_filters_of_other_tables(table: publication.Table, args: dict[str, Any]) -> None:
+    given = {("from" if name == "from_" else name) for name in args if name != "as_of"}
+    wrong = sorted(given - set(table.filters))
+    if wrong:
+        takes = ", ".join(table.filters)
+        raise InvalidInput({
+            name: [f"{table.name}.csv cannot be filtered by {name}; it takes {takes} and as_of."]
+            for name in wrong
+        })  # fmt: skip
 
 
 @blp.route("/datapackage.json")

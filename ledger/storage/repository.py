@@ -253,6 +253,20 @@ class Repository:
             return None
         return self.session.execute(query).scalar_one()
 
+    def key_span(
+        self, as_of: dt.datetime | None, selection: Selection
+    ) -> tuple[int, Period | None]:
+        """How many keys the selected entries have, and the days from the first any of them
+        covers to the last (None when there are none): the shape of the totals table."""
+        found = _in_force(as_of, selection).subquery()
+        keys = select(found.c.population, found.c.kind, found.c.party, found.c.nationality,
+                      found.c.framework).distinct().subquery()  # fmt: skip
+        count = self.session.execute(select(func.count()).select_from(keys)).scalar_one()
+        first, last = self.session.execute(
+            select(func.min(found.c.period_start), func.max(found.c.period_end))
+        ).one()
+        return count, (Period(first, last) if count else None)
+
     def stream_sources(
         self, as_of: dt.datetime | None, batch: int = 500
     ) -> Iterator[list[tuple[Source, int, int]]]:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
+import pty
 import subprocess
 import sys
+import time
 import uuid
+from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pandas
 
-from ledger.publication import TABLES
+from ledger.publication import FORMULA_STARTS, TABLES
 from tests.e2e.conftest import Service
 
 FRICTIONLESS = Path(sys.executable).with_name("frictionless")
@@ -30,6 +35,27 @@ def table(service: Service, name: str, **params) -> list[dict[str, str]]:
     assert list(frame.columns) == TABLES[name].header
     assert len(frame) == len(rows)
     return rows
+
+
+def exact(cell: str) -> str:
+    """A defused cell's exact text, as datapackage.json says to get it back."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def summed_by_date(rows: list[dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """The totals table's rows added up over the keys of each date."""
+    sums: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"daily": {"low": 0, "high": 0}, "cumulative": {"low": 0, "high": 0}}
+    )
+    for row in rows:
+        for part in ("daily", "cumulative"):
+            interval = sums[row["date"]][part]
+            interval["low"] += int(row[f"{part}_low"])
+            high = row[f"{part}_high"]
+            interval["high"] = None if interval["high"] is None or high == "" else (
+                interval["high"] + int(high)
+            )  # fmt: skip
+    return dict(sums)
 
 
 def every(service: Service, path: str, **params) -> list[dict]:
@@ -80,48 +106,158 @@ def test_totals_rows_are_the_json_totals_per_key(service: Service):
     assert [(r["date"], r["cumulative_low"]) for r in clipped] == [("2023-11-27", "150")]
 
 
-def test_a_formula_in_a_description_is_exported_defused(service: Service):
-    text = f"date 2023-11-28\nOfficials said 3 hostages were released.\nMarker {uuid.uuid4()}."
-    source = service.editor.post("/v1/sources", json={"text": text}).json()
-    formula = '=HYPERLINK("http://example.org/x","details")'
-    posted = service.editor.post(
-        "/v1/entries",
-        json={
-            "kind": "released",
-            "population": "hostages",
-            "count": 3,
-            "party": "Test party X",
-            "period": {"start": "2023-11-27", "end": "2023-11-27"},
-            "description": formula,
-            "evidence": [{"source": source["id"], "quote": "3 hostages were released"}],
-        },
+def test_every_formula_start_is_defused_wherever_words_reach_a_csv(service: Service):
+    marker = uuid.uuid4().hex[:8]
+    lines = [
+        "=SUM(1,2) hostages were freed, a sheet said.",
+        "+3 more were freed on Monday.",
+        "-4 were said to be missing.",
+        "@desk reported 5 hostages released.",
+        "Officials said:\t6 hostages were freed.",
+        f"Marker {marker}.",
+    ]
+    source = service.editor.post(
+        "/v1/sources",
+        json={"text": "date 2023-11-28\n" + "\n".join(lines) + "\n",
+              "title": "\t=HYPERLINK(1)", "publisher": "@desk"},
+    ).json()  # fmt: skip
+    party = f"Formula party {marker}"
+    descriptions = ['=HYPERLINK("http://example.org/x","details")', "+1", "-1", "@x", "\rx"]
+    quotes = ["=SUM(1,2) hostages were freed", "+3 more were freed", "-4 were said",
+              "@desk reported 5", "\t6 hostages were freed"]  # fmt: skip
+    assert {q[0] for q in quotes} | {"\r"} == set(FORMULA_STARTS)
+    for n, (description, quote) in enumerate(zip(descriptions, quotes, strict=True)):
+        posted = service.editor.post(
+            "/v1/entries",
+            json={
+                "kind": "released", "population": "hostages", "count": 3 + n, "party": party,
+                "period": {"start": "2023-11-27", "end": "2023-11-27"},
+                "description": description, "period_phrase": "-on Monday",
+                "evidence": [{"source": source["id"], "quote": quote}],
+            },
+        )  # fmt: skip
+        assert posted.status_code == 201, posted.text
+    # The API trims a description, so a carriage return never leads a cell (the unit tests
+    # defuse one all the same); every other formula start reaches a cell, and is defused.
+    assert posted.json()["description"] == "x"
+
+    entries = table(service, "entries", party=party)
+    assert sorted(r["description"] for r in entries) == sorted(
+        ["x", *("'" + d for d in descriptions[:4])]
     )
-    assert posted.status_code == 201, posted.text
-    (row,) = table(service, "entries", party="Test party X")
-    assert row["description"] == "'" + formula and row["count"] == "3"
+    assert all(r["period_phrase"] == "'-on Monday" for r in entries)
+    assert sorted(r["quotes"] for r in entries) == sorted("'" + q for q in quotes)
+    evidence = table(service, "evidence", party=party)
+    text = service.public.get(f"/v1/sources/{source['id']}/text").content.decode("utf-8")
+    assert len(evidence) == len(quotes)
+    for row in evidence:
+        assert row["quote"].startswith("'")
+        # An offset checker strips the one apostrophe and finds the report's exact words.
+        assert exact(row["quote"]) == text[int(row["start"]) : int(row["end"])]
+        assert exact(row["sentence_text"]) in lines
+    assert sum(row["sentence_text"].startswith("'") for row in evidence) == 4
+    (cited,) = table(service, "sources", source=source["id"])
+    assert (cited["title"], cited["publisher"]) == ("'\t=HYPERLINK(1)", "'@desk")
+    sentences = table(service, "sentences", source=source["id"])
+    assert [exact(r["text"]) for r in sentences[1:]] == lines
+    assert [r["text"][0] for r in sentences[1:]] == ["'"] * 4 + ["O", "M"]
+    # Numbers stay numbers: pandas reads the counts as integers, not text.
     frame = pandas.read_csv(
-        io.StringIO(
-            service.public.get("/v1/export/entries.csv", params={"party": "Test party X"}).text
-        )
+        io.StringIO(service.public.get("/v1/export/entries.csv", params={"party": party}).text)
     )
     assert frame["count"].dtype.kind == "i"
 
 
+def test_a_filter_a_table_cannot_apply_is_refused_not_ignored(service: Service):
+    for name, params in (
+        ("sources", {"party": "Hamas"}),
+        ("sentences", {"population": "hostages"}),
+        ("sources", {"from": "2023-11-24"}),
+        ("totals", {"source": "src_53be30cdb8808ddb"}),
+    ):
+        refused = service.public.get(f"/v1/export/{name}.csv", params=params)
+        assert refused.status_code == 422, (name, params, refused.text)
+        assert refused.headers["Content-Type"].startswith("application/problem+json")
+        (field,) = refused.json()["errors"]
+        assert field == next(iter(params)) and f"{name}.csv cannot be filtered" in refused.text
+    (only,) = table(service, "sources", source="src_53be30cdb8808ddb")
+    assert only["id"] == "src_53be30cdb8808ddb"
+
+
+def write_between(service: Service) -> tuple[str, str]:
+    """Two entries written a moment apart; the moment between them, and the second's id."""
+    text = f"date 2023-11-30\nHamas released 7 hostages this week ({uuid.uuid4()})."
+    source = service.editor.post("/v1/sources", json={"text": text}).json()
+
+    def post(count: int, day: str) -> dict:
+        posted = service.editor.post(
+            "/v1/entries",
+            json={
+                "kind": "released", "population": "hostages", "count": count, "party": "Hamas",
+                "nationality": "Israeli", "framework": "truce_deal", "description": "hostages",
+                "period": {"start": day, "end": day},
+                "evidence": [{"source": source["id"], "quote": "Hamas released 7 hostages"}],
+            },
+        )  # fmt: skip
+        assert posted.status_code == 201, posted.text
+        return posted.json()
+
+    first = post(7, "2023-11-29")
+    time.sleep(0.05)  # distinct recorded_at: the moment below lies strictly between the two
+    second = post(3, "2023-11-30")
+    moment = dt.datetime.fromisoformat(first["recorded_at"])
+    assert moment < dt.datetime.fromisoformat(second["recorded_at"])
+    return moment.isoformat(), second["id"]
+
+
 def test_filters_and_as_of_give_the_rows_of_the_json_routes(service: Service):
-    before = service.public.get("/v1/totals").json()
-    moment = max(e["recorded_at"] for e in every(service, "/v1/entries"))
+    between, later = write_between(service)
+    with_later = {e["id"] for e in every(service, "/v1/entries")}
+    assert later in with_later
     for params in (
         {"party": "Hamas"},
         {"kind": "captured"},
         {"source": "src_53be30cdb8808ddb"},
         {"from": "2023-11-25", "to": "2023-11-25"},
-        {"as_of": moment},
+        {"as_of": between},
+        {"population": "hostages", "party": "Hamas", "as_of": between},
         {"population": "detainees", "as_of": "2000-01-01T00:00:00Z"},
     ):
-        json_ids = sorted(e["id"] for e in every(service, "/v1/entries", **params))
+        entries = every(service, "/v1/entries", **params)
         csv_ids = sorted(r["entry_id"] for r in table(service, "entries", **params))
-        assert csv_ids == json_ids, params
-    assert before["revision"] >= 1
+        assert csv_ids == sorted(e["id"] for e in entries), params
+        if "as_of" in params and params["as_of"] == between:
+            assert later not in csv_ids  # written after the moment: not in the file
+        evidence = table(service, "evidence", **params)
+        assert sorted((r["entry_id"], r["source_id"], r["start"]) for r in evidence) == sorted(
+            (e["id"], ev["source"], str(ev["start"])) for e in entries for ev in e["evidence"]
+        ), params
+
+
+def test_totals_rows_of_a_date_add_up_to_the_json_totals(service: Service):
+    between, _ = write_between(service)
+    for params in (
+        {"kind": "released"},
+        {"kind": "released", "population": "hostages"},
+        {"kind": "released", "population": "hostages", "as_of": between},
+        {"kind": "released", "from": "2023-11-26", "to": "2023-11-28"},
+        {"kind": "released", "from": "2023-11-28"},
+        {"kind": "released", "to": "2023-10-01"},
+        {"kind": "released", "party": "Hamas", "as_of": between},
+        {"kind": "released", "framework": "parallel_deal"},
+        {"kind": "released", "as_of": "2000-01-01T00:00:00Z"},
+        {},
+    ):
+        answer = service.public.get("/v1/totals", params=params).json()
+        rows = table(service, "totals", **params)
+        keys = {tuple(r[c] for c in TABLES["totals"].primary_key[:-1]) for r in rows}
+        assert len(rows) == len(keys) * len(answer["days"]), params  # every key, every day
+        sums = summed_by_date(rows)
+        assert sums == {
+            d["date"]: {"daily": d["daily"], "cumulative": d["cumulative"]} for d in answer["days"]
+        }, params
+    released = table(service, "totals", kind="released", population="hostages")
+    assert summed_by_date(released)["2023-11-28"]["cumulative"]["low"] >= 73  # not 23
 
 
 def test_frictionless_accepts_the_served_package(service: Service):
@@ -176,6 +312,7 @@ def test_the_exported_folder_is_the_same_package(service: Service, tmp_path):
         env={**os.environ, "LEDGER_DATABASE_URL": service.url},
     )
     assert old.returncode == 0 and "entries 0" in old.stdout
+    assert old.stderr == ""  # a small ledger and no --progress: no bar
     bad = subprocess.run(
         [sys.executable, "-m", "ledger", "export", str(tmp_path / "x"), "--as-of", "yesterday"],
         capture_output=True,
@@ -183,3 +320,35 @@ def test_the_exported_folder_is_the_same_package(service: Service, tmp_path):
         env={**os.environ, "LEDGER_DATABASE_URL": service.url},
     )
     assert bad.returncode == 2 and "error: as-of:" in bad.stderr
+
+
+def test_the_export_shows_a_progress_bar_with_the_length_of_every_file(service: Service, tmp_path):
+    # click draws the bar only on a terminal, so stderr is a pseudo-terminal here.
+    terminal, child = pty.openpty()
+    exporting = subprocess.Popen(
+        [sys.executable, "-m", "ledger", "export", str(tmp_path / "bar"), "--progress"],
+        stdout=subprocess.PIPE, stderr=child, text=True,
+        env={**os.environ, "LEDGER_DATABASE_URL": service.url, "COLUMNS": "120"},
+    )  # fmt: skip
+    os.close(child)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(terminal)
+    assert exporting.wait(timeout=300) == 0
+    written = exporting.stdout.read()
+    counts = dict(
+        part.rsplit(" ", 1) for part in written.split(": ", 1)[1].split(" rows")[0].split(", ")
+    )
+    screen = drawn.decode("utf-8")
+    for name in TABLES:
+        length = counts[name]
+        assert f"{name}.csv" in screen
+        assert f"{length}/{length}" in screen, name  # a length known beforehand, and reached
+    assert int(counts["totals"]) > 0
