@@ -28,7 +28,7 @@ from ledger.state import Memo, State
 from ledger.still_held import StillHeld, still_held
 from ledger.storage import backup as storage_backup
 from ledger.storage.database import Database
-from ledger.storage.journal import Journal
+from ledger.storage.journal import Journal, as_hashed
 from ledger.storage.repository import Repository
 from ledger.totals import Totals, totals
 from ledger.verify import (
@@ -122,7 +122,9 @@ class Ledger:
                     **meta,
                 )
                 repository.add_source(source, author)
-                Journal(repository).record(at, author, "source.add", source.id)
+                Journal(repository).record(
+                    at, author, "source.add", source.id, written=as_hashed(source)
+                )
         except IntegrityError:
             # Another writer stored the same text first: theirs is the source.
             with self.database.reading() as session:
@@ -247,7 +249,9 @@ class Ledger:
                 draft, id=record_id, revision=1, recorded_at=at, author=author
             )
             kind.append(repository, record, True)
-            Journal(repository).record(at, author, f"{kind.noun}.add", record_id, 1)
+            Journal(repository).record(
+                at, author, f"{kind.noun}.add", record_id, 1, written=record
+            )
         return record
 
     def _revise(
@@ -292,7 +296,7 @@ class Ledger:
             kind.append(repository, record, False)
             action = "retract" if record.retracted else "revise"
             Journal(repository).record(
-                at, author, f"{kind.noun}.{action}", record_id, record.revision
+                at, author, f"{kind.noun}.{action}", record_id, record.revision, written=record
             )
         return record
 

@@ -13,11 +13,13 @@ from sqlmodel import col, select
 from ledger import chain
 from ledger.chain import GENESIS, Link
 from ledger.errors import LedgerError
+from ledger.records import Source
 from ledger.sources import sha256_of
 from ledger.storage.repository import Repository, _entry
 from ledger.storage.tables import EntryRevisionRow, EvidenceRow, JournalRow, TokenRow
 
 BATCH = 2_000
+READ_BACK = object()  # Journal.record's default: hash the write as read back from the store
 
 
 class HashesRemoved(LedgerError):
@@ -43,13 +45,28 @@ class Journal:
         return None if row is None else _link(row)
 
     def record(
-        self, at: dt.datetime, author: str, action: str, subject: str, revision: int | None = None
+        self,
+        at: dt.datetime,
+        author: str,
+        action: str,
+        subject: str,
+        revision: int | None = None,
+        written: Any = READ_BACK,
     ) -> Link:
-        """Append and seal the row for a write whose records are already flushed."""
+        """Append and seal the row for a write whose records are already flushed.
+
+        `written` is the record as the write stored it (a source with its text replaced by the
+        text's hash, an entry or term revision); without it, the record is read back. Either
+        way `verify` recomputes the hash from the store, so a record hashed here that differs
+        from what was stored is found at once.
+        """
         self.session.flush()
         head = self.head()
         link = Link(0, action, subject, revision, at, author, None, None)
-        content = self.content_sha256(link)
+        if written is READ_BACK:
+            content = self.content_sha256(link)
+        else:
+            content = chain.content_sha256(dataclasses.asdict(written))
         if head is not None and head.chain_sha256 is None:
             # Extending the chain from nothing would bury the row that lost its hashes.
             raise HashesRemoved(
@@ -113,9 +130,7 @@ class Journal:
         repository, noun = self.repository, link.action.split(".")[0]
         if noun == "source":
             source = repository.source(link.subject)
-            if source is None:
-                return None
-            return {**dataclasses.asdict(source), "text": sha256_of(source.text)}
+            return None if source is None else dataclasses.asdict(as_hashed(source))
         if noun in ("entry", "term"):
             history = getattr(repository, f"{noun}_revisions")(link.subject)
             found = [r for r in history if r.revision == link.revision]
@@ -158,6 +173,11 @@ class Journal:
             for row in rows:
                 digest.update(chain.canonical(dataclasses.asdict(_entry(row, evidence[row.id]))))
         return digest.hexdigest()
+
+
+def as_hashed(source: Source) -> Source:
+    """A source as the chain hashes it: its text stands in by the text's own hash."""
+    return dataclasses.replace(source, text=sha256_of(source.text))
 
 
 def _link(row: JournalRow) -> Link:
