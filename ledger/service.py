@@ -249,9 +249,7 @@ class Ledger:
                 draft, id=record_id, revision=1, recorded_at=at, author=author
             )
             kind.append(repository, record, True)
-            Journal(repository).record(
-                at, author, f"{kind.noun}.add", record_id, 1, written=record
-            )
+            Journal(repository).record(at, author, f"{kind.noun}.add", record_id, 1, written=record)
         return record
 
     def _revise(
