@@ -18,7 +18,14 @@ from ledger import sources as texts
 from ledger.chain import Link
 from ledger.checks import Checks, checks
 from ledger.drafts import parse_entry, parse_note, parse_term
-from ledger.errors import Conflict, InvalidInput, NotFound, StaleRevision, Unauthorized
+from ledger.errors import (
+    Conflict,
+    InvalidInput,
+    LedgerError,
+    NotFound,
+    StaleRevision,
+    Unauthorized,
+)
 from ledger.idempotency import StoredResponse
 from ledger.records import ID, Entry, Note, Source, Term, Token
 from ledger.revisions import current
@@ -133,6 +140,107 @@ class Ledger:
                 raise
             return stored, False
         return source, True
+
+    def add_sources(
+        self,
+        reports: Iterable[object],
+        author: str = SYSTEM,
+        *,
+        published_on: object = None,
+        keep_going: bool = False,
+        batch: int = texts.BATCH,
+        processes: int | None = None,
+    ) -> texts.Ingest:
+        """Store many reports: checked as add_source checks one, segmented over a bounded pool
+        of processes (`processes`, default: every core), stored `batch` to a transaction.
+
+        A report is a text, a Path to a UTF-8 file, or either paired with a mapping of its
+        metadata; `published_on` dates those that neither declare nor are given a date. The
+        same text twice is one source, within the input and against the store. Every report
+        is checked before the first write: bad ones raise ReportsRefused naming each
+        (`<file or item n>: <field>`) and nothing is written, unless `keep_going`, which
+        stores the rest and lists the refused. A failure after the checks (the database going
+        away) keeps the batches committed before it; the same call again stores the rest.
+        """
+        default_day = None if published_on is None else texts.published_day(published_on)
+        checked, refused = [], {}
+        for i, item in enumerate(reports):
+            given = item[0] if isinstance(item, tuple) and item else item
+            label = str(given) if isinstance(given, Path) else f"item {i}"
+            try:
+                checked.append(texts.check_report(item, label, default_day))
+            except InvalidInput as error:
+                refused[label] = error.errors
+        if refused and not keep_going:
+            raise texts.ReportsRefused(refused, of=len(checked) + len(refused))
+        first: dict[str, texts.Report] = {}
+        for report in checked:
+            first.setdefault(report.sha256, report)
+        with self.database.reading() as session:
+            stored = Repository(session).stored_sha256s(first)
+        todo = [report for sha256, report in first.items() if sha256 not in stored]
+        wanted = processes or texts.available_cores()
+        # A process pays for itself only with a chunk of work or more.
+        processes = max(1, min(wanted, -(-len(todo) // texts.CHUNK)))
+        created, sentences = self._ingest(todo, author, batch, processes)
+        outcomes = tuple(
+            (r.label, texts.source_id(r.sha256), r.sha256 in created and first[r.sha256] is r)
+            for r in checked
+        )
+        return texts.Ingest(outcomes, sentences, refused, processes)
+
+    def _ingest(
+        self, todo: list[texts.Report], author: str, batch: int, processes: int
+    ) -> tuple[set[str], int]:
+        """Segment and store checked reports; the SHA-256 of those created, and their sentences."""
+        # While a batch is being stored, the processes segment the next one.
+        pool = texts.SegmenterPool(processes, ahead=2 * batch)
+        created: set[str] = set()
+        sentences = 0
+        pending: list[Source] = []
+        with pool:
+            segmented = pool.segment(report.read() for report in todo)
+            try:
+                for report, (text, found) in zip(todo, segmented, strict=True):
+                    pending.append(
+                        Source(
+                            id=texts.source_id(report.sha256),
+                            sha256=report.sha256,
+                            text=text,
+                            sentences=found,
+                            **report.meta,
+                        )
+                    )
+                    if len(pending) >= batch or report is todo[-1]:
+                        stored = self._store_sources(pending, author)
+                        created |= stored
+                        sentences += sum(len(s.sentences) for s in pending if s.sha256 in stored)
+                        pending = []
+            except texts.SegmentationFailed as error:
+                raise LedgerError(f"{todo[error.position].label}: {error.detail}") from None
+        return created, sentences
+
+    def _store_sources(self, drafts: list[Source], author: str) -> set[str]:
+        """One batch in one transaction: the sources not stored yet, each with its journal row."""
+        with self.database.writing() as session:
+            repository = Repository(session)
+            # Checked again under the writer lock: another writer may have stored some since.
+            stored = repository.stored_sha256s(draft.sha256 for draft in drafts)
+            at = _now(repository)
+            new = []
+            for draft in drafts:
+                if draft.sha256 not in stored:
+                    stored.add(draft.sha256)
+                    new.append(dataclasses.replace(draft, recorded_at=at))
+                    # Each source its own moment, in input order, as `as_of` reads the journal.
+                    at = max(dt.datetime.now(dt.UTC), at + dt.timedelta(microseconds=1))
+            repository.add_sources(new, author)
+            journal = Journal(repository)
+            for source in new:
+                journal.record(
+                    source.recorded_at, author, "source.add", source.id, written=as_hashed(source)
+                )
+        return {source.sha256 for source in new}
 
     def source(self, source_id: str) -> Source:
         with self.database.reading() as session:

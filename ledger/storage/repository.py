@@ -43,6 +43,7 @@ TABLES = (
 
 
 EVIDENCE_SLICE = 5_000
+LOOKUP_SLICE = 500  # values in one IN (...), well under every engine's limit
 
 
 class Repository:
@@ -89,27 +90,55 @@ class Repository:
         sentences = self._sentences(row.id for row in rows)
         return total, [_source(row, sentences[row.id]) for row in rows]
 
+    def stored_sha256s(self, sha256s: Iterable[str]) -> set[str]:
+        """Which of these texts (by SHA-256) are stored as sources already."""
+        wanted, found = list(sha256s), set()
+        for i in range(0, len(wanted), LOOKUP_SLICE):
+            query = select(SourceRow.sha256).where(
+                col(SourceRow.sha256).in_(wanted[i : i + LOOKUP_SLICE])
+            )
+            found.update(self.session.exec(query))
+        return found
+
     def add_source(self, source: Source, author: str) -> None:
-        self.session.add(
-            SourceRow(
-                id=source.id,
-                sha256=source.sha256,
-                text=source.text,
-                published_on=source.published_on,
-                title=source.title,
-                publisher=source.publisher,
-                url=source.url,
-                recorded_at=source.recorded_at,
-                author=author,
-            )
+        self.add_sources([source], author)
+
+    def add_sources(self, sources: Sequence[Source], author: str) -> None:
+        """Insert sources with their sentences: two Core executemany statements, no ORM rows."""
+        if not sources:
+            return
+        connection = self.session.connection()
+        connection.execute(
+            insert(SourceRow.__table__),
+            [
+                {
+                    "id": source.id,
+                    "sha256": source.sha256,
+                    "text": source.text,
+                    "published_on": source.published_on,
+                    "title": source.title,
+                    "publisher": source.publisher,
+                    "url": source.url,
+                    "recorded_at": source.recorded_at,
+                    "author": author,
+                }
+                for source in sources
+            ],
         )
-        self.session.flush()
-        self.session.add_all(
-            SentenceRow(
-                source_id=source.id, n=s.n, start=s.start, end=s.end, text=s.text, kind=s.kind
-            )
+        sentences = [
+            {
+                "source_id": source.id,
+                "n": s.n,
+                "start": s.start,
+                "end": s.end,
+                "text": s.text,
+                "kind": s.kind,
+            }
+            for source in sources
             for s in source.sentences
-        )
+        ]
+        if sentences:
+            connection.execute(insert(SentenceRow.__table__), sentences)
 
     def _sentences(self, source_ids: Iterable[str]) -> dict[str, tuple[Sentence, ...]]:
         found: dict[str, list[Sentence]] = defaultdict(list)
