@@ -14,6 +14,7 @@ import click
 
 from ledger.errors import InvalidInput, LedgerError
 from ledger.service import Ledger
+from ledger.sources import BATCH, ReportsRefused
 from ledger.storage.database import Database, url_from_environment
 
 # Below this many entries an export is quick enough to need no progress bar.
@@ -140,6 +141,91 @@ def export(folder: Path, as_of: str | None, progress: bool | None) -> None:
     written = ledger.export_package(folder, moment, watch)
     rows = ", ".join(f"{name} {count}" for name, count in written.items())
     click.echo(f"exported to {folder}: {rows} rows; datapackage.json describes them")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--published-on",
+    metavar="YYYY-MM-DD",
+    default=None,
+    help="The date of reports whose first line declares none ('date YYYY-MM-DD').",
+)
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Store the good reports even when some are refused (they are listed; exit 1).",
+)
+@click.option(
+    "--batch",
+    default=BATCH,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Reports stored per transaction.",
+)
+@click.option(
+    "--processes",
+    default=None,
+    type=click.IntRange(1, 256),
+    help="Processes splitting reports into sentences (default: the machine's cores).",
+)
+@_command
+def ingest(
+    paths: tuple[Path, ...],
+    published_on: str | None,
+    keep_going: bool,
+    batch: int,
+    processes: int | None,
+) -> None:
+    """Store news reports as sources: each .txt file named, and every .txt file in the
+    folders named (and their subfolders), in path order.
+
+    Each report is checked as POST /v1/sources checks a source, and by default nothing is
+    written unless every one passes. The same text twice is one source, so running the same
+    ingest again stores nothing new.
+    """
+    files = _report_files(paths)
+    ledger = _ledger()
+    try:
+        done = ledger.add_sources(
+            files,
+            published_on=published_on,
+            keep_going=keep_going,
+            batch=batch,
+            processes=processes,
+        )
+    except ReportsRefused as error:
+        for name, messages in error.errors.items():
+            for message in messages:
+                click.echo(f"error: {name}: {message}", err=True)
+        hint = "Fix them, or store the rest with --keep-going."
+        click.echo(f"error: {error.detail} {hint}", err=True)
+        sys.exit(2)
+    for label, errors in done.refused.items():
+        for name, messages in errors.items():
+            for message in messages:
+                click.echo(f"refused: {label}: {name}: {message}", err=True)
+    click.echo(
+        f"ingested {len(done.stored)} of {len(files)} reports: {done.added} new sources "
+        f"({done.sentences} sentences), {done.present} stored already or repeated"
+        + (f"; {len(done.refused)} refused" if done.refused else "")
+    )
+    if done.refused:
+        sys.exit(1)
+
+
+def _report_files(paths: tuple[Path, ...]) -> list[Path]:
+    """The files named, and the .txt files under the folders named, each once, in order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*.txt") if p.is_file())
+            if not inside:
+                raise LedgerError(f"{path}: holds no .txt reports.")
+            found += inside
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
 
 
 def _moment(value: str | None) -> dt.datetime | None:
