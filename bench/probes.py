@@ -1,7 +1,7 @@
 """In-process measurements, each run as its own process so that a cold start is cold:
 
 python -m bench.probes totals URL   -> the service's totals, cold (new process) then warm
-python -m bench.probes ingest N DIR -> pysbd over N generated reports, then ingesting them
+python -m bench.probes ingest N DIR -> pysbd over N generated reports, then Ledger.add_sources
 """
 
 from __future__ import annotations
@@ -36,10 +36,12 @@ def totals(url: str) -> dict[str, float]:
 
 
 def ingest(count: int, folder: str) -> dict[str, float]:
+    """pysbd alone over the texts, then the product's bulk path (`exchange-ledger ingest`)."""
     import pysbd
 
     from bench.generate import reports
     from ledger.service import Ledger
+    from ledger.sources import BATCH, available_cores
     from ledger.storage.database import Database
 
     texts = reports(count, seed=23)
@@ -54,14 +56,18 @@ def ingest(count: int, folder: str) -> dict[str, float]:
     database.migrate()
     ledger = Ledger(database)
     started = time.perf_counter()
-    stored = sum(len(ledger.add_source(text)[0].sentences) for text in texts)
+    done = ledger.add_sources(texts)
     ingest_s = time.perf_counter() - started
+    assert done.added == count, done
     return {
         "reports": count,
         "pysbd_s": pysbd_s,
         "pysbd_sentences": sentences,
         "ingest_s": ingest_s,
-        "ingest_sentences": stored,
+        "ingest_sentences": done.sentences,
+        "processes": done.processes,
+        "cores": available_cores(),
+        "batch": BATCH,
     }
 
 
