@@ -345,14 +345,6 @@ def entry_rows(batches: Iterable[list[Entry]]) -> Iterator[tuple[Any, ...]]:
         yield from map(entry_row, batch)
 
 
-def evidence_rows(batches: Iterable[list[Entry]]) -> Iterator[tuple[Any, ...]]:
-    for batch in batches:
-        for e in batch:
-            for position, ev in enumerate(e.evidence):
-                yield (e.id, position, ev.source, ev.sentence, ev.quote, ev.start, ev.end,
-                       ev.sentence_text, ev.published_on)  # fmt: skip
-
-
 class Counted(NamedTuple):
     """What the totals read of an entry, and no more (no evidence, no words): a key's totals
     need all of that key's entries at once, so each is held as small as it can be."""
@@ -415,20 +407,3 @@ def _key_rows(
             total = result.total
             rows.append((*key, date, 0, 0, total.low, total.high, result.approx, ""))
     return rows
-
-
-def source_rows(
-    batches: Iterable[list[tuple[Any, int, int]]], only: str | None = None
-) -> Iterator[tuple[Any, ...]]:
-    for batch in batches:
-        for s, characters, sentences in batch:
-            if only is not None and s.id != only:
-                continue
-            yield (s.id, s.sha256, s.published_on, s.title, s.publisher, s.url, s.recorded_at,
-                   characters, sentences)  # fmt: skip
-
-
-def sentence_rows(batches: Iterable[list[tuple[str, Any]]]) -> Iterator[tuple[Any, ...]]:
-    for batch in batches:
-        for source_id, s in batch:
-            yield (source_id, s.n, s.start, s.end, s.kind, s.text)

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from ledger.state import Memo, State
 from ledger.still_held import StillHeld, still_held
 from ledger.storage import backup as storage_backup
 from ledger.storage.database import Database
+from ledger.storage.exports import Exports
 from ledger.storage.journal import Journal, as_hashed
 from ledger.storage.repository import Repository
 from ledger.totals import Totals, totals
@@ -543,30 +544,26 @@ class Ledger:
 
     def published_rows(
         self, table: str, as_of: dt.datetime | None = None, selection: Selection | None = None
-    ) -> Iterator[tuple[Any, ...]]:
+    ) -> Iterator[Sequence[Any]]:
         """The rows of one published table, streamed from one snapshot of the database."""
         selection = selection or Selection()
         with self.database.reading() as session:
-            repository = Repository(session)
+            exports = Exports(session)
             if table == "entries":
-                yield from publication.entry_rows(repository.stream_entries(as_of, selection))
+                yield from publication.entry_rows(exports.entry_batches(as_of, selection))
             elif table == "evidence":
-                yield from publication.evidence_rows(repository.stream_entries(as_of, selection))
+                yield from exports.evidence_rows(as_of, selection)
             elif table == "totals":
                 # Days are clipped, not entries: a cumulative counts what came before `start`.
                 key_only = dataclasses.replace(selection, start=None, end=None, source=None)
-                _, span = repository.key_span(as_of, key_only)
+                _, span = exports.key_span(as_of, key_only)
                 days = publication.totals_days(span, selection.start, selection.end)
-                batches = repository.stream_entries(as_of, key_only, order_by_key=True)
+                batches = exports.entry_batches(as_of, key_only, order_by_key=True)
                 yield from publication.totals_rows(batches, days)
             elif table == "sources":
-                yield from publication.source_rows(
-                    repository.stream_sources(as_of), selection.source
-                )
+                yield from exports.source_rows(as_of, selection.source)
             elif table == "sentences":
-                yield from publication.sentence_rows(
-                    repository.stream_sentences(as_of, selection.source)
-                )
+                yield from exports.sentence_rows(as_of, selection.source)
             else:
                 raise NotFound(
                     f"No table is called {table!r}; there are {', '.join(publication.TABLES)}."
@@ -578,13 +575,13 @@ class Ledger:
         """How many rows a published table will have; None where only writing it tells."""
         selection = selection or Selection()
         with self.database.reading() as session:
-            repository = Repository(session)
+            exports = Exports(session)
             if table == "totals":
                 key_only = dataclasses.replace(selection, start=None, end=None, source=None)
-                keys, span = repository.key_span(as_of, key_only)
+                keys, span = exports.key_span(as_of, key_only)
                 days = publication.totals_days(span, selection.start, selection.end)
                 return keys * days.days if days else 0
-            return repository.count_published(table, as_of, selection)
+            return exports.count(table, as_of, selection)
 
     def export_package(
         self,

@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, func, insert
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from ledger.idempotency import StoredResponse
 from ledger.records import ID, Entry, Evidence, Note, Period, Sentence, Source, Term, Token
-from ledger.selection import Selection
 from ledger.storage.tables import (
     EntryRevisionRow,
     EntryRow,
@@ -230,129 +228,6 @@ class Repository:
         )
         evidence = self._evidence(EvidenceRow.entry_revision_id, [row.id for row in rows])
         return [_entry(row, evidence[row.id]) for row in rows]
-
-    def stream_entries(
-        self,
-        as_of: dt.datetime | None,
-        selection: Selection,
-        batch: int = 1000,
-        order_by_key: bool = False,
-    ) -> Iterator[list[Entry]]:
-        """The entries in force at `as_of` that the selection admits, a batch at a time.
-
-        Rows come from a server-side cursor (PostgreSQL) or an open SQLite cursor, so memory
-        holds one batch however large the ledger is.
-        """
-        row = EntryRevisionRow
-        query = _in_force(as_of, selection)
-        order = (
-            [row.population, row.kind, row.party, row.nationality, row.framework]
-            if (order_by_key)
-            else []
-        )
-        query = query.order_by(*order, row.entry_id).execution_options(yield_per=batch)
-        for rows in self.session.execute(query).partitions():
-            evidence = self._evidence(EvidenceRow.entry_revision_id, [r.id for r in rows])
-            yield [_entry(r, evidence[r.id]) for r in rows]
-
-    def count_published(
-        self, table: str, as_of: dt.datetime | None, selection: Selection
-    ) -> int | None:
-        """How many rows a published table will have (None for totals: known only after)."""
-        in_force = _in_force(as_of, selection).with_only_columns(EntryRevisionRow.id)
-        if table == "entries":
-            query = select(func.count()).select_from(in_force.subquery())
-        elif table == "evidence":
-            query = select(func.count()).where(col(EvidenceRow.entry_revision_id).in_(in_force))
-        elif table == "sources":
-            query = select(func.count()).select_from(SourceRow)
-            if as_of is not None:
-                query = query.where(SourceRow.recorded_at <= as_of)
-        elif table == "sentences":
-            query = (
-                select(func.count())
-                .select_from(SentenceRow)
-                .join(SourceRow, SourceRow.id == SentenceRow.source_id)
-            )
-            if as_of is not None:
-                query = query.where(SourceRow.recorded_at <= as_of)
-            if selection.source is not None:
-                query = query.where(SentenceRow.source_id == selection.source)
-        else:
-            return None
-        return self.session.execute(query).scalar_one()
-
-    def key_span(
-        self, as_of: dt.datetime | None, selection: Selection
-    ) -> tuple[int, Period | None]:
-        """How many keys the selected entries have, and the days from the first any of them
-        covers to the last (None when there are none): the shape of the totals table."""
-        found = _in_force(as_of, selection).subquery()
-        keys = select(found.c.population, found.c.kind, found.c.party, found.c.nationality,
-                      found.c.framework).distinct().subquery()  # fmt: skip
-        count = self.session.execute(select(func.count()).select_from(keys)).scalar_one()
-        first, last = self.session.execute(
-            select(func.min(found.c.period_start), func.max(found.c.period_end))
-        ).one()
-        return count, (Period(first, last) if count else None)
-
-    def stream_sources(
-        self, as_of: dt.datetime | None, batch: int = 500
-    ) -> Iterator[list[tuple[Source, int, int]]]:
-        """Sources recorded by `as_of`, without text: each with its length and sentence count."""
-        sentences = (
-            select(func.count()).where(SentenceRow.source_id == SourceRow.id).scalar_subquery()
-        )
-        query = select(
-            SourceRow.id,
-            SourceRow.sha256,
-            SourceRow.published_on,
-            SourceRow.title,
-            SourceRow.publisher,
-            SourceRow.url,
-            SourceRow.recorded_at,
-            func.length(SourceRow.text),
-            sentences,
-        )
-        if as_of is not None:
-            query = query.where(SourceRow.recorded_at <= as_of)
-        query = query.order_by(SourceRow.id).execution_options(yield_per=batch)
-        for rows in self.session.execute(query).partitions():
-            yield [
-                (
-                    Source(
-                        id=r[0],
-                        sha256=r[1],
-                        text="",
-                        published_on=r[2],
-                        title=r[3],
-                        publisher=r[4],
-                        url=r[5],
-                        recorded_at=r[6],
-                    ),
-                    r[7],
-                    r[8],
-                )
-                for r in rows
-            ]
-
-    def stream_sentences(
-        self, as_of: dt.datetime | None, source: str | None, batch: int = 2000
-    ) -> Iterator[list[tuple[str, Sentence]]]:
-        """Sentences of the sources recorded by `as_of` (of one source if named)."""
-        query = select(SentenceRow).join(SourceRow, SourceRow.id == SentenceRow.source_id)
-        if as_of is not None:
-            query = query.where(SourceRow.recorded_at <= as_of)
-        if source is not None:
-            query = query.where(SentenceRow.source_id == source)
-        query = query.order_by(SentenceRow.source_id, SentenceRow.n).execution_options(
-            yield_per=batch
-        )
-        for rows in self.session.execute(query).scalars().partitions():
-            yield [
-                (r.source_id, Sentence(n=r.n, start=r.start, end=r.end, text=r.text, kind=r.kind))
-                for r in rows
-            ]
 
     # --- terms --------------------------------------------------------------------------------
 
@@ -626,34 +501,6 @@ def _revision_values(entry: Entry) -> dict[str, object]:
         "period_note": entry.period_note, "retracted": entry.retracted,
         "recorded_at": entry.recorded_at, "author": entry.author, "reason": entry.reason,
     }  # fmt: skip
-
-
-def _in_force(as_of: dt.datetime | None, selection: Selection) -> Select:
-    """The revisions in force at `as_of` (the newest of each entry, not retracted), filtered."""
-    row = EntryRevisionRow
-    later = aliased(EntryRevisionRow)
-    newest = select(func.max(later.revision)).where(later.entry_id == row.entry_id)
-    if as_of is not None:
-        newest = newest.where(later.recorded_at <= as_of)
-    # Plain columns, not ORM objects: exports stream hundreds of thousands of these.
-    columns = [column.label(column.name) for column in row.__table__.columns]
-    query = select(*columns).where(
-        row.revision == newest.scalar_subquery(), col(row.retracted).is_(False)
-    )
-    for name in ("population", "kind", "party", "nationality", "framework"):
-        wanted = getattr(selection, name)
-        if wanted is not None:
-            query = query.where(getattr(row, name) == wanted)
-    if selection.start is not None:
-        query = query.where(row.period_end >= selection.start)
-    if selection.end is not None:
-        query = query.where(row.period_start <= selection.end)
-    if selection.source is not None:
-        cites = select(EvidenceRow.id).where(
-            EvidenceRow.entry_revision_id == row.id, EvidenceRow.source_id == selection.source
-        )
-        query = query.where(cites.exists())
-    return query
 
 
 def _source(row: SourceRow, sentences: tuple[Sentence, ...]) -> Source:

@@ -1,0 +1,178 @@
+"""The queries behind the published tables: one set-based query per table, streamed from one
+cursor (server-side on PostgreSQL) in large batches, as plain tuples rather than ORM objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Select, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from ledger.records import Entry, Evidence, Period
+from ledger.selection import Selection
+from ledger.storage.repository import Repository, _entry
+from ledger.storage.tables import (
+    EntryRevisionRow,
+    EvidenceRow,
+    SentenceRow,
+    SourceRow,
+)
+
+BATCH = 5_000  # rows per fetch
+
+KEY = ("population", "kind", "party", "nationality", "framework")
+
+
+class Exports:
+    """The rows of the published tables, as the ledger stood at a moment, within one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def evidence_rows(
+        self, as_of: dt.datetime | None, selection: Selection, batch: int = BATCH
+    ) -> Iterator[Sequence[Any]]:
+        """The evidence.csv rows of the entries in force, by entry id and position."""
+        r, e, s, source = EntryRevisionRow, EvidenceRow, SentenceRow, SourceRow
+        columns = (r.entry_id, e.position, e.source_id, e.sentence_n, e.quote, e.start, e.end,
+                   s.text, source.published_on)  # fmt: skip
+        query = (
+            in_force(as_of, selection)
+            .with_only_columns(*columns)
+            .join(e, e.entry_revision_id == r.id)
+            .join(s, (s.source_id == e.source_id) & (s.n == e.sentence_n))
+            .join(source, source.id == e.source_id)
+            .order_by(r.entry_id, e.position)
+        )
+        for rows in self._streamed(query, batch):
+            yield from rows
+
+    def entry_batches(
+        self,
+        as_of: dt.datetime | None,
+        selection: Selection,
+        batch: int = 1000,
+        order_by_key: bool = False,
+    ) -> Iterator[list[Entry]]:
+        """The entries in force that the selection admits, as records, a batch at a time."""
+        row = EntryRevisionRow
+        order = [getattr(row, name) for name in KEY] if order_by_key else []
+        query = in_force(as_of, selection).order_by(*order, row.entry_id)
+        for rows in self._streamed(query, batch):
+            evidence = _evidence(self.session, [r.id for r in rows])
+            yield [_entry(r, evidence[r.id]) for r in rows]
+
+    def source_rows(
+        self, as_of: dt.datetime | None, only: str | None = None, batch: int = BATCH
+    ) -> Iterator[Sequence[Any]]:
+        """The sources.csv rows: sources recorded by `as_of` (only one, if named), by id."""
+        sentences = (
+            select(func.count()).where(SentenceRow.source_id == SourceRow.id).scalar_subquery()
+        )
+        query = select(
+            SourceRow.id, SourceRow.sha256, SourceRow.published_on, SourceRow.title,
+            SourceRow.publisher, SourceRow.url, SourceRow.recorded_at,
+            func.length(SourceRow.text), sentences,
+        )  # fmt: skip
+        if as_of is not None:
+            query = query.where(SourceRow.recorded_at <= as_of)
+        if only is not None:
+            query = query.where(SourceRow.id == only)
+        for rows in self._streamed(query.order_by(SourceRow.id), batch):
+            yield from rows
+
+    def sentence_rows(
+        self, as_of: dt.datetime | None, source: str | None, batch: int = BATCH
+    ) -> Iterator[Sequence[Any]]:
+        """The sentences.csv rows: sentences of the sources recorded by `as_of`, in order."""
+        s = SentenceRow
+        query = select(s.source_id, s.n, s.start, s.end, s.kind, s.text)
+        if as_of is not None:
+            query = query.join(SourceRow, SourceRow.id == s.source_id).where(
+                SourceRow.recorded_at <= as_of
+            )
+        if source is not None:
+            query = query.where(s.source_id == source)
+        for rows in self._streamed(query.order_by(s.source_id, s.n), batch):
+            yield from rows
+
+    def count(self, table: str, as_of: dt.datetime | None, selection: Selection) -> int | None:
+        """How many rows a published table will have (None for totals: known only after)."""
+        in_force_ids = in_force(as_of, selection).with_only_columns(EntryRevisionRow.id)
+        if table == "entries":
+            query = select(func.count()).select_from(in_force_ids.subquery())
+        elif table == "evidence":
+            query = select(func.count()).where(col(EvidenceRow.entry_revision_id).in_(in_force_ids))
+        elif table == "sources":
+            query = select(func.count()).select_from(SourceRow)
+            if as_of is not None:
+                query = query.where(SourceRow.recorded_at <= as_of)
+        elif table == "sentences":
+            query = (
+                select(func.count())
+                .select_from(SentenceRow)
+                .join(SourceRow, SourceRow.id == SentenceRow.source_id)
+            )
+            if as_of is not None:
+                query = query.where(SourceRow.recorded_at <= as_of)
+            if selection.source is not None:
+                query = query.where(SentenceRow.source_id == selection.source)
+        else:
+            return None
+        return self.session.execute(query).scalar_one()
+
+    def key_span(
+        self, as_of: dt.datetime | None, selection: Selection
+    ) -> tuple[int, Period | None]:
+        """How many keys the selected entries have, and the days from the first any of them
+        covers to the last (None when there are none): the shape of the totals table."""
+        found = in_force(as_of, selection).subquery()
+        keys = select(*(found.c[name] for name in KEY)).distinct().subquery()
+        count = self.session.execute(select(func.count()).select_from(keys)).scalar_one()
+        first, last = self.session.execute(
+            select(func.min(found.c.period_start), func.max(found.c.period_end))
+        ).one()
+        return count, (Period(first, last) if count else None)
+
+    def _streamed(self, query: Select, batch: int) -> Iterator[Sequence[Any]]:
+        # yield_per streams: a server-side cursor on PostgreSQL, SQLite's own stepping cursor.
+        # On the session's connection, as Core: the ORM would wrap every row once more.
+        result = self.session.connection().execute(query.execution_options(yield_per=batch))
+        yield from result.partitions()
+
+
+def in_force(as_of: dt.datetime | None, selection: Selection) -> Select:
+    """The revisions in force at `as_of` (the newest of each entry, not retracted), filtered."""
+    row = EntryRevisionRow
+    later = aliased(EntryRevisionRow)
+    # Found through the unique index on (entry_id, revision), one probe per revision.
+    newest = select(func.max(later.revision)).where(later.entry_id == row.entry_id)
+    if as_of is not None:
+        newest = newest.where(later.recorded_at <= as_of)
+    columns = [column.label(column.name) for column in row.__table__.columns]
+    query = select(*columns).where(
+        row.revision == newest.scalar_subquery(), col(row.retracted).is_(False)
+    )
+    for name in KEY:
+        wanted = getattr(selection, name)
+        if wanted is not None:
+            query = query.where(getattr(row, name) == wanted)
+    if selection.start is not None:
+        query = query.where(row.period_end >= selection.start)
+    if selection.end is not None:
+        query = query.where(row.period_start <= selection.end)
+    if selection.source is not None:
+        cited = aliased(EvidenceRow)  # not the evidence an export may join to
+        cites = select(cited.id).where(
+            cited.entry_revision_id == row.id, cited.source_id == selection.source
+        )
+        query = query.where(cites.correlate(row).exists())
+    return query
+
+
+def _evidence(session: Session, revision_ids: Sequence[int]) -> dict[Any, tuple[Evidence, ...]]:
+    return Repository(session)._evidence(EvidenceRow.entry_revision_id, revision_ids)
