@@ -11,7 +11,7 @@ import re
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pysbd
@@ -238,7 +238,9 @@ class Report:
 
     label: str
     sha256: str
-    meta: dict[str, object]  # checked, as check_metadata returns it
+    meta: dict[str, object]  # checked, as check_metadata returns it; empty with problems
+    # What is wrong with its metadata: it matters only if the text is not stored already.
+    problems: dict[str, list[str]] = field(default_factory=dict)
     path: Path | None = None
     # None for a file: it is read again when stored, so an archive need not fit in memory.
     text: str | None = None
@@ -310,7 +312,9 @@ def check_report(item: object, label: str, published_on: dt.date | None = None) 
 
     An item is a text, a Path to a UTF-8 file, or either with a mapping of its metadata
     (published_on, title, publisher, url). `published_on` dates a report that neither declares
-    a date on its first line nor is given one.
+    a date on its first line nor is given one. A text that cannot be a source raises
+    InvalidInput; problems of the metadata are kept in the report's `problems`, since a text
+    stored already needs none (POST answers it with the stored source, whatever it was sent).
     """
     body, meta = item if isinstance(item, tuple) and len(item) == 2 else (item, {})
     problems = Problems()
@@ -322,18 +326,34 @@ def check_report(item: object, label: str, published_on: dt.date | None = None) 
     path = body if isinstance(body, Path) else None
     try:
         text = check_text(read_report(path) if path is not None else body)
-        given = {name: meta.get(name) for name in SOURCE_FIELDS}
-        if given["published_on"] is None and declared_date(text) is None:
-            given["published_on"] = published_on
+    except InvalidInput as error:
+        _merge(problems, error.errors)
+        raise InvalidInput(problems.errors) from None
+    except TooLarge as error:
+        _merge(problems, {"text": [error.detail]})
+        raise InvalidInput(problems.errors) from None
+    given = {name: meta.get(name) for name in SOURCE_FIELDS}
+    if given["published_on"] is None and declared_date(text) is None:
+        given["published_on"] = published_on
+    checked: dict[str, object] = {}
+    try:
         checked = check_metadata(text, **given)
     except InvalidInput as error:
-        for name, messages in error.errors.items():
-            for message in messages:
-                problems.add(name, message)
-    except TooLarge as error:
-        problems.add("text", error.detail)
-    problems.raise_if_any()
-    return Report(label, sha256_of(text), checked, path, None if path is not None else text)
+        _merge(problems, error.errors)
+    return Report(
+        label,
+        sha256_of(text),
+        {} if problems else checked,
+        problems.errors,
+        path,
+        None if path is not None else text,
+    )
+
+
+def _merge(problems: Problems, errors: Mapping[str, list[str]]) -> None:
+    for name, messages in errors.items():
+        for message in messages:
+            problems.add(name, message)
 
 
 def available_cores() -> int:

@@ -83,6 +83,23 @@ def test_the_same_text_twice_is_one_source_in_the_input_and_against_the_store(le
     assert ledger.verify() == []
 
 
+def test_a_text_stored_already_is_that_source_whatever_metadata_comes_with_it(
+    ledger: Ledger,
+):
+    # As POST /v1/sources answers the same text with the stored source, without a date.
+    stored, _ = ledger.add_source(UNDATED, published_on="2023-11-24")
+    dated = reports(1, seed=6)[0]
+    done = ledger.add_sources([UNDATED, (dated, {"title": "First"}), (dated, {"url": "not a url"})])
+    assert done.refused == {}
+    assert [(source, created) for _, source, created in done.stored] == [
+        (stored.id, False),
+        (source_id(sha256_of(dated)), True),
+        (source_id(sha256_of(dated)), False),
+    ]
+    assert ledger.source(done.stored[1][1]).title == "First"
+    assert ledger.verify() == []
+
+
 def test_a_bad_report_names_itself_and_its_field_and_nothing_is_written(ledger: Ledger):
     texts = reports(CHUNK + 2, seed=8)
     bad = [
