@@ -293,6 +293,22 @@ def csv_lines(table: Table, rows: Iterable[Sequence[Any]], batch: int = 2_000) -
         yield buffer.getvalue()
 
 
+def csv_text(table: Table, batches: Iterable[list[str]]) -> Iterator[str]:
+    """The same CSV text from rows already written (by `csv_line`), a batch per chunk."""
+    yield ",".join(table.header) + "\r\n"
+    for lines in batches:
+        if lines:
+            yield "\r\n".join(lines) + "\r\n"
+
+
+def csv_line(table: Table, row: Sequence[Any]) -> str:
+    """One row of a table as CSV, without its line end: what `csv_lines` writes for it."""
+    buffer = io.StringIO()
+    # The same line end as csv_lines: csv quotes a cell holding any character of it.
+    csv.writer(buffer, lineterminator="\r\n").writerow(_cells(table)(row))
+    return buffer.getvalue()[:-2]
+
+
 @cache
 def _cells(table: Table) -> Callable[[Sequence[Any]], Sequence[Any]]:
     """The function turning a row's values into its cells: strings defused, moments and
@@ -338,6 +354,12 @@ def entry_row(e: Entry) -> tuple[Any, ...]:
         e.period_phrase, e.period_note, e.corroboration, ";".join(sorted(e.sources)),
         " | ".join(ev.quote for ev in e.evidence), e.recorded_at, e.author, e.reason,
     )  # fmt: skip
+
+
+def entry_line(e: Entry) -> str:
+    """An entry revision's row of entries.csv, as written. It depends on nothing but the
+    revision and its evidence, which never change, so it is stored with the revision."""
+    return csv_line(ENTRIES, entry_row(e))
 
 
 def entry_rows(batches: Iterable[list[Entry]]) -> Iterator[tuple[Any, ...]]:

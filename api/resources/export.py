@@ -53,10 +53,8 @@ class Table(MethodView):
         _refuse_filters_of_other_tables(publication.TABLES[table], args)
         as_of = args.pop("as_of", None)
         args["start"], args["end"] = args.pop("from_", None), args.pop("to", None)
-        rows = current_app.extensions["ledger"].published_rows(table, as_of, Selection(**args))
-        response = Response(
-            publication.csv_lines(publication.TABLES[table], rows), mimetype="text/csv"
-        )
+        text = current_app.extensions["ledger"].published_csv(table, as_of, Selection(**args))
+        response = Response(text, mimetype="text/csv")
         response.charset = "utf-8"
         moment = f"-as-of-{as_of:%Y%m%dT%H%M%SZ}" if as_of else ""
         response.headers["Content-Disposition"] = (

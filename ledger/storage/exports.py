@@ -1,5 +1,14 @@
 """The queries behind the published tables: one set-based query per table, streamed from one
 cursor (server-side on PostgreSQL) in large batches, as plain tuples rather than ORM objects.
+
+entries.csv is read from `published_entry_row`: each entry revision's row, rendered by
+`ledger.publication.entry_line` once, when the revision is written. A revision and its evidence
+never change, so the stored row never goes stale; exporting a million entries is then reading a
+million strings instead of joining their evidence and writing every cell again. A revision
+without a stored row (written by a bulk path, or before migration 0004) is rendered as it is
+read, so the file is the same either way. Changing how entries.csv is written means emptying
+the table in a migration and calling `fill_published_rows`; tests/unit/test_publication.py
+pins the rendering so that such a change cannot pass unnoticed.
 """
 
 from __future__ import annotations
@@ -8,21 +17,24 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, case, func, insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from ledger.publication import entry_line
 from ledger.records import Entry, Evidence, Period
 from ledger.selection import Selection
 from ledger.storage.repository import Repository, _entry
 from ledger.storage.tables import (
     EntryRevisionRow,
     EvidenceRow,
+    PublishedEntryRow,
     SentenceRow,
     SourceRow,
 )
 
-BATCH = 5_000  # rows per fetch
+BATCH = 5_000  # rows per fetch: about a megabyte of entries.csv
+SLICE = 5_000  # ids per IN (...): a driver binds at most 65,535 parameters, SQLite often fewer
 
 KEY = ("population", "kind", "party", "nationality", "framework")
 
@@ -32,6 +44,27 @@ class Exports:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def entry_lines(
+        self, as_of: dt.datetime | None, selection: Selection, batch: int = BATCH
+    ) -> Iterator[list[str]]:
+        """The entries.csv rows (without line ends) of the entries in force, by entry id."""
+        r, p = EntryRevisionRow, PublishedEntryRow
+        stored = case((p.recorded_at == r.recorded_at, p.line))  # None: render it here
+        query = (
+            in_force(as_of, selection)
+            .with_only_columns(stored, r.id)
+            .select_from(r)
+            .outerjoin(p, p.entry_revision_id == r.id)
+            .order_by(r.entry_id)
+        )
+        for rows in self._streamed(query, batch):
+            lines = [row[0] for row in rows]
+            if None in lines:
+                missing = [row[1] for row in rows if row[0] is None]
+                rendered = _rendered(self.session, missing)
+                lines = [line or rendered[row[1]][1] for line, row in zip(lines, rows, strict=True)]
+            yield lines
 
     def evidence_rows(
         self, as_of: dt.datetime | None, selection: Selection, batch: int = BATCH
@@ -172,6 +205,53 @@ def in_force(as_of: dt.datetime | None, selection: Selection) -> Select:
         )
         query = query.where(cites.correlate(row).exists())
     return query
+
+
+# --- the stored rows of entries.csv -------------------------------------------------------------
+
+
+def fill_published_rows(session: Session, batch: int = BATCH) -> int:
+    """Store the entries.csv row of every entry revision that has none; how many were stored.
+
+    For revisions written by a bulk path or before migration 0004. In id order, a batch at a
+    time, with no cursor left open across the inserts.
+    """
+    r, p = EntryRevisionRow, PublishedEntryRow
+    filled, last = 0, 0
+    while True:
+        ids = list(
+            session.execute(
+                select(r.id)
+                .outerjoin(p, p.entry_revision_id == r.id)
+                .where(col(p.entry_revision_id).is_(None), r.id > last)
+                .order_by(r.id)
+                .limit(batch)
+            ).scalars()
+        )
+        if not ids:
+            return filled
+        rendered = _rendered(session, ids)
+        session.execute(
+            insert(p.__table__),
+            [{"entry_revision_id": i, "recorded_at": at, "line": line}
+             for i, (at, line) in rendered.items()],
+        )  # fmt: skip
+        filled, last = filled + len(ids), ids[-1]
+
+
+def _rendered(session: Session, revision_ids: Sequence[int]) -> dict[int, tuple[dt.datetime, str]]:
+    """The entries.csv rows of these revisions, rendered from their records (with the
+    recorded_at they were rendered with)."""
+    row = EntryRevisionRow
+    columns = [column.label(column.name) for column in row.__table__.columns]
+    rendered: dict[int, tuple[dt.datetime, str]] = {}
+    for first in range(0, len(revision_ids), SLICE):
+        ids = revision_ids[first : first + SLICE]
+        rows = session.execute(select(*columns).where(col(row.id).in_(ids))).all()
+        evidence = _evidence(session, ids)
+        for r in rows:
+            rendered[r.id] = (r.recorded_at, entry_line(_entry(r, evidence[r.id])))
+    return rendered
 
 
 def _evidence(session: Session, revision_ids: Sequence[int]) -> dict[Any, tuple[Evidence, ...]]:

@@ -7,10 +7,11 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, insert
+from sqlalchemy import Connection, func, insert
 from sqlmodel import Session, col, select
 
 from ledger.idempotency import StoredResponse
+from ledger.publication import entry_line
 from ledger.records import ID, Entry, Evidence, Note, Period, Sentence, Source, Term, Token
 from ledger.storage.tables import (
     EntryRevisionRow,
@@ -19,6 +20,7 @@ from ledger.storage.tables import (
     IdempotencyRow,
     JournalRow,
     NoteRow,
+    PublishedEntryRow,
     SentenceRow,
     SourceRow,
     TermRevisionRow,
@@ -35,6 +37,7 @@ TABLES = (
     TermRevisionRow,
     NoteRow,
     EvidenceRow,
+    PublishedEntryRow,
     TokenRow,
     JournalRow,
 )
@@ -176,6 +179,7 @@ class Repository:
         self.session.add(row)
         self.session.flush()
         self._add_evidence(entry.evidence, entry_revision_id=row.id)
+        _publish(self.session.connection(), [(row.id, entry)])
 
     def add_entries_bulk(self, entries: Sequence[Entry]) -> None:
         """Insert many first revisions at once (Core executemany), evidence included."""
@@ -213,6 +217,7 @@ class Repository:
             for i, ev in enumerate(e.evidence)
         ]
         connection.execute(insert(EvidenceRow.__table__), evidence)
+        _publish(connection, [(revision_of[e.id], e) for e in entries])
 
     def entry_revisions(
         self, entry_id: str | None = None, as_of: dt.datetime | None = None
@@ -501,6 +506,17 @@ def _revision_values(entry: Entry) -> dict[str, object]:
         "period_note": entry.period_note, "retracted": entry.retracted,
         "recorded_at": entry.recorded_at, "author": entry.author, "reason": entry.reason,
     }  # fmt: skip
+
+
+def _publish(connection: Connection, written: Sequence[tuple[int, Entry]]) -> None:
+    """Store each revision's row of entries.csv beside it (see `ledger.storage.exports`)."""
+    connection.execute(
+        insert(PublishedEntryRow.__table__),
+        [
+            {"entry_revision_id": i, "recorded_at": e.recorded_at, "line": entry_line(e)}
+            for i, e in written
+        ],
+    )
 
 
 def _source(row: SourceRow, sentences: tuple[Sentence, ...]) -> Source:

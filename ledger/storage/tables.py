@@ -144,6 +144,24 @@ class EntryRevisionRow(_Revision, table=True):
     nationality: str | None = Field(default=None, max_length=100)
 
 
+class PublishedEntryRow(SQLModel, table=True):
+    """An entry revision's row of entries.csv, rendered once when the revision is written.
+
+    A revision and its evidence never change, so neither does the row: the export reads it
+    instead of rendering every entry again (`ledger.storage.exports`).
+    """
+
+    __tablename__ = "published_entry_row"
+
+    entry_revision_id: int = Field(
+        foreign_key="entry_revision.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    # The revision's recorded_at when the row was rendered: a revision moved to a later moment
+    # (restamped, when another write came in between) is rendered afresh, never read stale.
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    line: str = Field(sa_type=Text)
+
+
 class TermRow(SQLModel, table=True):
     __tablename__ = "term"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 
@@ -14,7 +15,10 @@ from ledger.publication import (
     TABLES,
     TOTALS,
     csv_lines,
+    csv_text,
     datapackage,
+    entry_line,
+    entry_row,
     totals_days,
     totals_rows,
 )
@@ -209,3 +213,44 @@ def test_the_package_describes_every_table_with_keys_and_license():
     for resource in package["resources"]:
         names = [f["name"] for f in resource["schema"]["fields"]]
         assert names == TABLES[resource["name"]].header
+
+
+PINNED = Entry(
+    id="ent_pinned", kind="released", population="hostages", count=50, qualifier="at_least",
+    period=Period(FRIDAY, MONDAY), party="Hamas", framework="truce_deal",
+    description='women, "and" children', period_phrase="=the first four days",
+    period_note="the truce began\r\non Friday",
+    evidence=(Evidence("src_b", 3, "50 hostages", 10, 21), Evidence("src_a", 1, "+50", 0, 3),
+              Evidence("src_b", 4, "fifty", 30, 35)),
+    revision=2, recorded_at=dt.datetime(2023, 11, 28, 9, 30, tzinfo=dt.UTC), author="desk",
+    reason="@correction",
+)  # fmt: skip
+
+
+def test_the_stored_rows_of_entries_csv_are_written_as_pinned_here():
+    # Each entry revision's row is stored when it is written (ledger.storage.exports). If this
+    # fails, entries.csv is now written differently: add a migration that empties
+    # published_entry_row and calls fill_published_rows, then update the row below.
+    assert entry_line(PINNED) == (
+        "ent_pinned,2,hostages,released,Hamas,,truce_deal,50,at_least,2023-11-24,2023-11-27,"
+        '"women, ""and"" children",\'=the first four days,"the truce began\r\non Friday",2,'
+        "src_a;src_b,50 hostages | +50 | fifty,2023-11-28T09:30:00+00:00,desk,'@correction"
+    )
+
+
+def test_rows_written_one_by_one_make_the_same_file_as_csv_lines():
+    entries = [
+        PINNED,
+        dataclasses.replace(PINNED, id="ent_b", description="\ttab", period_note=None),
+        dataclasses.replace(PINNED, id="ent_c", party="Hamas\n", reason="'quoted"),
+    ]
+    lines = [entry_line(e) for e in entries]
+    whole = "".join(csv_lines(ENTRIES, map(entry_row, entries)))
+    assert "".join(csv_text(ENTRIES, [lines[:1], [], lines[1:]])) == whole
+    assert [row[0] for row in parse(whole)[1:]] == ["ent_pinned", "ent_b", "ent_c"]
+
+
+def test_a_table_without_rows_is_its_header():
+    header = ",".join(ENTRIES.header) + "\r\n"
+    assert list(csv_lines(ENTRIES, [])) == [header]
+    assert "".join(csv_text(ENTRIES, [])) == header
