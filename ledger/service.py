@@ -163,32 +163,53 @@ class Ledger:
         stores the rest and lists the refused. A failure after the checks (the database going
         away) keeps the batches committed before it; the same call again stores the rest.
         """
-        default_day = None if published_on is None else texts.published_day(published_on)
-        checked, refused = [], {}
-        for i, item in enumerate(reports):
-            given = item[0] if isinstance(item, tuple) and item else item
-            label = str(given) if isinstance(given, Path) else f"item {i}"
-            try:
-                checked.append(texts.check_report(item, label, default_day))
-            except InvalidInput as error:
-                refused[label] = error.errors
+        checked, new, refused = self._checked_reports(reports, published_on)
         if refused and not keep_going:
             raise texts.ReportsRefused(refused, of=len(checked) + len(refused))
-        first: dict[str, texts.Report] = {}
-        for report in checked:
-            first.setdefault(report.sha256, report)
-        with self.database.reading() as session:
-            stored = Repository(session).stored_sha256s(first)
-        todo = [report for sha256, report in first.items() if sha256 not in stored]
+        todo = list(new.values())
         wanted = processes or texts.available_cores()
         # A process pays for itself only with a chunk of work or more.
         processes = max(1, min(wanted, -(-len(todo) // texts.CHUNK)))
         created, sentences = self._ingest(todo, author, batch, processes)
         outcomes = tuple(
-            (r.label, texts.source_id(r.sha256), r.sha256 in created and first[r.sha256] is r)
+            (r.label, texts.source_id(r.sha256), r.sha256 in created and new[r.sha256] is r)
             for r in checked
         )
         return texts.Ingest(outcomes, sentences, refused, processes)
+
+    def _checked_reports(
+        self, reports: Iterable[object], published_on: object
+    ) -> tuple[list[texts.Report], dict[str, texts.Report], dict[str, dict[str, list[str]]]]:
+        """The reports that pass, the new texts among them (first of each), and the refused."""
+        default_day = None if published_on is None else texts.published_day(published_on)
+        read: list[tuple[str, texts.Report | InvalidInput]] = []
+        for i, item in enumerate(reports):
+            given = item[0] if isinstance(item, tuple) and item else item
+            label = str(given) if isinstance(given, Path) else f"item {i}"
+            try:
+                read.append((label, texts.check_report(item, label, default_day)))
+            except InvalidInput as error:
+                read.append((label, error))
+        with self.database.reading() as session:
+            known = Repository(session).stored_sha256s(
+                {r.sha256 for _, r in read if isinstance(r, texts.Report)}
+            )
+        # As POST /v1/sources answers them: a text stored already, or earlier in the input,
+        # is that source whatever metadata came with it; a new one needs good metadata.
+        passed: list[texts.Report] = []
+        new: dict[str, texts.Report] = {}
+        refused: dict[str, dict[str, list[str]]] = {}
+        for label, report in read:
+            if isinstance(report, InvalidInput):
+                refused[label] = report.errors
+            elif report.sha256 in known or report.sha256 in new:
+                passed.append(report)
+            elif report.problems:
+                refused[label] = report.problems
+            else:
+                new[report.sha256] = report
+                passed.append(report)
+        return passed, new, refused
 
     def _ingest(
         self, todo: list[texts.Report], author: str, batch: int, processes: int
