@@ -8,6 +8,7 @@ import itertools
 import multiprocessing
 import os
 import re
+import threading
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -390,7 +391,9 @@ class SegmenterPool:
     def __enter__(self) -> SegmenterPool:
         if self.processes > 1:
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.processes, mp_context=context, initializer=_exit_with_parent
+            )
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -418,6 +421,22 @@ class SegmenterPool:
 
 # A text's spans (start, end, kind), or why pysbd failed on it: small to send between processes.
 _Spans = list[tuple[int, int, str]] | str
+
+
+def _exit_with_parent() -> None:
+    """In a worker: exit the moment the process that started it is gone.
+
+    A pool's workers wait on a queue whose writing end they hold too, so a parent killed
+    outright (SIGTERM, SIGKILL) would leave them waiting forever.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_after, args=(parent,), daemon=True).start()
+
+
+def _exit_after(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()  # returns when the parent's end of the sentinel pipe closes: it has exited
+    os._exit(1)
 
 
 def _spans_of(texts: list[str]) -> list[_Spans]:

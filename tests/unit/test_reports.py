@@ -6,6 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +24,8 @@ from ledger.sources import (
     segment,
     sha256_of,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # Texts that exercise every branch of segment(): the date line (with and without the first
 # sentence on it, a BOM, a date that is no date), headings, link lines, every line break,
@@ -44,7 +50,25 @@ def corpus(seed_text: dict[str, str]) -> list[str]:
 def children() -> set[int]:
     """This process's live children (Linux), but multiprocessing's resource tracker: one per
     program, started with the first pool, it lives until the program exits."""
-    found = set()
+    return children_of(os.getpid())
+
+
+def children_of(pid: int) -> set[int]:
+    return {
+        child
+        for child, (parent, state, command) in processes().items()
+        if parent == pid and state != "Z" and b"resource_tracker" not in command
+    }
+
+
+def alive(pids: set[int]) -> set[int]:
+    found = processes()
+    return {pid for pid in pids if pid in found and found[pid][1] != "Z"}
+
+
+def processes() -> dict[int, tuple[int, str, bytes]]:
+    """Every process: its parent, state and command line, from /proc."""
+    found = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             fields = dict(
@@ -53,12 +77,8 @@ def children() -> set[int]:
             command = (status.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        if (
-            fields.get("PPid", "").strip() == str(os.getpid())
-            and "Z" not in fields.get("State", "")
-            and b"resource_tracker" not in command
-        ):
-            found.add(int(status.parent.name))
+        parent, state = int(fields["PPid"]), fields["State"].split()[0]
+        found[int(status.parent.name)] = (parent, state, command)
     return found
 
 
@@ -98,6 +118,43 @@ def test_leaving_the_pool_midway_cancels_its_work_and_stops_its_processes():
             if n == 3:
                 raise RuntimeError("the caller failed while storing")
     assert children() == before
+
+
+KILLED_PARENT = """
+import sys
+from bench.generate import reports
+from ledger.sources import SegmenterPool
+with SegmenterPool(2) as pool:
+    found = pool.segment(reports(4000))
+    next(found)
+    print("segmenting", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_workers_exit_when_their_parent_is_killed_outright():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", KILLED_PARENT],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert parent.stdout.readline().strip() == "segmenting"
+        workers = children_of(parent.pid)
+        assert len(workers) == 2
+    finally:
+        parent.kill()  # SIGKILL: no cleanup of its own runs
+        parent.wait()
+    deadline = time.monotonic() + 60
+    while alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = alive(workers)
+    for pid in left:  # strays of a failed test are not left running
+        os.kill(pid, signal.SIGKILL)
+    assert left == set()
 
 
 def test_a_report_is_checked_as_a_posted_source_is(tmp_path):
