@@ -269,16 +269,30 @@ def p2(options: argparse.Namespace, ledgers: _Ledgers) -> dict[str, object]:
 # --- P3: entries.csv against Datasette and sqlite3 -csv -------------------------------------
 
 
-def p3(ledgers: _Ledgers) -> dict[str, object]:
+def p3(ledgers: _Ledgers, rounds: int = 3) -> dict[str, object]:
+    """entries.csv against Datasette's streamed CSV and `sqlite3 -csv` of entry_revision.
+
+    Not the same work, and the table says so: the service's file is the entries in force with
+    what users need joined in (corroboration, sources and quotes from their evidence, formula
+    defusing; 20 columns), read from the rows stored beside each revision when it was written;
+    the peers write the raw entry_revision table as they read it (19 columns, no evidence).
+    Every side is warmed up first; the service and the shell alternate, medians compared.
+    """
     url = ledgers.sqlite()
     folder = _fresh(WORK / "p3")
     port, datasette_port = free_port(), free_port()
     args = [str(BIN / "exchange-ledger"), "serve", "--workers", "1"]
     args += ["--host", "127.0.0.1", "--port", str(port)]
+    shell = ["sh", "-c", f"sqlite3 -csv -header {ledgers.sqlite_path} "
+             "'SELECT * FROM entry_revision' > /dev/null"]  # fmt: skip
+    services, shell_runs = [], []
     with serving(args, port, folder / "service.log", {"LEDGER_DATABASE_URL": url}, cwd=folder) as s:
         workers = s.workers()
         download(s.base + "/v1/export/entries.csv?party=none", workers)  # warm up, as a test does
-        service = download(s.base + "/v1/export/entries.csv", workers)
+        timed(shell)
+        for _ in range(rounds):
+            services.append(download(s.base + "/v1/export/entries.csv", workers))
+            shell_runs.append(timed(shell)[0])
     name = ledgers.sqlite_path.stem
     datasette_args = [str(BIN / "datasette"), "serve", str(ledgers.sqlite_path)]
     datasette_args += ["--host", "127.0.0.1", "--port", str(datasette_port)]
@@ -286,19 +300,27 @@ def p3(ledgers: _Ledgers) -> dict[str, object]:
     with serving(
         datasette_args, datasette_port, folder / "datasette.log", {}, ready="/-/versions.json"
     ) as d:
-        peer = download(f"{d.base}/{name}/entry_revision.csv?_stream=on&_size=max", d.workers())
-    shell_s, _ = timed(
-        ["sh", "-c", f"sqlite3 -csv -header {ledgers.sqlite_path} "
-         "'SELECT * FROM entry_revision' > /dev/null"]
-    )  # fmt: skip
+        table = f"{d.base}/{name}/entry_revision.csv"
+        download(f"{table}?_size=1", d.workers())  # warm up
+        peer = download(f"{table}?_stream=on&_size=max", d.workers())
+    service = sorted(services, key=lambda run: run.seconds)[len(services) // 2]  # the median
+    if not service.lines == peer.lines == ledgers.entries + 1:
+        raise RuntimeError(f"P3 compared files of {service.lines} and {peer.lines} lines")
+    shell_s = statistics.median(shell_runs)
     return {
         "entries": ledgers.entries,
+        "rounds": rounds,
+        "compares": "service: GET /v1/export/entries.csv (entries in force, evidence joined, "
+        "20 columns, from rows stored at write time); peers: the raw entry_revision table "
+        "(19 columns, no evidence), Datasette ?_stream=on and sqlite3 -csv",
         "service": vars(service),
+        "service_runs_s": [run.seconds for run in services],
         "datasette": vars(peer),
         "sqlite3_csv_s": shell_s,
+        "sqlite3_csv_runs_s": shell_runs,
         "vs_datasette": (peer.seconds / service.seconds),
         "vs_sqlite3": service.seconds / shell_s,
-        "rss_growth_mb": service.rss_peak_mb - service.rss_before_mb,
+        "rss_growth_mb": max(run.rss_peak_mb - run.rss_before_mb for run in services),
     }
 
 
