@@ -38,6 +38,11 @@ BATCH = 5_000  # rows per fetch: about a megabyte of entries.csv
 SLICE = 5_000  # ids per IN (...): a driver binds at most 65,535 parameters, SQLite often fewer
 
 KEY = ("population", "kind", "party", "nationality", "framework")
+RECORD_COLUMNS = (
+    "id", "entry_id", "revision", "kind", "population", "count", "qualifier", "period_start",
+    "period_end", "party", "nationality", "framework", "description", "period_phrase",
+    "period_note", "retracted", "recorded_at", "author", "reason",
+)  # fmt: skip
 
 
 class Exports:
@@ -270,7 +275,9 @@ def _rendered(session: Session, revision_ids: Sequence[int]) -> dict[int, tuple[
     """The entries.csv rows of these revisions, rendered from their records (with the
     recorded_at they were rendered with)."""
     row = EntryRevisionRow
-    columns = [column.label(column.name) for column in row.__table__.columns]
+    # By name, the columns a record is made of: migration 0004 runs this too, on a store whose
+    # entry_revision may lack columns that later migrations add.
+    columns = [row.__table__.c[name] for name in RECORD_COLUMNS]
     rendered: dict[int, tuple[dt.datetime, str]] = {}
     for first in range(0, len(revision_ids), SLICE):
         ids = revision_ids[first : first + SLICE]
