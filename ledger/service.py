@@ -36,7 +36,7 @@ from ledger.still_held import StillHeld, still_held
 from ledger.storage import backup as storage_backup
 from ledger.storage.database import Database
 from ledger.storage.exports import Exports
-from ledger.storage.journal import Journal, as_hashed
+from ledger.storage.journal import Journal, as_hashed, serialized
 from ledger.storage.repository import Repository
 from ledger.totals import Totals, totals
 from ledger.verify import (
@@ -49,6 +49,7 @@ from ledger.verify import (
 
 SYSTEM = "exchange-ledger"
 MAX_REASON = 2_000
+SOURCES_KEPT = 64
 
 
 def new_id(prefix: str) -> str:
@@ -67,6 +68,7 @@ class Revisable:
     lock: Callable[[Repository, str], bool]
     append: Callable[[Repository, Any, bool], None]
     revisions: Callable[[Repository, str | None, dt.datetime | None], list[Any]]
+    restamp: Callable[[Repository, Any], None]
 
 
 ENTRIES = Revisable(
@@ -77,6 +79,7 @@ ENTRIES = Revisable(
     Repository.lock_entry,
     Repository.add_entry_revision,
     Repository.entry_revisions,
+    Repository.restamp_entry,
 )
 TERMS = Revisable(
     "term",
@@ -86,6 +89,7 @@ TERMS = Revisable(
     Repository.lock_term,
     Repository.add_term_revision,
     Repository.term_revisions,
+    Repository.restamp_term,
 )
 
 
@@ -95,6 +99,9 @@ class Ledger:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._memo = Memo(capacity=256)
+        # Sources never change once stored (a source is its text's hash), so evidence is
+        # checked against a kept copy instead of reading the report again for every write.
+        self._sources = Memo(capacity=SOURCES_KEPT)
 
     # --- sources ------------------------------------------------------------------------------
 
@@ -362,25 +369,37 @@ class Ledger:
         return [t for t in terms if selection.admits(t)] if selection else list(terms)
 
     def _add(self, kind: Revisable, data: object, author: str, record_id: str | None) -> Any:
-        with self.database.writing() as session:
+        # Checked before the writer lock is taken: sources never change, so nothing a check
+        # reads can change before the write lands.
+        draft = kind.parse(data, self._source_finder())
+        if record_id is not None and (
+            not ID.match(record_id) or not record_id.startswith(f"{kind.prefix}_")
+        ):
+            raise InvalidInput.one(
+                "id",
+                f"must look like {kind.prefix}_ then up to 28 "
+                "lower-case letters, digits or underscores.",
+            )
+        # A new id is 64 random bits: its rows collide with no other writer's, so they are
+        # inserted before this unit becomes the only writer, which it is only to journal them.
+        # An id the caller chose may be taken already: it is checked as the only writer.
+        with self.database.writing(lock_late=record_id is None) as session:
             repository = Repository(session)
-            draft = kind.parse(data, _source_finder(repository))
-            record_id = record_id or new_id(kind.prefix)
-            if not ID.match(record_id) or not record_id.startswith(f"{kind.prefix}_"):
-                raise InvalidInput.one(
-                    "id",
-                    f"must look like {kind.prefix}_ then up to 28 "
-                    "lower-case letters, digits or underscores.",
-                )
-            if kind.exists(repository, record_id):
+            if record_id is not None and kind.exists(repository, record_id):
                 raise InvalidInput.one("id", f"{kind.noun} {record_id!r} exists already.")
-            at = _now(repository)
+            record_id = record_id or new_id(kind.prefix)
+            at = _after(None)
             record = dataclasses.replace(
                 draft, id=record_id, revision=1, recorded_at=at, author=author
             )
             kind.append(repository, record, True)
-            Journal(repository).record(at, author, f"{kind.noun}.add", record_id, 1, written=record)
-        return record
+            link = Journal(repository).record(
+                at, author, f"{kind.noun}.add", record_id, 1, written=record,
+                restamp=lambda later: kind.restamp(
+                    repository, dataclasses.replace(record, recorded_at=later)
+                ),
+            )  # fmt: skip
+        return dataclasses.replace(record, recorded_at=link.recorded_at)
 
     def _revise(
         self,
@@ -394,14 +413,15 @@ class Ledger:
     ) -> Any:
         # data None means a retraction.
         reason = _reason(reason)
+        draft = None if data is None else kind.parse(data, self._source_finder())
         with self.database.writing() as session:
             repository = Repository(session)
             if not kind.lock(repository, record_id):
                 raise NotFound(f"No {kind.noun} has the id {record_id!r}.")
             latest = kind.revisions(repository, record_id, None)[-1]
             _check_expected(latest.revision, expected_revision, record_id)
-            if data is not None:
-                changed = kind.parse(data, _source_finder(repository))
+            if draft is not None:
+                changed = draft
             elif latest.retracted:
                 raise Conflict.one(
                     "id",
@@ -427,6 +447,20 @@ class Ledger:
                 at, author, f"{kind.noun}.{action}", record_id, record.revision, written=record
             )
         return record
+
+    def _source_finder(self) -> Callable[[str], Source | None]:
+        """Finds a stored source by id, from the kept copies when it can."""
+
+        def find(source_id: str) -> Source | None:
+            found = self._sources.get(source_id)
+            if found is None:
+                with self.database.reading() as session:
+                    found = Repository(session).source(source_id)
+                if found is not None:
+                    self._sources.put(source_id, found)
+            return found
+
+        return find
 
     def _history(self, kind: Revisable, record_id: str, as_of: dt.datetime | None) -> list[Any]:
         with self.database.reading() as session:
@@ -471,9 +505,9 @@ class Ledger:
 
     def add_note(self, data: object, author: str, note_id: str | None = None) -> Note:
         """Record a sourced context figure, kept out of every total."""
+        draft = parse_note(data, self._source_finder())
         with self.database.writing() as session:
             repository = Repository(session)
-            draft = parse_note(data, _source_finder(repository))
             note_id = note_id or new_id("ctx")
             if repository.note_exists(note_id):
                 raise InvalidInput.one("id", f"a note with the id {note_id!r} exists already.")
@@ -657,6 +691,8 @@ class Ledger:
     def revision(self, as_of: dt.datetime | None = None) -> int:
         """The ledger's revision: the number of writes so far (by `as_of`). It changes with
         every write, and at an earlier moment it stays what it was then."""
+        if as_of is None:
+            return self.database.newest_seq()
         with self.database.reading() as session:
             return _revision_at(Repository(session), as_of)
 
@@ -791,7 +827,7 @@ class Ledger:
                 "Send 'Authorization: Bearer <token>'; make one with "
                 "'exchange-ledger token create --role editor'."
             )
-        with self.database.reading() as session:
+        with self.database.reading(snapshot=False) as session:
             found = Repository(session).token_by_secret_sha256(tokens.secret_sha256(secret))
         if found is None or not tokens.same_secret(found[1], secret) or found[0].revoked_at:
             raise Unauthorized("The bearer token is not known or has been revoked.")
@@ -821,17 +857,6 @@ def _replay(stored: tuple[str, StoredResponse] | None, fingerprint: str) -> Stor
     return stored[1]
 
 
-def _source_finder(repository: Repository) -> Callable[[str], Source | None]:
-    cache: dict[str, Source | None] = {}
-
-    def find(source_id: str) -> Source | None:
-        if source_id not in cache:
-            cache[source_id] = repository.source(source_id)
-        return cache[source_id]
-
-    return find
-
-
 def _revision_at(repository: Repository, as_of: dt.datetime | None) -> int:
     """The seq of the newest journal row recorded by `as_of` (now when None); 0 before any."""
     if as_of is None:
@@ -843,11 +868,14 @@ def _revision_at(repository: Repository, as_of: dt.datetime | None) -> int:
 
 def _now(repository: Repository) -> dt.datetime:
     """Now, but never before the last write, so `as_of` always sees writes in order."""
-    now = dt.datetime.now(dt.UTC)
+    serialized(repository.session)  # no other writer until this unit commits
     head = repository.head()
-    if head is not None and head[1] >= now:
-        return head[1] + dt.timedelta(microseconds=1)
-    return now
+    return _after(head[1] if head else None)
+
+
+def _after(last: dt.datetime | None) -> dt.datetime:
+    now = dt.datetime.now(dt.UTC)
+    return last + dt.timedelta(microseconds=1) if last is not None and last >= now else now
 
 
 def _reason(reason: object) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -14,11 +17,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlmodel import Session
 
 from ledger.errors import LedgerError
-from ledger.storage.journal import Journal
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: SQLite's own busy waiting serves alone there
+    fcntl = None  # type: ignore[assignment]
+from ledger.storage.journal import SERIALIZE, Journal, serialized
 from ledger.storage.repository import Repository
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -28,6 +36,8 @@ SQLITE_BUSY_MS = 30_000
 # Serialises migrations of one PostgreSQL database when several commands start at once.
 MIGRATION_LOCK = 7_346_001
 WRITE_LOCK = 7_346_002
+IDLE_BEFORE_PING_S = 5.0
+NEWEST_SEQ = "SELECT seq FROM journal ORDER BY seq DESC LIMIT 1"
 # The migration that added the journal's hash chain (see _adds_the_chain).
 CHAIN_REVISION = "0003"
 
@@ -55,48 +65,60 @@ class Database:
         parsed = _checked_url(url)
         self.url = parsed
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self._writers = _WriterQueue.beside(parsed) if self.is_sqlite else nullcontext()
         if self.is_sqlite:
             self.engine = _sqlite_engine(parsed)
         else:
-            self.engine = create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            self.engine = _postgres_engine(parsed)
 
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)})"
 
     @contextmanager
-    def reading(self) -> Iterator[Session]:
+    def reading(self, snapshot: bool = True) -> Iterator[Session]:
         """A session for reads: one consistent snapshot, never writes.
 
         Inside a unit of work it is that unit's session, so a read sees what the unit wrote.
+        A read of one statement needs no snapshot of its own: `snapshot=False` runs it in
+        autocommit on PostgreSQL, sparing the round trips of BEGIN and ROLLBACK.
         """
         active = _unit_of_work.get()
         if active is not None:
             yield active
             return
         with Session(self.engine) as session, _translated_errors():
-            if not self.is_sqlite:
+            if not snapshot and not self.is_sqlite:
+                # One statement in autocommit: no BEGIN and ROLLBACK round trips around it.
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            elif not self.is_sqlite:
                 # One snapshot for every statement (SQLite's WAL readers already have one).
                 session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield session
             session.rollback()
 
     @contextmanager
-    def writing(self) -> Iterator[Session]:
+    def writing(self, lock_late: bool = False) -> Iterator[Session]:
         """A session for one unit of work: all of it commits, or none of it.
 
         Units nest: a write inside another joins it and commits with it, so a caller can make
         several writes (and their idempotency record) one transaction.
+
+        One writer at a time appends to the journal, so its hash chain has one order: SQLite
+        takes its write lock at BEGIN (IMMEDIATE, see _sqlite_engine); PostgreSQL a
+        transaction lock, at BEGIN too unless `lock_late`, when `serialized` takes it just
+        before the journal is read and appended to. A unit whose inserts cannot collide with
+        another's (rows under new random ids) then inserts them while another unit appends.
         """
         active = _unit_of_work.get()
         if active is not None:
             yield active
             return
-        with Session(self.engine) as session, _translated_errors():
-            # One writer at a time on both engines, so the journal's hash chain has one order:
-            # BEGIN IMMEDIATE on SQLite (see _sqlite_engine), a transaction lock on PostgreSQL.
+        with self._writers, Session(self.engine) as session, _translated_errors():
             connection = session.connection(execution_options={"ledger_write": True})
             if not self.is_sqlite:
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+                session.info[SERIALIZE] = _transaction_lock(connection)
+                if not lock_late:
+                    serialized(session)
             token = _unit_of_work.set(session)
             try:
                 yield session
@@ -106,6 +128,35 @@ class Database:
                 raise
             finally:
                 _unit_of_work.reset(token)
+
+    def newest_seq(self) -> int:
+        """The newest journal row's seq (0 before any write): the ledger's revision.
+
+        One statement on a pooled connection, outside any transaction or session: the
+        cheapest read there is, made by every conditional GET. Inside a unit of work it is
+        that unit's view.
+        """
+        active = _unit_of_work.get()
+        if active is not None:
+            row = active.connection().execute(text(NEWEST_SEQ)).first()
+            return row[0] if row else 0
+        with _translated_errors(self.engine.dialect.loaded_dbapi.Error):
+            connection = self.engine.raw_connection()
+            try:
+                driver = connection.driver_connection
+                if not self.is_sqlite:
+                    driver.autocommit = True  # no BEGIN and ROLLBACK round trips
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(NEWEST_SEQ)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+                    if not self.is_sqlite:
+                        driver.autocommit = False
+            finally:
+                connection.close()
+        return row[0] if row else 0
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (Alembic `upgrade head`), one command at a
@@ -178,6 +229,60 @@ def _seal_rows_before_the_chain(connection: Connection) -> None:
         session.flush()
 
 
+def _transaction_lock(connection: Connection) -> Callable[[], None]:
+    taken = False
+
+    def take() -> None:
+        nonlocal taken
+        if not taken:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+            taken = True
+
+    return take
+
+
+class _WriterQueue:
+    """SQLite writers of this machine take turns in a queue before BEGIN IMMEDIATE.
+
+    SQLite makes a writer that finds the database locked sleep and retry, in steps that grow
+    to 100 ms; under several writers most of the time goes to sleeping. Threads here queue on
+    a lock, processes (gunicorn's workers, commands) on an flock of a file beside the
+    database, and each is woken the moment the writer before it is done. BEGIN IMMEDIATE
+    still guards the database against writers that do not queue.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._threads = threading.Lock()
+        self._file: int | None = None
+        self._pid = 0
+
+    @classmethod
+    def beside(cls, url: URL) -> _WriterQueue | AbstractContextManager[None]:
+        database = url.database
+        if fcntl is None or not database or database == ":memory:":
+            return nullcontext()
+        return cls(Path(f"{database}-writers"))
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        try:
+            if self._pid != os.getpid():  # a forked worker opens its own
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._pid = os.getpid()
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
 def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -188,6 +293,29 @@ def _ensure_folder(url: URL) -> None:
     database = getattr(url, "database", None)
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _postgres_engine(url: URL) -> Engine:
+    engine = create_engine(url, pool_size=5, max_overflow=5)
+
+    # A pooled connection that sat idle may have been dropped (a restart, a proxy's timeout):
+    # it is pinged before use, and replaced if dead. One in steady use is not, which spares
+    # every request a round trip (SQLAlchemy's pool_pre_ping pings on every checkout).
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: object, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: object) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # in autocommit: no transaction left open
+        except Exception as error:  # any failure: the pool retries with a new connection
+            raise DisconnectionError() from error
+
+    return engine
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -214,10 +342,12 @@ def _sqlite_engine(url: URL) -> Engine:
 
 
 @contextmanager
-def _translated_errors() -> Iterator[None]:
+def _translated_errors(*driver_errors: type[Exception]) -> Iterator[None]:
     try:
         yield
     except OperationalError as error:
         raise DatabaseUnavailable(
             f"The database could not be reached or used: {error.orig}"
         ) from error
+    except driver_errors as error:  # the driver's own, where SQLAlchemy did not wrap them
+        raise DatabaseUnavailable(f"The database could not be reached or used: {error}") from error

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import insert
+from sqlmodel import Session, select
 
 from ledger import chain
 from ledger.chain import GENESIS, Link
@@ -20,6 +21,17 @@ from ledger.storage.tables import EntryRevisionRow, EvidenceRow, JournalRow, Tok
 
 BATCH = 2_000
 READ_BACK = object()  # Journal.record's default: hash the write as read back from the store
+JOURNAL = JournalRow.__table__
+NEWEST = select(*JOURNAL.c).order_by(JOURNAL.c.seq.desc()).limit(1)
+APPEND = insert(JOURNAL).returning(JOURNAL.c.seq)
+SERIALIZE = "ledger.serialize"  # in a unit of work's session.info: takes the writer lock
+
+
+def serialized(session: Session) -> None:
+    """From here to its commit, the unit of work is the only writer (Database.writing)."""
+    take = session.info.get(SERIALIZE)
+    if take is not None:
+        take()
 
 
 class HashesRemoved(LedgerError):
@@ -38,11 +50,9 @@ class Journal:
 
     def head(self, as_of: dt.datetime | None = None) -> Link | None:
         """The newest row (by `as_of`): its seq is the ledger's revision, its hash the chain's."""
-        query = select(JournalRow).order_by(col(JournalRow.seq).desc())
-        if as_of is not None:
-            query = query.where(JournalRow.recorded_at <= as_of)
-        row = self.session.exec(query.limit(1)).first()
-        return None if row is None else _link(row)
+        query = NEWEST if as_of is None else NEWEST.where(JOURNAL.c.recorded_at <= as_of)
+        row = self.session.connection().execute(query).first()
+        return None if row is None else Link(**row._mapping)
 
     def record(
         self,
@@ -52,6 +62,7 @@ class Journal:
         subject: str,
         revision: int | None = None,
         written: Any = READ_BACK,
+        restamp: Callable[[dt.datetime], None] | None = None,
     ) -> Link:
         """Append and seal the row for a write whose records are already flushed.
 
@@ -59,9 +70,21 @@ class Journal:
         text's hash, an entry or term revision); without it, the record is read back. Either
         way `verify` recomputes the hash from the store, so a record hashed here that differs
         from what was stored is found at once.
+
+        `at` must follow the newest row's moment, so that `as_of` sees writes in journal
+        order. A unit that stamped its records before it became the only writer passes
+        `restamp`, which moves them to a later moment when another write came in between.
         """
         self.session.flush()
+        serialized(self.session)
         head = self.head()
+        if head is not None and head.recorded_at >= at:
+            if restamp is None:
+                raise RuntimeError(f"{action} {subject} is stamped {at}, before {head}")
+            at = head.recorded_at + dt.timedelta(microseconds=1)
+            restamp(at)
+            if written is not READ_BACK:
+                written = dataclasses.replace(written, recorded_at=at)
         link = Link(0, action, subject, revision, at, author, None, None)
         if written is READ_BACK:
             content = self.content_sha256(link)
@@ -74,18 +97,13 @@ class Journal:
                 "is written. Run 'exchange-ledger verify' and restore from a backup."
             )
         previous = head.chain_sha256 if head else GENESIS
-        row = JournalRow(
-            recorded_at=at,
-            author=author,
-            action=action,
-            subject=subject,
-            revision=revision,
-            content_sha256=content,
-            chain_sha256=chain.chain_sha256(previous, link, content),
+        link = dataclasses.replace(
+            link, content_sha256=content, chain_sha256=chain.chain_sha256(previous, link, content)
         )
-        self.session.add(row)
-        self.session.flush()
-        return _link(row)
+        values = {f.name: getattr(link, f.name) for f in dataclasses.fields(link)}
+        del values["seq"]
+        seq = self.session.connection().execute(APPEND, values).scalar_one()
+        return dataclasses.replace(link, seq=seq)
 
     def links(self) -> Iterator[Link]:
         """Every row, oldest first."""

@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, func, insert
+from sqlalchemy import Connection, Row, bindparam, func, insert, update
 from sqlmodel import Session, col, select
 
 from ledger.idempotency import StoredResponse
@@ -46,6 +46,20 @@ TABLES = (
 EVIDENCE_SLICE = 5_000
 LOOKUP_SLICE = 500  # values in one IN (...), well under every engine's limit
 
+# The statements of the hot paths (every write, every request's revision and token), built
+# once: SQLAlchemy then finds their compiled form without rebuilding them.
+HEAD = (
+    select(JournalRow.__table__.c.seq, JournalRow.__table__.c.recorded_at)
+    .order_by(JournalRow.__table__.c.seq.desc())
+    .limit(1)
+)
+NEW_ENTRY = insert(EntryRow.__table__)
+NEW_ENTRY_REVISION = insert(EntryRevisionRow.__table__).returning(EntryRevisionRow.__table__.c.id)
+NEW_EVIDENCE = insert(EvidenceRow.__table__)
+TOKEN_BY_SECRET = select(*TokenRow.__table__.c).where(
+    TokenRow.__table__.c.secret_sha256 == bindparam("secret")
+)
+
 
 class Repository:
     """Reads and appends ledger records within one session (one unit of work)."""
@@ -57,11 +71,7 @@ class Repository:
 
     def head(self) -> tuple[int, dt.datetime] | None:
         """The newest journal row's number (the ledger's revision) and moment."""
-        row = self.session.exec(
-            select(JournalRow.seq, JournalRow.recorded_at)
-            .order_by(col(JournalRow.seq).desc())
-            .limit(1)
-        ).first()
+        row = self.session.connection().execute(HEAD).first()
         return None if row is None else (row[0], row[1])
 
     def counts(self) -> dict[str, int]:
@@ -170,16 +180,38 @@ class Repository:
         return row is not None
 
     def add_entry_revision(self, entry: Entry, first: bool) -> None:
+        # Core statements, not ORM objects: this is the path every entry write takes.
+        connection = self.session.connection()
         if first:
-            self.session.add(
-                EntryRow(id=entry.id, recorded_at=entry.recorded_at, author=entry.author)
+            connection.execute(
+                NEW_ENTRY,
+                {"id": entry.id, "recorded_at": entry.recorded_at, "author": entry.author},
             )
-            self.session.flush()
-        row = EntryRevisionRow(**_revision_values(entry))
-        self.session.add(row)
-        self.session.flush()
-        self._add_evidence(entry.evidence, entry_revision_id=row.id)
-        _publish(self.session.connection(), [(row.id, entry)])
+        revision_id = connection.execute(NEW_ENTRY_REVISION, _revision_values(entry)).scalar_one()
+        self._add_evidence(entry.evidence, entry_revision_id=revision_id)
+        _publish(connection, [(revision_id, entry)])
+
+    def restamp_entry(self, entry: Entry) -> None:
+        """Move a revision (and, for the first, the entry) to the later moment it now bears,
+        its row of entries.csv included."""
+        connection = self.session.connection()
+        revisions = EntryRevisionRow.__table__
+        revision_id = connection.execute(
+            update(revisions)
+            .where(revisions.c.entry_id == entry.id, revisions.c.revision == entry.revision)
+            .values(recorded_at=entry.recorded_at)
+            .returning(revisions.c.id)
+        ).scalar_one()
+        if entry.revision == 1:
+            entries = EntryRow.__table__
+            moved = update(entries).values(recorded_at=entry.recorded_at)
+            connection.execute(moved.where(entries.c.id == entry.id))
+        published = PublishedEntryRow.__table__
+        connection.execute(
+            update(published)
+            .where(published.c.entry_revision_id == revision_id)
+            .values(recorded_at=entry.recorded_at, line=entry_line(entry))
+        )
 
     def add_entries_bulk(self, entries: Sequence[Entry]) -> None:
         """Insert many first revisions at once (Core executemany), evidence included."""
@@ -245,6 +277,21 @@ class Repository:
             return False
         row = self.session.exec(select(TermRow).where(TermRow.id == term_id).with_for_update())
         return row.first() is not None
+
+    def restamp_term(self, term: Term) -> None:
+        """Move a revision (and, for the first, the term) to the later moment it now bears."""
+        connection = self.session.connection()
+        revisions = TermRevisionRow.__table__
+        connection.execute(
+            update(revisions)
+            .where(revisions.c.term_id == term.id, revisions.c.revision == term.revision)
+            .values(recorded_at=term.recorded_at)
+        )
+        if term.revision == 1:
+            terms = TermRow.__table__
+            connection.execute(
+                update(terms).where(terms.c.id == term.id).values(recorded_at=term.recorded_at)
+            )
 
     def add_term_revision(self, term: Term, first: bool) -> None:
         if first:
@@ -323,17 +370,24 @@ class Repository:
     # --- evidence -----------------------------------------------------------------------------
 
     def _add_evidence(self, items: Sequence[Evidence], **owner: object) -> None:
-        self.session.add_all(
-            EvidenceRow(
-                position=i,
-                source_id=e.source,
-                sentence_n=e.sentence,
-                quote=e.quote,
-                start=e.start,
-                end=e.end,
-                **owner,
-            )
-            for i, e in enumerate(items)
+        if not items:
+            return
+        self.session.flush()  # the owner's row first, if it was added as an object
+        owners = {"entry_revision_id": None, "term_revision_id": None, "note_id": None, **owner}
+        self.session.connection().execute(
+            NEW_EVIDENCE,
+            [
+                {
+                    **owners,
+                    "position": i,
+                    "source_id": e.source,
+                    "sentence_n": e.sentence,
+                    "quote": e.quote,
+                    "start": e.start,
+                    "end": e.end,
+                }
+                for i, e in enumerate(items)
+            ],
         )
 
     def _evidence(self, owner: object, owner_ids: Sequence[object]) -> dict[object, tuple]:
@@ -478,15 +532,13 @@ class Repository:
         return [_token(row) for row in rows]
 
     def token_by_secret_sha256(self, secret_sha256: str) -> tuple[Token, str] | None:
-        row = self.session.exec(
-            select(TokenRow).where(TokenRow.secret_sha256 == secret_sha256)
-        ).first()
+        row = self.session.connection().execute(TOKEN_BY_SECRET, {"secret": secret_sha256}).first()
         if row is None:
             return None
         return _token(row), row.secret_sha256
 
 
-def _token(row: TokenRow) -> Token:
+def _token(row: TokenRow | Row) -> Token:
     return Token(
         id=row.id,
         name=row.name,
