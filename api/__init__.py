@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import re
-import secrets
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -16,14 +15,15 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from api import caching, dashboard, observability, problems, security
+from api.answer_cache import AnswerCache
 from api.auth import SCHEME, bearer_secret
+from api.request_id import request_id
 from api.resources import charts, entries, export, meta, notes, sources, terms, tokens, totals
 from api.schemas.common import ProblemSchema
 from ledger.service import Ledger
 from ledger.sources import MAX_SOURCE_BYTES
 from ledger.storage.database import Database, url_from_environment
 
-REQUEST_ID = re.compile(r"\A[A-Za-z0-9._-]{1,64}\Z")
 JSON_TYPE = re.compile(r"\Aapplication/([a-z0-9.+-]+\+)?json\Z")
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
 # A body is at most 10 MB, but a source may be 10 MB of text, which JSON escaping can make
@@ -127,12 +127,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Registered last, so it runs first: every hook after it sees a 304 as a 304.
     app.after_request(caching.tag_every_get)
     logging.getLogger("exchange_ledger").setLevel(logging.INFO)
+    app.wsgi_app = AnswerCache(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
 def _identify() -> None:
-    given = request.headers.get("X-Request-Id", "")
-    g.request_id = given if REQUEST_ID.match(given) else secrets.token_hex(8)
+    g.request_id = request_id(request.headers.get("X-Request-Id", ""))
 
 
 def _limit_body() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Response, current_app, g, make_response, request
 from marshmallow import Schema, ValidationError
 
+from api.answer_cache import keep_this_answer
 from api.schemas.common import Moment
 from ledger.state import Memo
 
@@ -20,6 +21,9 @@ from ledger.state import Memo
 # from the ledger's own memo rather than held twice.
 MAX_RENDERED_BYTES = 4 * 1024 * 1024
 
+
+# Set by `rendered` for `by_revision`: the answer was computed at the revision it is tagged with.
+CURRENT = "answer_is_current"
 
 # Answers that change with every request (a metrics scrape counts the one before it): a tag
 # would never match, so they carry none.
@@ -57,9 +61,28 @@ def by_revision(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)  # which refuses the query with a 422
         g.ledger_revision = current_app.extensions["ledger"].revision(as_of)
         etag = f"ledger-{g.ledger_revision}"
-        return not_modified(etag) or _with_etag(make_response(view(*args, **kwargs)), etag)
+        unchanged = not_modified(etag)
+        if unchanged is not None:
+            keep_this_answer(g.ledger_revision)
+            return unchanged
+        # The same question (same address, same query) at the same revision: the bytes
+        # answered before, without parsing the query or rendering again.
+        key = (request.endpoint, request.full_path, g.ledger_revision)
+        body = _answers().get(key)
+        if body is None:
+            response = make_response(view(*args, **kwargs))
+            if not g.pop(CURRENT, False) or response.status_code != 200:
+                return _with_etag(response, etag)
+            body = response.get_data()
+            _answers().put(key, body)
+        keep_this_answer(g.ledger_revision)
+        return _with_etag(Response(body, mimetype=current_app.json.mimetype), etag)
 
     return cached
+
+
+def _answers() -> Memo:
+    return current_app.extensions.setdefault("answers_by_address", Memo(capacity=256))
 
 
 def _as_of() -> dt.datetime | None:
@@ -109,4 +132,7 @@ def rendered(
         current = revision is not None and answer.get("revision") == revision
         if current and len(body) <= MAX_RENDERED_BYTES:
             memo.put(key, body)
+            g.setdefault(CURRENT, True)
+    else:
+        g.setdefault(CURRENT, True)
     return Response(body, mimetype=current_app.json.mimetype)

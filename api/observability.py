@@ -78,10 +78,15 @@ def _start() -> None:
 
 def _observe(response: Response) -> Response:
     route = request.url_rule.rule if request.url_rule else "unmatched"
-    REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-    if "started" in g:
-        LATENCY.labels(request.method, route).observe(time.perf_counter() - g.started)
+    count(request.method, route, str(response.status_code), g.get("started"))
     return response
+
+
+def count(method: str, route: str, status: str, started: float | None) -> None:
+    """Count one answered request, and its time since `started` (perf_counter) if known."""
+    REQUESTS.labels(method, route, status).inc()
+    if started is not None:
+        LATENCY.labels(method, route).observe(time.perf_counter() - started)
 
 
 def metrics() -> Response:

@@ -3,7 +3,7 @@ a content security policy that admits only this origin."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -50,6 +50,12 @@ def protect(app: Flask, blueprints: list) -> None:
     for blueprint in blueprints:
         failed(blueprint)
     app.after_request(_headers)
+
+
+@limiter.request_filter
+def _reads() -> bool:
+    # The only limit is on failed writes: a read skips the limiter's bookkeeping altogether.
+    return request.method not in WRITE_METHODS
 
 
 def _headers(response: Response) -> Response:

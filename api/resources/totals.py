@@ -36,7 +36,8 @@ blp = Blueprint(
 
 KEY = ("population", "kind", "party", "nationality", "framework")
 SCHEDULE_KEY = ("population", "kind", "party", "framework")
-TOTALS = TotalsSchema()
+TOTALS, SCHEDULE, STILL_HELD = TotalsSchema(), ScheduleSchema(), StillHeldSchema()
+CHECKS = ChecksSchema()
 
 
 def _ledger() -> Any:
@@ -79,15 +80,18 @@ class Schedule(MethodView):
     @by_revision
     @blp.arguments(ScheduleArgs, location="query")
     @blp.response(200, ScheduleSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Per day, the cumulative the terms expect beside the reported one.
 
         Each day's status is met, behind, ahead or unknown.
         """
-        as_of = args.get("as_of")
-        key = {name: args.get(name) for name in SCHEDULE_KEY}
-        result = _ledger().schedule(as_of, **key)
-        return schedule_answer(args, result, _ledger().state(as_of).revision)
+        return rendered(SCHEDULE, args, lambda: _schedule(args))
+
+
+def _schedule(args: dict[str, Any]) -> dict[str, Any]:
+    as_of = args.get("as_of")
+    result = _ledger().schedule(as_of, **{name: args.get(name) for name in SCHEDULE_KEY})
+    return schedule_answer(args, result, _ledger().state(as_of).revision)
 
 
 def schedule_answer(args: dict[str, Any], result: ScheduleResult, revision: int) -> dict[str, Any]:
@@ -106,13 +110,15 @@ class StillHeld(MethodView):
     @by_revision
     @blp.arguments(StillHeldArgs, location="query")
     @blp.response(200, StillHeldSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Captured minus released, rescued and found dead, per party, as intervals."""
-        as_of = args.get("as_of")
-        parties = _ledger().still_held(
-            as_of, party=args.get("party"), population=args["population"]
-        )
-        return still_held_answer(args, parties, _ledger().state(as_of).revision)
+        return rendered(STILL_HELD, args, lambda: _still_held(args))
+
+
+def _still_held(args: dict[str, Any]) -> dict[str, Any]:
+    as_of = args.get("as_of")
+    parties = _ledger().still_held(as_of, party=args.get("party"), population=args["population"])
+    return still_held_answer(args, parties, _ledger().state(as_of).revision)
 
 
 def still_held_answer(args: dict[str, Any], parties: Iterable[PartyHeld], revision: int) -> dict:
@@ -132,12 +138,14 @@ class Checks(MethodView):
     @by_revision
     @blp.arguments(AsOfArgs, location="query")
     @blp.response(200, ChecksSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Every conflict and roll-up mismatch in the ledger, and the chain head to cite."""
-        as_of = args.get("as_of")
-        found = _ledger().checks(as_of)
-        head = _ledger().chain_head(as_of)
-        return checks_answer(as_of, found, head, _ledger().state(as_of).revision)
+        return rendered(CHECKS, args, lambda: _checks(args.get("as_of")))
+
+
+def _checks(as_of: dt.datetime | None) -> dict[str, Any]:
+    found, head = _ledger().checks(as_of), _ledger().chain_head(as_of)
+    return checks_answer(as_of, found, head, _ledger().state(as_of).revision)
 
 
 def checks_answer(

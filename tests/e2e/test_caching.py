@@ -176,3 +176,48 @@ def test_an_answer_as_of_a_moment_is_reproduced_byte_for_byte(service: Service):
     for (path, _), answer in then.items():
         if path in ("/v1/totals", "/v1/schedule", "/v1/still-held", "/v1/checks"):
             assert answer.json()["revision"] == revision, path
+
+
+ANSWERS_ABOUT_NOW = ["/v1/totals?population=hostages", "/v1/schedule", "/v1/still-held"]
+
+
+def test_an_answer_given_again_is_the_first_with_its_own_request_id(service: Service):
+    # Enough requests that each worker answers some again (api/answer_cache.py).
+    origin = {"Origin": "https://desk.example"}
+    for path in [*ANSWERS_ABOUT_NOW, "/v1/checks"]:
+        for extra in ({}, origin):
+            answers = [
+                service.public.get(path, headers={**extra, "X-Request-Id": f"again-{i}"})
+                for i in range(8)
+            ]
+            first = _without_request_id(answers[0])
+            for i, answer in enumerate(answers):
+                assert answer.headers["X-Request-Id"] == f"again-{i}", path
+                assert _without_request_id(answer) == first, (path, extra)
+            assert first[1]["Access-Control-Allow-Origin"] == "*", path
+            held = {**extra, "If-None-Match": answers[0].headers["ETag"]}
+            unchanged = [_without_request_id(service.public.get(path, headers=held))] * 2
+            unchanged += [_without_request_id(service.public.get(path, headers=held))]
+            assert {u[0] for u in unchanged} == {304} and unchanged[0] == unchanged[-1], path
+        made_up = service.public.get(path, headers={"X-Request-Id": "no spaces allowed"})
+        assert re.fullmatch(r"[0-9a-f]{16}", made_up.headers["X-Request-Id"]), path
+
+
+def test_every_answer_given_again_is_counted(service: Service):
+    def counted() -> float:
+        text = service.public.get("/metrics").text
+        found = re.findall(
+            r'ledger_http_requests_total\{method="GET",route="/v1/still-held",status="200"\} (\S+)',
+            text,
+        )
+        return sum(float(n) for n in found)
+
+    before = counted()
+    for _ in range(10):
+        assert service.public.get("/v1/still-held").status_code == 200
+    assert counted() - before == 10
+
+
+def _without_request_id(answer) -> tuple[int, dict[str, str], bytes]:
+    headers = {k: v for k, v in answer.headers.items() if k not in ("X-Request-Id", "Date")}
+    return answer.status_code, headers, answer.content
