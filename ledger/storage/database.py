@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -318,6 +319,21 @@ def _postgres_engine(url: URL) -> Engine:
     return engine
 
 
+def _into_wal(cursor: Any) -> None:
+    """WAL mode, once per database file (it persists). Switching needs the file to itself, and
+    SQLite answers "locked" at once rather than wait: several commands starting on a new file
+    take turns here."""
+    deadline = time.monotonic() + SQLITE_BUSY_MS / 1000
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL").fetchall()
+            return  # WAL, or the mode an in-memory database keeps
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
 
@@ -326,7 +342,7 @@ def _sqlite_engine(url: URL) -> Engine:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _into_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cursor.execute("PRAGMA synchronous=FULL")
