@@ -3,6 +3,7 @@ the hash chain unbroken; and the ledger's checks put as findings a person can ac
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from ledger.chain import GENESIS, Link, chain_sha256
 from ledger.checks import Checks
+from ledger.publication import entry_line
 from ledger.records import Entry, Evidence, Key, Period, Source, Term
 from ledger.sources import sha256_of, source_id
 from ledger.still_held import MoreOutThanCaptured
@@ -114,6 +116,28 @@ def _check_histories(kind: str, revisions: Iterable[Entry | Term]) -> list[Findi
                         f"{kind} {record_id} revision {revision.revision}", "it has no evidence"
                     )
                 )
+    return found
+
+
+def verify_published_rows(
+    rows: Iterable[tuple[str, int, dt.datetime, str]], entries: Iterable[Entry]
+) -> list[Finding]:
+    """Each stored row of entries.csv must be the row of its revision as stored: the export
+    publishes it as it is. (A row rendered for an earlier moment of a revision that was moved
+    later is not published, and so not checked.)"""
+    by_revision = {(e.id, e.revision): e for e in entries}
+    found = []
+    for entry_id, revision, rendered_for, line in rows:
+        entry = by_revision.get((entry_id, revision))
+        if entry is None or entry.recorded_at != rendered_for or entry_line(entry) == line:
+            continue
+        found.append(
+            Finding(
+                f"entry {entry_id} revision {revision}",
+                "its stored row of entries.csv differs from the revision: the export would "
+                "publish what the ledger does not say",
+            )
+        )
     return found
 
 

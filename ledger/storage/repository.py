@@ -19,6 +19,7 @@ from ledger.storage.tables import (
     EvidenceRow,
     IdempotencyRow,
     JournalRow,
+    KeptAnswerRow,
     NoteRow,
     PublishedEntryRow,
     SentenceRow,
@@ -40,6 +41,7 @@ TABLES = (
     PublishedEntryRow,
     TokenRow,
     JournalRow,
+    KeptAnswerRow,
 )
 
 
@@ -420,6 +422,16 @@ class Repository:
                     Evidence(source, n, quote, start, end, sentence_text, published_on)
                 )
         return defaultdict(tuple, {key: tuple(items) for key, items in found.items()})
+
+    def published_entry_rows(self) -> list[tuple[str, int, dt.datetime, str]]:
+        """Every stored row of entries.csv: (entry, revision, moment rendered for, line)."""
+        r, p = EntryRevisionRow.__table__, PublishedEntryRow.__table__
+        rows = self.session.connection().execute(
+            select(r.c.entry_id, r.c.revision, p.c.recorded_at, p.c.line)
+            .join(r, r.c.id == p.c.entry_revision_id)
+            .order_by(r.c.entry_id, r.c.revision)
+        )
+        return [tuple(row) for row in rows]
 
     def all_evidence(self) -> list[tuple[str, Evidence]]:
         """Every piece of evidence, named by what it backs, for `verify`."""

@@ -40,10 +40,20 @@ def test_the_seeded_ledger_verifies_and_its_head_is_the_revision(seeded: Ledger)
 
 def test_an_altered_count_names_the_write_that_recorded_it(seeded: Ledger):
     sql(seeded, "UPDATE entry_revision SET count = 51 WHERE entry_id = 'ent_seed_truce_hostages'")
-    (finding,) = seeded.verify()
+    finding, published = seeded.verify()
     seq = journal_seq(seeded, "entry.add", "ent_seed_truce_hostages")
     assert finding.where == f"journal {seq} (entry.add ent_seed_truce_hostages revision 1)"
     assert "changed" in finding.problem
+    # entries.csv still says what was written, 50: its stored row no longer matches the store.
+    assert published.where == "entry ent_seed_truce_hostages revision 1"
+    assert "stored row of entries.csv differs" in published.problem
+
+
+def test_an_altered_row_of_entries_csv_is_found(seeded: Ledger):
+    sql(seeded, "UPDATE published_entry_row SET line = replace(line, ',50,', ',51,')")
+    (finding,) = seeded.verify()
+    assert finding.where == "entry ent_seed_truce_hostages revision 1"
+    assert "the export would publish what the ledger does not say" in finding.problem
 
 
 def test_an_altered_report_text_is_found_at_the_source_and_in_the_quotes(seeded: Ledger):
@@ -101,16 +111,17 @@ def test_rows_from_before_the_chain_are_sealed_by_the_migration_that_adds_it(see
 def test_removed_hashes_are_found_and_never_sealed_again(seeded: Ledger):
     sql(seeded, "UPDATE entry_revision SET count = 51 WHERE entry_id = 'ent_seed_truce_hostages'")
     sql(seeded, "UPDATE journal SET content_sha256 = NULL, chain_sha256 = NULL")
-    (finding,) = seeded.verify()
+    findings = seeded.verify()
+    (finding,) = [f for f in findings if f.where.startswith("journal")]
     assert finding.where == "journal 1 (source.add src_1ad57b34380d078e)"
     assert "hashes were removed" in finding.problem
     # Migrating a chained store (what every command does first) seals nothing.
     seeded.database.migrate()
-    assert seeded.verify() == [finding]
+    assert seeded.verify() == findings
     # Nor does a write extend the chain from a row that lost its hashes.
     with pytest.raises(HashesRemoved):
         seeded.create_token("editor", "desk")
-    assert seeded.verify() == [finding]
+    assert seeded.verify() == findings
 
 
 def test_sealing_refuses_a_row_without_hashes_after_a_sealed_one(seeded: Ledger):
@@ -129,8 +140,14 @@ def test_a_published_head_finds_a_chain_cut_short_or_rewritten(seeded: Ledger):
     seeded.create_token("editor", "desk")
     assert seeded.chain_head().seq == published.seq + 1
     assert seeded.verify(head) == []
-    # Rewritten: a count changed and the whole chain sealed again from the store as it is.
+    # Rewritten: a count changed, its row of entries.csv dropped (it is then rendered as
+    # read), and the whole chain sealed again from the store as it is.
     sql(seeded, "UPDATE entry_revision SET count = 51 WHERE entry_id = 'ent_seed_truce_hostages'")
+    sql(
+        seeded,
+        "DELETE FROM published_entry_row WHERE entry_revision_id IN "
+        "(SELECT id FROM entry_revision WHERE entry_id = 'ent_seed_truce_hostages')",
+    )
     sql(seeded, "UPDATE journal SET content_sha256 = NULL, chain_sha256 = NULL")
     with seeded.database.writing() as session:
         Journal(Repository(session)).seal()
