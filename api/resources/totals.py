@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -67,11 +68,16 @@ def _totals(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def totals_answer(args: dict[str, Any], result: TotalsResult, revision: int) -> dict[str, Any]:
-    """The /v1/totals answer: the question asked, the revision, and the totals."""
+    """The /v1/totals answer: the question asked, the revision, and the totals (with their
+    events only when asked: on a large ledger they outweigh everything else)."""
+    if not args.get("events"):
+        result = dataclasses.replace(result, events=())
+    found = result.to_dict()
+    if not args.get("events"):
+        del found["events"]
     return {
         **{name: args.get(name) for name in KEY}, "from_": args.get("from_"),
-        "to": args.get("to"), "as_of": args.get("as_of"), "revision": revision,
-        **result.to_dict(),
+        "to": args.get("to"), "as_of": args.get("as_of"), "revision": revision, **found,
     }  # fmt: skip
 
 

@@ -97,11 +97,24 @@ class TotalsSchema(Answer):
     approx = fields.Boolean(required=True)
     conflicts = fields.List(fields.Nested(FindingSchema), required=True)
     checks = fields.List(fields.Nested(FindingSchema), required=True)
-    events = fields.List(fields.Nested(EventSchema), required=True)
+    events = fields.List(
+        fields.Nested(EventSchema),
+        metadata={
+            "description": "Only with events=true: every event the totals count (one per key "
+            "and period, however many entries report it), with its interval, entries, sources "
+            "and corroboration."
+        },
+    )
 
 
 class TotalsArgs(KeyArgs):
-    pass
+    events = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Add every event behind the totals (a long list on a large "
+            "ledger; the days already name their entries)."
+        },
+    )
 
 
 class ScheduleArgs(AsOfArgs):

@@ -324,6 +324,7 @@
       population: entry.population, kind: entry.kind, party: entry.party, framework: entry.framework,
     });
     if (entry.nationality) wanted.set("nationality", entry.nationality);
+    wanted.set("events", "true");
     const totals = await getJSON(withAsOf(`/v1/totals?${wanted}`));
     const sameKey = (key) =>
       key.population === entry.population && key.kind === entry.kind && key.party === entry.party &&

@@ -89,7 +89,7 @@ def test_the_page_loads_offline_without_console_errors(tab: Tab, service: Servic
 def test_the_headline_numbers_equal_the_json_routes(tab: Tab, service: Service):
     page = tab.open("/", charts=False)
     for population in ("hostages", "detainees"):
-        answer = totals(service, f"population={population}")
+        answer = totals(service, f"population={population}&events=true")
         assert headline(page, f"released-{population}") == said(answer["total"])
         detail = page.locator(f"#released-{population}-detail").inner_text()
         assert f"by the end of {answer['days'][-1]['date']}" in detail

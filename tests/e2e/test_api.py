@@ -283,6 +283,19 @@ def test_seed_totals_over_http(service: Service):
     assert expected["2023-11-29"] == {"low": 70, "high": 70}
 
 
+def test_totals_list_their_events_when_asked(service: Service):
+    query = {"population": "hostages", "kind": "released", "party": "Hamas"}
+    plain = service.public.get("/v1/totals", params=query).json()
+    full = service.public.get("/v1/totals", params={**query, "events": "true"}).json()
+    assert "events" not in plain
+    assert {k: v for k, v in full.items() if k != "events"} == plain
+    truce = [e for e in full["events"] if e["key"]["framework"] == "truce_deal"]
+    assert [(e["entries"], e["corroboration"]) for e in truce] == [(["ent_seed_truce_hostages"], 2)]
+    # Every entry a day names belongs to an event listed.
+    listed = {i for e in full["events"] for i in e["entries"]}
+    assert {i for d in full["days"] for i in d["entries"]} <= listed
+
+
 def test_a_roll_up_keeps_the_total_and_gives_each_day(service: Service):
     text = report(
         "Hamas released 13 hostages on Friday. Hamas released 13 hostages on Saturday."
