@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -19,7 +20,7 @@ from ledger.state import Memo
 
 # A rendered answer is kept only while it is small: a huge ledger's totals are recomputed
 # from the ledger's own memo rather than held twice.
-MAX_RENDERED_BYTES = 4 * 1024 * 1024
+MAX_RENDERED_BYTES = 8 * 1024 * 1024
 
 
 # Set by `rendered` for `by_revision`: the answer was computed at the revision it is tagged with.
@@ -66,14 +67,23 @@ def by_revision(view: Callable[..., Any]) -> Callable[..., Any]:
             keep_this_answer(g.ledger_revision)
             return unchanged
         # The same question (same address, same query) at the same revision: the bytes
-        # answered before, without parsing the query or rendering again.
-        key = (request.endpoint, request.full_path, g.ledger_revision)
+        # answered before, without parsing the query or rendering again; from this process's
+        # memory, or kept in the database by whichever process computed them first.
+        ledger, address = current_app.extensions["ledger"], request.full_path
+        key = (request.endpoint, address, g.ledger_revision)
         body = _answers().get(key)
+        if body is None and as_of is None and current_app.config["KEEP_ANSWERS"]:
+            body = ledger.kept_answer(address, g.ledger_revision)
         if body is None:
+            started = time.perf_counter()
             response = make_response(view(*args, **kwargs))
             if not g.pop(CURRENT, False) or response.status_code != 200:
                 return _with_etag(response, etag)
             body = response.get_data()
+            slow = time.perf_counter() - started >= current_app.config["KEEP_ANSWERS_AFTER_S"]
+            if as_of is None and slow and current_app.config["KEEP_ANSWERS"]:
+                ledger.keep_answer(address, g.ledger_revision, body)
+        if len(body) <= MAX_RENDERED_BYTES:
             _answers().put(key, body)
         keep_this_answer(g.ledger_revision)
         return _with_etag(Response(body, mimetype=current_app.json.mimetype), etag)
@@ -136,3 +146,24 @@ def rendered(
     else:
         g.setdefault(CURRENT, True)
     return Response(body, mimetype=current_app.json.mimetype)
+
+
+def kept_answers_differing() -> list[str]:
+    """The addresses whose kept answer (about the ledger as it stands) is not what the service
+    computes now: for `exchange-ledger verify`, since a kept answer is served as it is."""
+    from api import create_app
+
+    app = create_app({"KEEP_ANSWERS": False})
+    ledger = app.extensions["ledger"]
+    try:
+        revision, client = ledger.revision(), app.test_client()
+        differing = []
+        for kept in ledger.kept_answers():
+            if kept.revision != revision:
+                continue  # about an earlier revision: never served again
+            fresh = client.get(kept.address)
+            if fresh.status_code != 200 or fresh.get_data() != kept.body:
+                differing.append(kept.address)
+        return differing
+    finally:
+        ledger.database.dispose()

@@ -16,6 +16,7 @@ from ledger.errors import InvalidInput, LedgerError
 from ledger.service import Ledger
 from ledger.sources import BATCH, ReportsRefused
 from ledger.storage.database import Database, url_from_environment
+from ledger.verify import Finding
 
 # Below this many entries an export is quick enough to need no progress bar.
 PROGRESS_FROM = 10_000
@@ -41,6 +42,20 @@ def _ledger() -> Ledger:
     database = Database(url_from_environment())
     database.migrate()
     return Ledger(database)
+
+
+def _kept_answers_differing() -> list[Finding]:
+    # Kept answers are the app's renderings: the app computes each again to compare.
+    from api.caching import kept_answers_differing
+
+    return [
+        Finding(
+            f"kept answer {address}",
+            "differs from what the ledger gives now, and is served as it is until the next "
+            "write: run 'exchange-ledger forget-answers'",
+        )
+        for address in kept_answers_differing()
+    ]
 
 
 def _command(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -93,6 +108,14 @@ def seed() -> None:
     from ledger.seed import load_seed
 
     click.echo(f"seed ledger: {load_seed(_ledger())}")
+
+
+@main.command("forget-answers")
+@_command
+def forget_answers() -> None:
+    """Drop every kept answer (answers computed once per revision and kept for other workers
+    and processes); each is computed again when next asked."""
+    click.echo(f"kept answers dropped: {_ledger().forget_answers()}")
 
 
 @main.command()
@@ -350,7 +373,7 @@ def verify(published_head: tuple[int, str] | None, strict: bool) -> None:
     with --strict.
     """
     ledger = _ledger()
-    failures = ledger.verify(published_head)
+    failures = ledger.verify(published_head) + _kept_answers_differing()
     findings = ledger.check_findings()
     for failure in failures:
         click.echo(f"FAIL {failure}", err=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from ledger.selection import Selection
 from ledger.state import Memo, State
 from ledger.still_held import StillHeld, still_held
 from ledger.storage import backup as storage_backup
+from ledger.storage.answers import Answers, Kept
 from ledger.storage.database import Database
 from ledger.storage.exports import Exports
 from ledger.storage.journal import Journal, as_hashed, serialized
@@ -44,12 +47,25 @@ from ledger.verify import (
     describe_checks,
     verify_journal,
     verify_published_head,
+    verify_published_rows,
     verify_store,
 )
 
 SYSTEM = "exchange-ledger"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("exchange-ledger")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 MAX_REASON = 2_000
 SOURCES_KEPT = 64
+# Kept answers are served only to the version of the service that rendered them.
+SERVICE_VERSION = _version()
+log = logging.getLogger("exchange_ledger.ledger")
 
 
 def new_id(prefix: str) -> str:
@@ -688,6 +704,34 @@ class Ledger:
 
     # --- the ledger as a whole ----------------------------------------------------------------
 
+    # --- kept answers: computed once per revision, across processes ---------------------------
+
+    def kept_answer(self, address: str, revision: int) -> bytes | None:
+        """The answer kept for `address` at `revision` (see ledger.storage.answers)."""
+        with self.database.reading(snapshot=False) as session:
+            return Answers(session).get(address, revision, SERVICE_VERSION)
+
+    def keep_answer(self, address: str, revision: int, body: bytes) -> bool:
+        """Keep an answer computed at `revision`, if that is still the ledger's; False when
+        it was not kept (too large, a write came in since, or the database refused)."""
+        try:
+            with self.database.writing() as session:
+                return Answers(session).put(address, revision, SERVICE_VERSION, body)
+        except LedgerError as error:
+            # An answer not kept is only computed again: the one asked for is still given.
+            log.warning("answer for %s not kept: %s", address, error.detail)
+            return False
+
+    def forget_answers(self) -> int:
+        """Drop every kept answer (derived data: each is computed again when asked)."""
+        with self.database.writing() as session:
+            return Answers(session).forget()
+
+    def kept_answers(self) -> list[Kept]:
+        """Every kept answer (for `verify`, which computes each again)."""
+        with self.database.reading() as session:
+            return Answers(session).all()
+
     def revision(self, as_of: dt.datetime | None = None) -> int:
         """The ledger's revision: the number of writes so far (by `as_of`). It changes with
         every write, and at an earlier moment it stays what it was then."""
@@ -711,14 +755,16 @@ class Ledger:
             repository = Repository(session)
             journal = Journal(repository)
             links = [(link, journal.content_sha256(link)) for link in journal.links()]
+            entries, terms = repository.entry_revisions(), repository.term_revisions()
             found = [
                 *verify_store(
                     repository.all_sources_with_sentences(),
                     repository.all_evidence(),
-                    repository.entry_revisions(),
-                    repository.term_revisions(),
+                    entries,
+                    terms,
                 ),
-                *verify_journal(links, repository.entry_revisions(), repository.term_revisions()),
+                *verify_journal(links, entries, terms),
+                *verify_published_rows(repository.published_entry_rows(), entries),
             ]
         if published_head is not None:
             found += verify_published_head([link for link, _ in links], *published_head)
