@@ -26,6 +26,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # computed at and the route it is counted under in the metrics.
 KEEP = "ledger.keep_answer"
 CAPACITY = 256
+HELD_BYTES = 256 * 1024 * 1024  # in each worker, all answers together
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class AnswerCache:
 
     def __init__(self, app: Flask, wsgi_app: WSGIApp) -> None:
         self.app, self.wsgi_app = app, wsgi_app
-        self.kept = Memo(capacity=CAPACITY)
+        self.kept = Memo(capacity=CAPACITY, max_bytes=HELD_BYTES)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("REQUEST_METHOD") != "GET" or "as_of" in environ.get("QUERY_STRING", ""):

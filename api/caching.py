@@ -18,9 +18,9 @@ from api.answer_cache import keep_this_answer
 from api.schemas.common import Moment
 from ledger.state import Memo
 
-# A rendered answer is kept only while it is small: a huge ledger's totals are recomputed
-# from the ledger's own memo rather than held twice.
-MAX_RENDERED_BYTES = 8 * 1024 * 1024
+# Rendered answers held in each worker's memory, all together (a large ledger's totals run to
+# megabytes; the database keeps them too, see Ledger.keep_answer).
+RENDERED_BYTES = 256 * 1024 * 1024
 
 
 # Set by `rendered` for `by_revision`: the answer was computed at the revision it is tagged with.
@@ -83,8 +83,7 @@ def by_revision(view: Callable[..., Any]) -> Callable[..., Any]:
             slow = time.perf_counter() - started >= current_app.config["KEEP_ANSWERS_AFTER_S"]
             if as_of is None and slow and current_app.config["KEEP_ANSWERS"]:
                 ledger.keep_answer(address, g.ledger_revision, body)
-        if len(body) <= MAX_RENDERED_BYTES:
-            _answers().put(key, body)
+        _answers().put(key, body)
         keep_this_answer(g.ledger_revision)
         return _with_etag(Response(body, mimetype=current_app.json.mimetype), etag)
 
@@ -92,7 +91,9 @@ def by_revision(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _answers() -> Memo:
-    return current_app.extensions.setdefault("answers_by_address", Memo(capacity=256))
+    return current_app.extensions.setdefault(
+        "answers_by_address", Memo(capacity=256, max_bytes=RENDERED_BYTES)
+    )
 
 
 def _as_of() -> dt.datetime | None:
@@ -133,14 +134,15 @@ def rendered(
     between is never served under the older ETag.
     """
     revision = g.get("ledger_revision")
-    memo = current_app.extensions.setdefault("rendered_answers", Memo(capacity=64))
+    memo = current_app.extensions.setdefault(
+        "rendered_answers", Memo(capacity=64, max_bytes=RENDERED_BYTES)
+    )
     key = (request.endpoint, revision, tuple(sorted(args.items())))
     body = memo.get(key) if revision is not None else None
     if body is None:
         answer = compute()
         body = current_app.json.response(schema.dump(answer)).get_data()
-        current = revision is not None and answer.get("revision") == revision
-        if current and len(body) <= MAX_RENDERED_BYTES:
+        if revision is not None and answer.get("revision") == revision:
             memo.put(key, body)
             g.setdefault(CURRENT, True)
     else:

@@ -23,12 +23,17 @@ class State:
 
 
 class Memo:
-    """A small thread-safe LRU of computed answers, keyed by the ledger revision."""
+    """A small thread-safe LRU of computed answers, keyed by the ledger revision.
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
+    With `max_bytes`, the bytes values it holds (rendered answers) stay within that budget
+    too: the least recently used go first, and a value larger than the budget is not held.
+    """
+
+    def __init__(self, capacity: int, max_bytes: int | None = None) -> None:
+        self.capacity, self.max_bytes = capacity, max_bytes
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._bytes = 0
         self.misses = 0
 
     def get(self, key: Hashable) -> Any:
@@ -40,8 +45,23 @@ class Memo:
             return None
 
     def put(self, key: Hashable, value: Any) -> None:
+        size = _size(value)
+        if self.max_bytes is not None and size > self.max_bytes:
+            return
         with self._lock:
+            if key in self._items:
+                self._bytes -= _size(self._items.pop(key))
             self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
+            self._bytes += size
+            while len(self._items) > self.capacity or (
+                self.max_bytes is not None and self._bytes > self.max_bytes
+            ):
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= _size(dropped)
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, bytes):
+        return len(value)
+    body = getattr(value, "body", None)  # a kept answer
+    return len(body) if isinstance(body, bytes) else 0

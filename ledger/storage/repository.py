@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, update
 from sqlmodel import Session, col, select
@@ -257,16 +258,61 @@ class Repository:
         self, entry_id: str | None = None, as_of: dt.datetime | None = None
     ) -> list[Entry]:
         """Every revision (of one entry, or of all), oldest first, up to `as_of`."""
-        query = select(EntryRevisionRow)
+        r = EntryRevisionRow.__table__
+        query = select(r)
         if entry_id is not None:
-            query = query.where(EntryRevisionRow.entry_id == entry_id)
+            query = query.where(r.c.entry_id == entry_id)
         if as_of is not None:
-            query = query.where(EntryRevisionRow.recorded_at <= as_of)
-        rows = list(
-            self.session.exec(query.order_by(EntryRevisionRow.entry_id, EntryRevisionRow.revision))
+            query = query.where(r.c.recorded_at <= as_of)
+        # Core rows, not ORM objects: the whole ledger is read this way to compute its totals.
+        result = self.session.connection().execute(query.order_by(r.c.entry_id, r.c.revision))
+        rows = result.all()
+        at = {name: i for i, name in enumerate(result.keys())}
+        if entry_id is None:
+            evidence = self._evidence_of_all(as_of)
+        else:
+            evidence = self._evidence(
+                EvidenceRow.entry_revision_id, [row[at["id"]] for row in rows]
+            )
+        build = _entry_from(at)
+        return [build(row, evidence[row[at["id"]]]) for row in rows]
+
+    def _evidence_of_all(self, as_of: dt.datetime | None) -> dict[object, tuple]:
+        """The evidence of every entry revision (recorded by `as_of`), in one streamed query;
+        each sentence's text and each source's date read once and shared."""
+        connection = self.session.connection()
+        sentences = {
+            (source, n): text
+            for source, n, text in connection.execute(
+                select(SentenceRow.source_id, SentenceRow.n, SentenceRow.text).where(
+                    select(EvidenceRow.id)
+                    .where(
+                        EvidenceRow.source_id == SentenceRow.source_id,
+                        EvidenceRow.sentence_n == SentenceRow.n,
+                        col(EvidenceRow.entry_revision_id).is_not(None),
+                    )
+                    .exists()
+                )
+            )
+        }
+        published = dict(connection.execute(select(SourceRow.id, SourceRow.published_on)).all())
+        e, r = EvidenceRow.__table__, EntryRevisionRow.__table__
+        query = select(
+            e.c.entry_revision_id, e.c.source_id, e.c.sentence_n, e.c.quote, e.c.start, e.c.end
+        ).where(e.c.entry_revision_id.is_not(None))
+        if as_of is not None:
+            query = query.join(r, r.c.id == e.c.entry_revision_id).where(r.c.recorded_at <= as_of)
+        found: dict[object, list[Evidence]] = defaultdict(list)
+        result = connection.execute(
+            query.order_by(e.c.entry_revision_id, e.c.position).execution_options(
+                yield_per=EVIDENCE_SLICE
+            )
         )
-        evidence = self._evidence(EvidenceRow.entry_revision_id, [row.id for row in rows])
-        return [_entry(row, evidence[row.id]) for row in rows]
+        for owner, source, n, quote, start, end in result:
+            found[owner].append(
+                Evidence(source, n, quote, start, end, sentences[source, n], published[source])
+            )
+        return defaultdict(tuple, {key: tuple(items) for key, items in found.items()})
 
     # --- terms --------------------------------------------------------------------------------
 
@@ -597,7 +643,33 @@ def _source(row: SourceRow, sentences: tuple[Sentence, ...]) -> Source:
     )
 
 
-def _entry(row: EntryRevisionRow, evidence: tuple[Evidence, ...]) -> Entry:
+def _entry_from(at: dict[str, int]) -> Callable[[Sequence[Any], tuple[Evidence, ...]], Entry]:
+    """Builds entries from plain rows whose columns are at these positions (a whole ledger
+    is read this way: attribute access per column would cost more than the rest)."""
+    (
+        entry_id, revision, kind, population, count, qualifier, start, end, party,
+        nationality, framework, description, phrase, note, recorded_at, author, reason,
+        retracted,
+    ) = (at[name] for name in (
+        "entry_id", "revision", "kind", "population", "count", "qualifier", "period_start",
+        "period_end", "party", "nationality", "framework", "description", "period_phrase",
+        "period_note", "recorded_at", "author", "reason", "retracted",
+    ))  # fmt: skip
+
+    def build(row: Sequence[Any], evidence: tuple[Evidence, ...]) -> Entry:
+        return Entry(
+            id=row[entry_id], kind=row[kind], population=row[population], count=row[count],
+            period=Period(row[start], row[end]), party=row[party], qualifier=row[qualifier],
+            nationality=row[nationality], framework=row[framework],
+            description=row[description], period_phrase=row[phrase], period_note=row[note],
+            evidence=evidence, revision=row[revision], recorded_at=row[recorded_at],
+            author=row[author], reason=row[reason], retracted=row[retracted],
+        )  # fmt: skip
+
+    return build
+
+
+def _entry(row: EntryRevisionRow | Row, evidence: tuple[Evidence, ...]) -> Entry:
     return Entry(
         id=row.entry_id,
         revision=row.revision,
