@@ -24,6 +24,8 @@ from ledger.records import FRAMEWORKS, KINDS, POPULATIONS, QUALIFIERS, Sentence
 from ledger.service import Ledger
 from ledger.storage.database import Database
 from ledger.storage.exports import fill_published_rows
+from ledger.storage.journal import Journal
+from ledger.storage.repository import Repository
 
 PARTIES = ("Hamas", "Islamic Jihad", "Israel", "Egypt", "Qatar", *(f"Group {i}" for i in range(7)))
 NATIONALITIES = (None, None, None, "Thai", "Israeli", "Filipino", "Palestinian", "Nepali")
@@ -148,9 +150,17 @@ def build(url: str, n: int, sources: int = 40, sentences: int = 60) -> dict[str,
         database.dispose()
         _load_postgres(url, n, cited, at)
     timings["entries_s"] = time.perf_counter() - started
-    # What the product's own writes store beside each revision: its row of entries.csv.
+    # What the product's own import writes beside the rows: the journal row that seals them
+    # into the hash chain (as Ledger.import_entries does), and each revision's row of
+    # entries.csv.
     started = time.perf_counter()
     database = Database(url)
+    with database.writing() as session:
+        Journal(Repository(session)).record(
+            at.replace(tzinfo=dt.UTC), AUTHOR, "entry.import", f"{n} entries"
+        )
+    timings["journal_s"] = time.perf_counter() - started
+    started = time.perf_counter()
     with database.writing() as session:
         fill_published_rows(session)
     database.dispose()
@@ -163,7 +173,7 @@ def _load_sqlite(path: str, n: int, cited: list[Cited], at: dt.datetime) -> None
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=OFF")
     connection.execute("PRAGMA foreign_keys=ON")
-    stamp = at.isoformat(sep=" ")
+    stamp = at.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy writes a DateTime
     base_rev = connection.execute("SELECT coalesce(max(id), 0) FROM entry_revision").fetchone()[0]
     base_ev = connection.execute("SELECT coalesce(max(id), 0) FROM evidence").fetchone()[0]
     connection.execute("BEGIN IMMEDIATE")
@@ -205,11 +215,6 @@ def _load_sqlite(path: str, n: int, cited: list[Cited], at: dt.datetime) -> None
         if len(entries) == 20_000:
             flush()
     flush()
-    connection.execute(
-        "INSERT INTO journal (recorded_at, author, action, subject, revision) "
-        "VALUES (?, ?, 'entry.import', ?, NULL)",
-        (stamp, AUTHOR, f"{n} entries"),
-    )
     connection.execute("COMMIT")
     connection.execute("ANALYZE")
     connection.close()
@@ -225,7 +230,7 @@ def _load_postgres(url: str, n: int, cited: list[Cited], at: dt.datetime) -> Non
         cursor.execute("SELECT coalesce(max(id), 0) FROM evidence")
         ev_id = cursor.fetchone()[0]
         entries, revisions, evidence = io.StringIO(), io.StringIO(), io.StringIO()
-        stamp = at.isoformat(sep=" ")
+        stamp = at.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy writes a DateTime
         for row in entry_rows(n, cited):
             entry_id, kind, population, count, qualifier, start, end, party, nat, fw, desc, evs = (
                 row
@@ -267,10 +272,5 @@ def _load_postgres(url: str, n: int, cited: list[Cited], at: dt.datetime) -> Non
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table}))"
             )
-        cursor.execute(
-            "INSERT INTO journal (recorded_at, author, action, subject) "
-            "VALUES (%s, %s, 'entry.import', %s)",
-            (at, AUTHOR, f"{n} entries"),
-        )
         connection.commit()
         cursor.execute("ANALYZE")

@@ -1,6 +1,5 @@
 """In-process measurements, each run as its own process so that a cold start is cold:
 
-python -m bench.probes totals URL   -> the service's totals, cold (new process) then warm
 python -m bench.probes ingest N DIR -> pysbd over N generated reports, then Ledger.add_sources
 """
 
@@ -10,29 +9,6 @@ import json
 import sys
 import time
 from pathlib import Path
-
-TOTALS_FILTER = {"population": "hostages", "kind": "released"}
-
-
-def totals(url: str) -> dict[str, float]:
-    from ledger.service import Ledger
-    from ledger.storage.database import Database
-
-    ledger = Ledger(Database(url))
-    started = time.perf_counter()
-    cold = ledger.totals(**TOTALS_FILTER)
-    cold_s = time.perf_counter() - started
-    warm = []
-    for _ in range(20):
-        started = time.perf_counter()
-        ledger.totals(**TOTALS_FILTER)
-        warm.append(time.perf_counter() - started)
-    return {
-        "cold_s": cold_s,
-        "warm_s": sorted(warm)[len(warm) // 2],
-        "days": len(cold.days),
-        "total_low": cold.total.low,
-    }
 
 
 def ingest(count: int, folder: str) -> dict[str, float]:
@@ -73,7 +49,4 @@ def ingest(count: int, folder: str) -> dict[str, float]:
 
 if __name__ == "__main__":
     what, *args = sys.argv[1:]
-    if what == "totals":
-        print(json.dumps(totals(args[0])))
-    else:
-        print(json.dumps(ingest(int(args[0]), args[1])))
+    print(json.dumps(ingest(int(args[0]), args[1])))

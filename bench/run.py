@@ -232,10 +232,19 @@ def _psql(url: str) -> list[str]:
 
 
 def p2(options: argparse.Namespace, ledgers: _Ledgers) -> dict[str, object]:
+    """/v1/totals over the generated ledger, over HTTP, against the equivalent SQL query.
+
+    The service: a new server's first answer ever (it reads the ledger, computes, keeps the
+    answer), then a new server again at the same revision (cold: new processes) and repeated
+    requests (warm), for the figures alone (`entries=false`, what the peer's query gives) and
+    for the whole answer (each day's entries too). The peers: the GROUP BY + window SUM query
+    in the sqlite3 shell and psql, each a new process.
+    """
     found: dict[str, object] = {"entries": ledgers.entries, "query": TOTALS_SQL.strip()}
     engines = [("sqlite", ledgers.sqlite)]
     if ledgers.postgres:
         engines.append(("postgresql", ledgers.pg))
+    folder = _fresh(WORK / "p2")
     for engine, make in engines:
         url = make()
         if engine == "sqlite":
@@ -246,16 +255,9 @@ def p2(options: argparse.Namespace, ledgers: _Ledgers) -> dict[str, object]:
             peer_cold, _ = timed([*_psql(url), "-c", TOTALS_SQL])
             peer_warm = min(timed([*_psql(url), "-c", TOTALS_SQL])[0] for _ in range(3))
         try:
-            _, out = timed(
-                [sys.executable, "-m", "bench.probes", "totals", url],
-                timeout=options.totals_timeout, cwd=ROOT,
-            )  # fmt: skip
-            service = json.loads(out)
-        except subprocess.TimeoutExpired:
-            service = {"cold_s": None, "warm_s": None, "failed": f"> {options.totals_timeout:g} s"}
-        except subprocess.CalledProcessError as error:
-            last = (error.stderr or "").strip().splitlines()[-1:] or ["no message"]
-            service = {"cold_s": None, "warm_s": None, "failed": last[0][:160]}
+            service = _served_totals(url, folder, engine, options.totals_timeout)
+        except (OSError, RuntimeError) as error:
+            service = {"failed": f"{type(error).__name__}: {error}"[:160]}
         found[engine] = {
             "service": service,
             "peer": "sqlite3 shell" if engine == "sqlite" else "psql",
@@ -263,6 +265,39 @@ def p2(options: argparse.Namespace, ledgers: _Ledgers) -> dict[str, object]:
             "peer_warm_s": peer_warm,
         }
     found["load_s"] = ledgers.timings
+    return found
+
+
+TOTALS_PATH = "/v1/totals?population=hostages&kind=released"
+FIGURES_PATH = TOTALS_PATH + "&entries=false"
+WARM_RUNS = 20
+
+
+def _served_totals(url: str, folder: Path, engine: str, timeout: float) -> dict[str, object]:
+    import requests
+
+    def get(session: requests.Session, base: str, path: str) -> tuple[float, int]:
+        started = time.perf_counter()
+        answer = session.get(base + path, timeout=timeout)
+        answer.raise_for_status()
+        return time.perf_counter() - started, len(answer.content)
+
+    args = [str(BIN / "exchange-ledger"), "serve", "--workers", "2", "--host", "127.0.0.1"]
+    env = {"LEDGER_DATABASE_URL": url}
+    found: dict[str, object] = {}
+    port = free_port()
+    log = folder / f"service-{engine}.log"
+    started = serving([*args, "--port", str(port)], port, log, env, cwd=folder)
+    with started as server, requests.Session() as session:
+        found["first_s"], found["whole_bytes"] = get(session, server.base, TOTALS_PATH)
+        _, found["figures_bytes"] = get(session, server.base, FIGURES_PATH)
+    port = free_port()
+    started = serving([*args, "--port", str(port)], port, log, env, cwd=folder)
+    with started as server, requests.Session() as session:
+        for name, path in (("figures", FIGURES_PATH), ("whole", TOTALS_PATH)):
+            found[f"{name}_cold_s"], _ = get(session, server.base, path)
+            warm = [get(session, server.base, path)[0] for _ in range(WARM_RUNS)]
+            found[f"{name}_warm_s"] = statistics.median(warm)
     return found
 
 

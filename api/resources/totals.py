@@ -69,12 +69,19 @@ def _totals(args: dict[str, Any]) -> dict[str, Any]:
 
 def totals_answer(args: dict[str, Any], result: TotalsResult, revision: int) -> dict[str, Any]:
     """The /v1/totals answer: the question asked, the revision, and the totals (with their
-    events only when asked: on a large ledger they outweigh everything else)."""
+    events only when asked, and each day's entries unless declined: on a large ledger they
+    outweigh the figures many times)."""
     if not args.get("events"):
         result = dataclasses.replace(result, events=())
+    if args.get("entries") is False:
+        days = tuple(dataclasses.replace(day, entries=()) for day in result.days)
+        result = dataclasses.replace(result, days=days)
     found = result.to_dict()
     if not args.get("events"):
         del found["events"]
+    if args.get("entries") is False:
+        for day in found["days"]:
+            del day["entries"]
     return {
         **{name: args.get(name) for name in KEY}, "from_": args.get("from_"),
         "to": args.get("to"), "as_of": args.get("as_of"), "revision": revision, **found,

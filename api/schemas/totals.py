@@ -66,8 +66,9 @@ class DaySchema(Schema):
     cumulative = fields.Nested(IntervalSchema, required=True)
     entries = fields.List(
         fields.String(),
-        required=True,
-        metadata={"description": "Entries whose period covers the day."},
+        metadata={
+            "description": "Entries whose period covers the day (left out with entries=false)."
+        },
     )
     approx = fields.Boolean(required=True)
 
@@ -108,6 +109,13 @@ class TotalsSchema(Answer):
 
 
 class TotalsArgs(KeyArgs):
+    entries = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "false leaves out each day's list of entries: the figures alone, "
+            "for a chart of a large ledger (/v1/entries?from=&to= lists a day's entries)."
+        },
+    )
     events = fields.Boolean(
         load_default=False,
         metadata={

@@ -294,6 +294,14 @@ def test_totals_list_their_events_when_asked(service: Service):
     # Every entry a day names belongs to an event listed.
     listed = {i for e in full["events"] for i in e["entries"]}
     assert {i for d in full["days"] for i in d["entries"]} <= listed
+    # The figures alone: the same days and figures, without each day's list of entries.
+    figures = service.public.get("/v1/totals", params={**query, "entries": "false"}).json()
+    assert figures["days"] == [
+        {k: v for k, v in day.items() if k != "entries"} for day in plain["days"]
+    ]
+    assert {k: v for k, v in figures.items() if k != "days"} == {
+        k: v for k, v in plain.items() if k != "days"
+    }
 
 
 def test_a_roll_up_keeps_the_total_and_gives_each_day(service: Service):
