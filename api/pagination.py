@@ -97,6 +97,16 @@ def _page_url(page: int, page_size: int) -> str:
     return f"{request.base_url}?{urlencode(query)}"
 
 
+# Beyond any ledger's number of records, and within every engine's 64-bit integers: a page far
+# past the end is empty like any page past it, not an offset too large for the database.
+MAX_OFFSET = 2**31
+
+
+def first_of(pagination: Any) -> int:
+    """The page's first item, as an offset a database takes."""
+    return min(pagination.first_item, MAX_OFFSET)
+
+
 def page_of(items: list[Any], pagination: Any) -> list[Any]:
     """One page of a list already in memory; records the total for the Link header."""
     pagination.item_count = len(items)

@@ -345,6 +345,29 @@ class Ledger:
         entries = self.state(as_of).entries
         return [e for e in entries if selection.admits(e)] if selection else list(entries)
 
+    def entries_page(
+        self,
+        as_of: dt.datetime | None,
+        selection: Selection,
+        offset: int,
+        limit: int,
+    ) -> tuple[int, list[Entry]]:
+        """How many entries are in force at `as_of` as selected, and `limit` of them from
+        `offset` in id order: read as one page, not by reading the whole ledger."""
+        with self.database.reading() as session:
+            return Exports(session).entry_page(as_of, selection, offset, limit)
+
+    def terms_page(
+        self,
+        as_of: dt.datetime | None,
+        selection: Selection,
+        offset: int,
+        limit: int,
+    ) -> tuple[int, list[Term]]:
+        """As `entries_page`, for terms (few, so read from the ledger as it stood)."""
+        terms = self.terms(as_of, selection)
+        return len(terms), terms[offset : offset + limit]
+
     def add_term(self, data: object, author: str, term_id: str | None = None) -> Term:
         """Record a term of an agreement (revision 1)."""
         return self._add(TERMS, data, author, term_id)

@@ -17,7 +17,7 @@ from api.auth import SECURITY, current_token, writes
 from api.caching import by_revision, tagged
 from api.idempotency import DOC as IDEMPOTENCY_DOC
 from api.idempotency import idempotent
-from api.pagination import Blueprint, page_of
+from api.pagination import Blueprint, first_of, page_of
 from api.problems import MEDIA_TYPE as PROBLEM
 from api.schemas.common import AsOfArgs, ProblemSchema
 from ledger.errors import InvalidInput, LedgerError, NotFound, StaleRevision
@@ -185,8 +185,10 @@ def blueprint(resource: Resource) -> Blueprint:
                 args["start"] = args.pop("from_")
             if "to" in args:
                 args["end"] = args.pop("to")
-            records = call("{name}", as_of, Selection(**args))
-            return page_of(records, pagination_parameters)
+            first, size = first_of(pagination_parameters), pagination_parameters.page_size
+            total, page = call("{name}_page", as_of, Selection(**args), first, size)
+            pagination_parameters.item_count = total
+            return page
 
     class One(MethodView):
         @blp.doc(summary=f"One {noun} as it stands (or stood at as_of), retracted or not.")

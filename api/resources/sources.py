@@ -11,15 +11,12 @@ from api.auth import SECURITY, current_token, writes
 from api.caching import by_revision, tagged
 from api.idempotency import DOC as IDEMPOTENCY_DOC
 from api.idempotency import idempotent
-from api.pagination import Blueprint
+from api.pagination import Blueprint, first_of
 from api.problems import MEDIA_TYPE as PROBLEM
 from api.schemas.common import ProblemSchema
 from api.schemas.sources import SentenceSchema, SourceInSchema, SourceSchema
 from ledger.errors import NotFound
 from ledger.records import Source
-
-# Beyond any ledger's number of sources, and within every engine's 64-bit integers.
-MAX_OFFSET = 2**31
 
 NOT_FOUND = {
     "schema": ProblemSchema,
@@ -87,11 +84,8 @@ class Sources(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Any) -> list[dict[str, Any]]:
         """Every source, oldest first, with its sentences."""
-        # A page far past the end is empty like any page past it, not an offset too large
-        # for the database's integers (a 500 found by fuzzing).
-        offset = min(pagination_parameters.first_item, MAX_OFFSET)
         total, page = current_app.extensions["ledger"].sources(
-            offset, pagination_parameters.page_size
+            first_of(pagination_parameters), pagination_parameters.page_size
         )
         pagination_parameters.item_count = total
         return [shown(source) for source in page]

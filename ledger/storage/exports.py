@@ -164,6 +164,16 @@ class Exports:
             return None
         return self.session.execute(query).scalar_one()
 
+    def entry_page(
+        self, as_of: dt.datetime | None, selection: Selection, offset: int, limit: int
+    ) -> tuple[int, list[Entry]]:
+        """How many entries are in force (as selected), and one page of them by id."""
+        total = self.count("entries", as_of, selection) or 0
+        query = in_force(as_of, selection).order_by(EntryRevisionRow.entry_id)
+        rows = self.session.connection().execute(query.offset(offset).limit(limit)).all()
+        evidence = _evidence(self.session, [r.id for r in rows])
+        return total, [_entry(r, evidence[r.id]) for r in rows]
+
     def key_span(
         self, as_of: dt.datetime | None, selection: Selection
     ) -> tuple[int, Period | None]:

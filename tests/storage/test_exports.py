@@ -136,6 +136,15 @@ def test_migration_0004_stores_the_rows_of_revisions_written_before_it(
     assert entries_csv(ledger)[0] == served
 
 
+def test_a_page_of_entries_read_from_the_database_is_that_page_of_the_ledger(ledger: Ledger):
+    middle, _ = written(ledger)
+    for as_of, selection in [*QUESTIONS, (middle, None), (middle, Selection(kind="released"))]:
+        whole = ledger.entries(as_of, selection)
+        for offset, limit in [(0, 100), (0, 2), (2, 2), (4, 3), (len(whole), 5), (2**31, 5)]:
+            total, page = ledger.entries_page(as_of, selection or Selection(), offset, limit)
+            assert (total, page) == (len(whole), whole[offset : offset + limit]), (as_of, offset)
+
+
 def test_evidence_sources_and_sentences_are_the_rows_of_the_records(ledger: Ledger):
     middle, _ = written(ledger)
     for as_of, selection in [*QUESTIONS, (middle, None)]:
