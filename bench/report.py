@@ -74,14 +74,15 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                     shown, ratio, ok = "failed", "—", False
                 else:
                     shown, ratio, ok = _seconds(value), f"{value / peer_s:.2f}x", value <= limit
-                found.append((f"P2 totals, {n} entries, {engine}, {phase}", shown,
+                mb = service.get("figures_bytes", 0) / 1e6
+                found.append((f"P2 totals ({mb:.2f} MB), {n} entries, {engine}, {phase}", shown,
                               f"{peer} {_seconds(peer_s)}", ratio, f"≤ {_seconds(limit)}",
                               _verdict(ok)))  # fmt: skip
             if "whole_cold_s" in service:
                 mb = service["whole_bytes"] / 1e6
                 both = f"{_seconds(service['whole_cold_s'])} / {_seconds(service['whole_warm_s'])}"
                 found.append(
-                    (f"P2 same with each day's entries ({mb:.1f} MB), cold / warm", both,
+                    (f"P2 whole answer: entries, findings ({mb:.1f} MB), cold / warm", both,
                      "—", "—", "—", "info")
                 )  # fmt: skip
                 first, peer_cold = service["first_s"], e["peer_cold_s"]
@@ -190,18 +191,19 @@ cores, {m["memory_gb"]} GB, {m["os"]}, Linux {m["kernel"]}. Versions: {versions}
 --workers 2` (gunicorn, gthread, 4 threads, access log on) over the seed ledger; the peer is
 `bench/bare_app.py` under the same gunicorn settings returning the service's own totals body
 as a constant. The 304 row sends the ETag back (`If-None-Match`).
-- **P2**: `GET /v1/totals?population=hostages&kind=released&entries=false` (the figures per day,
-what the peers' query gives) over HTTP from `exchange-ledger serve --workers 2` on the generated
-ledger. Cold is a newly started server's first answer; warm the median of 20 answers more, on
-one connection. The answer was computed once at that revision by an earlier server (the row
-"first answer after a change": it read the ledger, computed the totals and kept the answer in
-the database, as every server does after any write) and is read back, not computed again; the
-service answers about the ledger as it stands once per revision. The "each day's entries" row is
-the default answer, which lists the entries behind each day too (megabytes on a large ledger,
-so its warm time is mostly the transfer). The peers run the equivalent GROUP BY + window SUM
-query (newest revision per entry, per day, cumulative) in the `sqlite3` shell and `psql`, each a
-new process; their cold run is the first (the OS page cache is not dropped on a shared
-machine).
+- **P2**: `GET /v1/totals?population=hostages&kind=released&entries=false&findings=false` (the
+figures per day: the daily and cumulative interval where the peers' query gives one number)
+over HTTP from `exchange-ledger serve --workers 2` on the generated ledger. Cold is a newly
+started server's first answer; warm the median of 20 answers more, on one connection. The
+answer was computed once at that revision by an earlier server (the row "first answer after a
+change": it read the ledger, computed the totals and kept the answer in the database, as every
+server does after any write) and is read back, not computed again; the service answers about
+the ledger as it stands once per revision. The "whole answer" row is the default answer, which
+lists the entries behind each day and every conflict and roll-up check too (megabytes on a
+large ledger, so its warm time is mostly the transfer). The peers run the equivalent GROUP BY +
+window SUM query (newest revision per entry, per day, cumulative) in the `sqlite3` shell and
+`psql`, each a new process; their cold run is the first (the OS page cache is not dropped on a
+shared machine).
 - **P3**: `GET /v1/export/entries.csv` of the whole generated ledger from `exchange-ledger serve
 --workers 1`, downloaded with curl, against Datasette's `entry_revision.csv?_stream=on` and
 against `sqlite3 -csv -header` of `SELECT * FROM entry_revision`, on the same SQLite file. Not

@@ -236,8 +236,9 @@ def p2(options: argparse.Namespace, ledgers: _Ledgers) -> dict[str, object]:
 
     The service: a new server's first answer ever (it reads the ledger, computes, keeps the
     answer), then a new server again at the same revision (cold: new processes) and repeated
-    requests (warm), for the figures alone (`entries=false`, what the peer's query gives) and
-    for the whole answer (each day's entries too). The peers: the GROUP BY + window SUM query
+    requests (warm), for the figures alone (`entries=false&findings=false`: per day, the
+    interval the peer's query gives one number for) and for the whole answer (each day's
+    entries, the conflicts and checks too). The peers: the GROUP BY + window SUM query
     in the sqlite3 shell and psql, each a new process.
     """
     found: dict[str, object] = {"entries": ledgers.entries, "query": TOTALS_SQL.strip()}
@@ -269,7 +270,7 @@ def p2(options: argparse.Namespace, ledgers: _Ledgers) -> dict[str, object]:
 
 
 TOTALS_PATH = "/v1/totals?population=hostages&kind=released"
-FIGURES_PATH = TOTALS_PATH + "&entries=false"
+FIGURES_PATH = TOTALS_PATH + "&entries=false&findings=false"
 WARM_RUNS = 20
 
 

@@ -69,16 +69,20 @@ def _totals(args: dict[str, Any]) -> dict[str, Any]:
 
 def totals_answer(args: dict[str, Any], result: TotalsResult, revision: int) -> dict[str, Any]:
     """The /v1/totals answer: the question asked, the revision, and the totals (with their
-    events only when asked, and each day's entries unless declined: on a large ledger they
-    outweigh the figures many times)."""
+    events only when asked, each day's entries and the findings unless declined: on a large
+    ledger they outweigh the figures many times)."""
     if not args.get("events"):
         result = dataclasses.replace(result, events=())
     if args.get("entries") is False:
         days = tuple(dataclasses.replace(day, entries=()) for day in result.days)
         result = dataclasses.replace(result, days=days)
+    if args.get("findings") is False:
+        result = dataclasses.replace(result, conflicts=(), checks=())
     found = result.to_dict()
     if not args.get("events"):
         del found["events"]
+    if args.get("findings") is False:
+        del found["conflicts"], found["checks"]
     if args.get("entries") is False:
         for day in found["days"]:
             del day["entries"]

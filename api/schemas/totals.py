@@ -96,8 +96,16 @@ class TotalsSchema(Answer):
     days = fields.List(fields.Nested(DaySchema), required=True)
     total = fields.Nested(IntervalSchema, required=True)
     approx = fields.Boolean(required=True)
-    conflicts = fields.List(fields.Nested(FindingSchema), required=True)
-    checks = fields.List(fields.Nested(FindingSchema), required=True)
+    conflicts = fields.List(
+        fields.Nested(FindingSchema),
+        metadata={
+            "description": "Reports of one event that disagree (left out with findings=false)."
+        },
+    )
+    checks = fields.List(
+        fields.Nested(FindingSchema),
+        metadata={"description": "Roll-up checks and overlaps (left out with findings=false)."},
+    )
     events = fields.List(
         fields.Nested(EventSchema),
         metadata={
@@ -114,6 +122,13 @@ class TotalsArgs(KeyArgs):
         metadata={
             "description": "false leaves out each day's list of entries: the figures alone, "
             "for a chart of a large ledger (/v1/entries?from=&to= lists a day's entries)."
+        },
+    )
+    findings = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "false leaves out conflicts and checks: the figures alone (each "
+            "day's interval and approx already reflect them; /v1/checks lists them)."
         },
     )
     events = fields.Boolean(

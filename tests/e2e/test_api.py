@@ -369,6 +369,13 @@ def test_a_conflict_gives_a_range_and_is_listed_in_checks(service: Service):
     assert totals["total"] == {"low": 5, "high": 6}
     (conflict,) = totals["conflicts"]
     assert sorted(conflict["entries"]) == sorted(ids)
+    # findings=false: the same figures (their ranges still show the conflict), without the
+    # findings; with entries=false too, the days hold the figures a chart needs and nothing else.
+    query = {"party": "Test party C", "findings": "false"}
+    figures = service.public.get("/v1/totals", params=query).json()
+    assert figures == {k: v for k, v in totals.items() if k not in ("conflicts", "checks")}
+    bare = service.public.get("/v1/totals", params={**query, "entries": "false"}).json()
+    assert [set(day) for day in bare["days"]] == [{"date", "daily", "cumulative", "approx"}]
     checks = service.public.get("/v1/checks").json()
     assert any(sorted(c["entries"]) == sorted(ids) for c in checks["conflicts"])
 
