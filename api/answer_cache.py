@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.http import parse_etags, unquote_etag
 
 from api import observability
 from api.request_id import request_id
@@ -116,8 +117,8 @@ class AnswerCache:
 
 
 def _holds(if_none_match: str | None, etag: str | None) -> bool:
-    """Whether If-None-Match names the tag (weak comparison, as RFC 9110 asks, or *)."""
+    """Whether If-None-Match names the tag (weak comparison, as RFC 9110 asks, or *): the
+    rule `caching.not_modified` applies, through werkzeug's parser."""
     if not if_none_match or etag is None:
         return False
-    bare = etag.removeprefix("W/")
-    return any(tag.strip() in ("*", bare, f"W/{bare}") for tag in if_none_match.split(","))
+    return parse_etags(if_none_match).contains_weak(unquote_etag(etag)[0])

@@ -18,8 +18,8 @@ from api.answer_cache import keep_this_answer
 from api.schemas.common import Moment
 from ledger.state import Memo
 
-# Rendered answers held in each worker's memory, all together (a large ledger's totals run to
-# megabytes; the database keeps them too, see Ledger.keep_answer).
+# Rendered answers held in each worker's memory by address, all together (a large ledger's
+# totals run to megabytes; the database keeps them too, see Ledger.keep_answer).
 RENDERED_BYTES = 256 * 1024 * 1024
 
 
@@ -123,31 +123,18 @@ def _with_etag(response: Response, etag: str) -> Response:
     return response
 
 
-def rendered(
-    schema: Schema, args: dict[str, Any], compute: Callable[[], dict[str, Any]]
-) -> Response:
-    """The JSON answer to a question about the whole ledger, rendered once per revision.
+def rendered(schema: Schema, answer: dict[str, Any]) -> Response:
+    """The JSON answer to a question about the whole ledger.
 
-    Under `by_revision`: the same question at the revision it read is answered with the same
-    bytes. An answer is kept only when it says it was computed at that very revision (its
-    `revision`, read after computing, equals the one read before), so a write landing in
-    between is never served under the older ETag.
+    Under `by_revision`, which holds the bytes per address and revision: the answer may be
+    held only when it says it was computed at that very revision (its `revision`, read after
+    computing, equals the one read before), so a write landing in between is never served
+    under the older ETag.
     """
     revision = g.get("ledger_revision")
-    memo = current_app.extensions.setdefault(
-        "rendered_answers", Memo(capacity=64, max_bytes=RENDERED_BYTES)
-    )
-    key = (request.endpoint, revision, tuple(sorted(args.items())))
-    body = memo.get(key) if revision is not None else None
-    if body is None:
-        answer = compute()
-        body = current_app.json.response(schema.dump(answer)).get_data()
-        if revision is not None and answer.get("revision") == revision:
-            memo.put(key, body)
-            g.setdefault(CURRENT, True)
-    else:
+    if revision is not None and answer.get("revision") == revision:
         g.setdefault(CURRENT, True)
-    return Response(body, mimetype=current_app.json.mimetype)
+    return current_app.json.response(schema.dump(answer))
 
 
 def kept_answers_differing() -> list[str]:

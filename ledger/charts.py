@@ -212,14 +212,10 @@ def _open_marks(rows: list[Row], y: str, color: str) -> list[dict[str, Any]]:
     ]
 
 
-def cumulative_spec(
-    days: Sequence[Mapping[str, Any]],
-    *,
-    population: str,
-    events: Sequence[Mapping[str, Any]] = (),
-) -> Row:
-    """Cumulative releases per day of one population: a band from low to high, low on top."""
-    rows = _shown(cumulative_rows(days, events))
+def cumulative_spec(rows: Sequence[Row], *, population: str) -> Row:
+    """Cumulative releases per day of one population (`cumulative_rows`): a band from low to
+    high, low on top."""
+    rows = _shown(rows)
     color = COLORS.get(population, "#333333")
     y = {"field": "low", "type": "quantitative", "title": f"{population} released"}
     return _frame(
@@ -288,12 +284,10 @@ def _verdicts(rows: list[Row]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def schedule_spec(
-    days: Sequence[Mapping[str, Any]], *, population: str, note: str | None = None
-) -> Row:
-    """The terms' expected cumulative beside the reported one, each a band with low on top,
-    and each day's verdict above them."""
-    rows = _shown(schedule_rows(days))
+def schedule_spec(rows: Sequence[Row], *, population: str, note: str | None = None) -> Row:
+    """The terms' expected cumulative beside the reported one (`schedule_rows`), each a band
+    with low on top, and each day's verdict above them."""
+    rows = _shown(rows)
     scale = {
         "domain": ["expected by the terms", "reported"],
         "range": [EXPECTED_COLOR, COLORS.get(population, "#333333")],

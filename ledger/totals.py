@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
 from operator import attrgetter
 from typing import Any, ClassVar
@@ -30,9 +30,11 @@ class Plain:
 
     check: ClassVar[str | None] = None  # names the finding in a list of checks
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, leave_out: Collection[str] = ()) -> dict[str, Any]:
+        """Its plain (JSON) form, without the fields named in `leave_out`."""
         found = {"check": self.check} if self.check else {}
-        return {**found, **{f.name: _plain(getattr(self, f.name)) for f in fields(self)}}
+        kept = (f.name for f in fields(self) if f.name not in leave_out)
+        return {**found, **{name: _plain(getattr(self, name)) for name in kept}}
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,8 @@ class Event(Plain):
     def corroboration(self) -> int:
         return len(self.sources)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "corroboration": self.corroboration}
+    def to_dict(self, leave_out: Collection[str] = ()) -> dict[str, Any]:
+        return {**super().to_dict(leave_out), "corroboration": self.corroboration}
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,8 @@ def chart(name: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
             {"period": {"start": e.period.start.isoformat()}, "entries": e.entries}
             for e in result.events
         ]
-        spec = charts.cumulative_spec(days, population=population, events=events)
-        return spec, charts.cumulative_rows(days, events)
+        rows = charts.cumulative_rows(days, events)
+        return charts.cumulative_spec(rows, population=population), rows
     if subject == "schedule":
         result = ledger.schedule(
             as_of,
@@ -80,8 +80,8 @@ def chart(name: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
             for d in result.days
             if (start is None or d.date >= start) and (end is None or d.date <= end)
         ]
-        spec = charts.schedule_spec(days, population=population, note=ignored(name, args))
-        return spec, charts.schedule_rows(days)
+        rows = charts.schedule_rows(days)
+        return charts.schedule_spec(rows, population=population, note=ignored(name, args)), rows
     rows = charts.nationality_rows(
         ledger.state(as_of).entries, population=args.get("population"), end=end, **key
     )

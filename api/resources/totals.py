@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -57,7 +56,7 @@ class Totals(MethodView):
         Reports of one event count once; finer entries inside a coarser one count and the
         coarse one is checked against them.
         """
-        return rendered(TOTALS, args, lambda: _totals(args))
+        return rendered(TOTALS, _totals(args))
 
 
 def _totals(args: dict[str, Any]) -> dict[str, Any]:
@@ -71,21 +70,14 @@ def totals_answer(args: dict[str, Any], result: TotalsResult, revision: int) -> 
     """The /v1/totals answer: the question asked, the revision, and the totals (with their
     events only when asked, each day's entries and the findings unless declined: on a large
     ledger they outweigh the figures many times)."""
-    if not args.get("events"):
-        result = dataclasses.replace(result, events=())
-    if args.get("entries") is False:
-        days = tuple(dataclasses.replace(day, entries=()) for day in result.days)
-        result = dataclasses.replace(result, days=days)
+    declined = set() if args.get("events") else {"events"}
     if args.get("findings") is False:
-        result = dataclasses.replace(result, conflicts=(), checks=())
-    found = result.to_dict()
-    if not args.get("events"):
-        del found["events"]
-    if args.get("findings") is False:
-        del found["conflicts"], found["checks"]
-    if args.get("entries") is False:
-        for day in found["days"]:
-            del day["entries"]
+        declined |= {"conflicts", "checks"}
+    per_day = () if args.get("entries") is not False else ("entries",)
+    found = {
+        "days": [day.to_dict(leave_out=per_day) for day in result.days],
+        **result.to_dict(leave_out={*declined, "days"}),
+    }
     return {
         **{name: args.get(name) for name in KEY}, "from_": args.get("from_"),
         "to": args.get("to"), "as_of": args.get("as_of"), "revision": revision, **found,
@@ -102,7 +94,7 @@ class Schedule(MethodView):
 
         Each day's status is met, behind, ahead or unknown.
         """
-        return rendered(SCHEDULE, args, lambda: _schedule(args))
+        return rendered(SCHEDULE, _schedule(args))
 
 
 def _schedule(args: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +121,7 @@ class StillHeld(MethodView):
     @blp.response(200, StillHeldSchema)
     def get(self, args: dict[str, Any]) -> Response:
         """Captured minus released, rescued and found dead, per party, as intervals."""
-        return rendered(STILL_HELD, args, lambda: _still_held(args))
+        return rendered(STILL_HELD, _still_held(args))
 
 
 def _still_held(args: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +149,7 @@ class Checks(MethodView):
     @blp.response(200, ChecksSchema)
     def get(self, args: dict[str, Any]) -> Response:
         """Every conflict and roll-up mismatch in the ledger, and the chain head to cite."""
-        return rendered(CHECKS, args, lambda: _checks(args.get("as_of")))
+        return rendered(CHECKS, _checks(args.get("as_of")))
 
 
 def _checks(as_of: dt.datetime | None) -> dict[str, Any]:

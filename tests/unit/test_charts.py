@@ -45,6 +45,11 @@ def days_of(*entries: Entry) -> list[dict]:
     return totals(entries).to_dict()["days"]
 
 
+def rows_of(*entries: Entry) -> list[dict]:
+    """The cumulative chart's rows for these entries."""
+    return charts.cumulative_rows(days_of(*entries))
+
+
 def layer_marks(spec: dict) -> list[str]:
     return [layer["mark"]["type"] for layer in spec["layer"]]
 
@@ -87,7 +92,7 @@ def test_a_day_counts_every_entry_its_running_total_is_built_from():
 
 
 def test_the_cumulative_chart_is_a_band_with_the_certain_line_on_top():
-    spec = charts.cumulative_spec(days_of(entry("ent_a", 13, FRIDAY)), population="hostages")
+    spec = charts.cumulative_spec(rows_of(entry("ent_a", 13, FRIDAY)), population="hostages")
     assert layer_marks(spec) == ["area", "line", "point"]
     band, line = spec["layer"][:2]
     assert band["encoding"]["y"]["field"] == "low"
@@ -98,8 +103,8 @@ def test_the_cumulative_chart_is_a_band_with_the_certain_line_on_top():
 
 
 def test_an_open_high_is_drawn_at_the_ceiling_and_marked():
-    days = days_of(entry("ent_a", 10, FRIDAY, qualifier="at_least"), entry("ent_b", 40, MONDAY))
-    spec = charts.cumulative_spec(days, population="hostages")
+    rows = rows_of(entry("ent_a", 10, FRIDAY, qualifier="at_least"), entry("ent_b", 40, MONDAY))
+    spec = charts.cumulative_spec(rows, population="hostages")
     values = spec["data"]["values"]
     assert all(v["open"] and v["high"] is None for v in values)
     assert {v["high_shown"] for v in values} == {round(50 * 1.25)}
@@ -111,7 +116,7 @@ def test_an_open_high_is_drawn_at_the_ceiling_and_marked():
 
 
 def test_no_open_high_means_no_open_marks():
-    spec = charts.cumulative_spec(days_of(entry("ent_a", 13, FRIDAY)), population="detainees")
+    spec = charts.cumulative_spec(rows_of(entry("ent_a", 13, FRIDAY)), population="detainees")
     assert "triangle-up" not in json.dumps(spec)
     assert charts.OPEN_NOTE not in json.dumps(spec, ensure_ascii=False)
 
@@ -142,7 +147,7 @@ def test_the_schedule_chart_sets_expected_beside_reported_on_the_days_of_the_ter
         ("expected by the terms", "50"),
         ("reported", "54"),
     }
-    spec = charts.schedule_spec(days, population="hostages")
+    spec = charts.schedule_spec(rows, population="hostages")
     assert layer_marks(spec) == ["area", "line", "text"]
     assert compiles(spec)
     # Each day's verdict is written once, above the curves, so the image says it too.
