@@ -29,7 +29,7 @@ from ledger.errors import (
     Unauthorized,
 )
 from ledger.idempotency import StoredResponse
-from ledger.records import ID, Entry, Note, Source, Term, Token
+from ledger.records import ID, Entry, Note, Period, Source, Term, Token
 from ledger.revisions import current
 from ledger.schedule import Schedule, schedule
 from ledger.selection import Selection
@@ -278,7 +278,7 @@ class Ledger:
                     stored.add(draft.sha256)
                     new.append(dataclasses.replace(draft, recorded_at=at))
                     # Each source its own moment, in input order, as `as_of` reads the journal.
-                    at = max(dt.datetime.now(dt.UTC), at + dt.timedelta(microseconds=1))
+                    at = _after(at)
             repository.add_sources(new, author)
             journal = Journal(repository)
             for source in new:
@@ -648,10 +648,7 @@ class Ledger:
             elif table == "evidence":
                 yield from exports.evidence_rows(as_of, selection)
             elif table == "totals":
-                # Days are clipped, not entries: a cumulative counts what came before `start`.
-                key_only = dataclasses.replace(selection, start=None, end=None, source=None)
-                _, span = exports.key_span(as_of, key_only)
-                days = publication.totals_days(span, selection.start, selection.end)
+                key_only, _, days = _totals_shape(exports, as_of, selection)
                 batches = exports.entry_batches(as_of, key_only, order_by_key=True)
                 yield from publication.totals_rows(batches, days)
             elif table == "sources":
@@ -675,9 +672,14 @@ class Ledger:
             rows = self.published_rows(table, as_of, selection)
             yield from publication.csv_lines(publication.TABLES[table], rows)
             return
+        yield from publication.csv_text(publication.ENTRIES, self._entry_lines(as_of, selection))
+
+    def _entry_lines(
+        self, as_of: dt.datetime | None, selection: Selection | None = None
+    ) -> Iterator[list[str]]:
+        """entries.csv's rows as stored (without line ends), a batch at a time, one snapshot."""
         with self.database.reading() as session:
-            lines = Exports(session).entry_lines(as_of, selection or Selection())
-            yield from publication.csv_text(publication.ENTRIES, lines)
+            yield from Exports(session).entry_lines(as_of, selection or Selection())
 
     def count_published(
         self, table: str, as_of: dt.datetime | None = None, selection: Selection | None = None
@@ -687,9 +689,7 @@ class Ledger:
         with self.database.reading() as session:
             exports = Exports(session)
             if table == "totals":
-                key_only = dataclasses.replace(selection, start=None, end=None, source=None)
-                keys, span = exports.key_span(as_of, key_only)
-                days = publication.totals_days(span, selection.start, selection.end)
+                _, keys, days = _totals_shape(exports, as_of, selection)
                 return keys * days.days if days else 0
             return exports.count(table, as_of, selection)
 
@@ -706,12 +706,20 @@ class Ledger:
         folder.mkdir(parents=True, exist_ok=True)
         written: dict[str, int] = {}
         for name, table in publication.TABLES.items():
-            rows: Iterator[Any] = self.published_rows(name, as_of)
+            # entries.csv from its stored rows, as published_csv serves it; the others written.
+            rows: Iterator[Any] = (
+                (line for lines in self._entry_lines(as_of) for line in lines)
+                if name == "entries"
+                else self.published_rows(name, as_of)
+            )
             if watch is not None:
                 rows = watch(name, rows)
             counted = _Counted(rows)
             with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
-                out.writelines(publication.csv_lines(table, counted))
+                if name == "entries":
+                    out.writelines(publication.csv_text(table, ([line] for line in counted)))
+                else:
+                    out.writelines(publication.csv_lines(table, counted))
             written[name] = counted.count
         reports = [
             publication.cited_source(row[0], row[2], row[3], row[5])
@@ -738,7 +746,10 @@ class Ledger:
         """Keep an answer computed at `revision`, if that is still the ledger's; False when
         it was not kept (too large, a write came in since, or the database refused)."""
         try:
-            with self.database.writing() as session:
+            # Not as the ledger's writer (lock_late, and nothing here takes the lock): put()
+            # keeps it only while the journal's head is `revision`, and get() serves it only
+            # then, so a write landing meanwhile costs a computation, never a wrong answer.
+            with self.database.writing(lock_late=True) as session:
                 return Answers(session).put(address, revision, SERVICE_VERSION, body)
         except LedgerError as error:
             # An answer not kept is only computed again: the one asked for is still given.
@@ -901,6 +912,16 @@ class Ledger:
         if found is None or not tokens.same_secret(found[1], secret) or found[0].revoked_at:
             raise Unauthorized("The bearer token is not known or has been revoked.")
         return found[0]
+
+
+def _totals_shape(
+    exports: Exports, as_of: dt.datetime | None, selection: Selection
+) -> tuple[Selection, int, Period | None]:
+    """totals.csv's shape: the selection of its keys, how many keys, and its days. Days are
+    clipped, not entries: a cumulative counts what came before `start`."""
+    key_only = dataclasses.replace(selection, start=None, end=None, source=None)
+    keys, span = exports.key_span(as_of, key_only)
+    return key_only, keys, publication.totals_days(span, selection.start, selection.end)
 
 
 class _Counted:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, insert, select
 from sqlmodel import Session
 
+from ledger.storage.journal import Journal
+from ledger.storage.repository import Repository
 from ledger.storage.tables import JournalRow, KeptAnswerRow
 
 KEPT = KeptAnswerRow.__table__
@@ -43,7 +45,7 @@ class Answers:
     """Reads and keeps answers within one session."""
 
     def __init__(self, session: Session) -> None:
-        self.connection = session.connection()
+        self.session, self.connection = session, session.connection()
 
     def get(self, address: str, revision: int, version: str) -> bytes | None:
         """The answer kept for this address at this revision of this history, if any."""
@@ -68,10 +70,8 @@ class Answers:
         is not the journal's head any more (a write came in since)."""
         if len(body) > MAX_BYTES or not keepable(address):
             return False
-        head = self.connection.execute(
-            select(JOURNAL.c.seq, JOURNAL.c.chain_sha256).order_by(JOURNAL.c.seq.desc()).limit(1)
-        ).first()
-        if head is None or head[0] != revision or head[1] is None:
+        head = Journal(Repository(self.session)).head()
+        if head is None or head.seq != revision or head.chain_sha256 is None:
             return False
         self.connection.execute(
             delete(KEPT).where((KEPT.c.address == address) | (KEPT.c.revision != revision))
@@ -81,7 +81,7 @@ class Answers:
             {
                 "address": address,
                 "revision": revision,
-                "chain_sha256": head[1],
+                "chain_sha256": head.chain_sha256,
                 "service_version": version,
                 "body": zlib.compress(body, LEVEL),
                 "kept_at": dt.datetime.now(dt.UTC),

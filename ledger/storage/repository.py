@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, update
@@ -469,15 +469,21 @@ class Repository:
                 )
         return defaultdict(tuple, {key: tuple(items) for key, items in found.items()})
 
-    def published_entry_rows(self) -> list[tuple[str, int, dt.datetime, str]]:
-        """Every stored row of entries.csv: (entry, revision, moment rendered for, line)."""
+    def published_entry_rows(self) -> Iterator[tuple[str, int, dt.datetime, str]]:
+        """Every stored row of entries.csv: (entry, revision, moment rendered for, line),
+        streamed in batches."""
         r, p = EntryRevisionRow.__table__, PublishedEntryRow.__table__
-        rows = self.session.connection().execute(
-            select(r.c.entry_id, r.c.revision, p.c.recorded_at, p.c.line)
-            .join(r, r.c.id == p.c.entry_revision_id)
-            .order_by(r.c.entry_id, r.c.revision)
+        rows = (
+            self.session.connection()
+            .execution_options(yield_per=2_000)
+            .execute(
+                select(r.c.entry_id, r.c.revision, p.c.recorded_at, p.c.line)
+                .join(r, r.c.id == p.c.entry_revision_id)
+                .order_by(r.c.entry_id, r.c.revision)
+            )
         )
-        return [tuple(row) for row in rows]
+        for row in rows:
+            yield tuple(row)
 
     def all_evidence(self) -> list[tuple[str, Evidence]]:
         """Every piece of evidence, named by what it backs, for `verify`."""
