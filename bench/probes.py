@@ -48,5 +48,7 @@ def ingest(count: int, folder: str) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    what, *args = sys.argv[1:]
-    print(json.dumps(ingest(int(args[0]), args[1])))
+    what, count, folder = sys.argv[1:]
+    if what != "ingest":
+        raise SystemExit(f"unknown probe {what!r}: the one probe is ingest")
+    print(json.dumps(ingest(int(count), folder)))

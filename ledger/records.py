@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ledger.errors import InvalidInput
+
 KINDS = ("released", "rescued", "found_dead", "captured")
 POPULATIONS = ("hostages", "detainees")
 QUALIFIERS = ("exact", "at_least", "at_most", "approx")
@@ -18,6 +20,17 @@ ROLES = ("editor", "admin")
 # Every public id: a three-letter prefix naming the kind of record, then lower-case letters,
 # digits and underscores (src_1ad57b34380d078e, ent_seed_captured).
 ID = re.compile(r"\A[a-z]{3}_[a-z0-9_]{1,28}\Z")
+
+
+def check_record_id(record_id: str, prefix: str) -> None:
+    """Refuse an id a caller chose unless it is `prefix`_ then up to 28 of [a-z0-9_]."""
+    if not ID.match(record_id) or not record_id.startswith(f"{prefix}_"):
+        raise InvalidInput.one(
+            "id",
+            f"must look like {prefix}_ then up to 28 lower-case letters, digits or underscores, "
+            f"not {record_id!r}.",
+        )
+
 
 # Bounds a person can act on: no exchange has moved ten million people in a report,
 # and dates outside these years are typing errors, not history.

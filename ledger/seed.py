@@ -18,8 +18,8 @@ import yaml
 from ledger import sources as texts
 from ledger.drafts import parse_entry, parse_note, parse_term
 from ledger.errors import InvalidInput, LedgerError
-from ledger.records import ID, Source
-from ledger.service import Ledger
+from ledger.records import Source, check_record_id
+from ledger.service import ENTRIES, NOTE_PREFIX, TERMS, Ledger
 
 AUTHOR = "seed"
 SECTIONS: dict[str, tuple[str, Callable[..., Any]]] = {
@@ -27,7 +27,7 @@ SECTIONS: dict[str, tuple[str, Callable[..., Any]]] = {
     "terms": ("term", parse_term),
     "notes": ("note", parse_note),
 }
-PREFIXES = {"entries": "ent", "terms": "trm", "notes": "ctx"}
+PREFIXES = {"entries": ENTRIES.prefix, "terms": TERMS.prefix, "notes": NOTE_PREFIX}
 
 
 @dataclass
@@ -67,7 +67,7 @@ def load_seed(ledger: Ledger, folder: Path | None = None) -> SeedReport:
     report = SeedReport()
     # One unit of work under the writer lock: a load stores all of the seed or none of it, and
     # a load that waited for another finds everything present (the writes below join it).
-    with ledger.database.writing():
+    with ledger.one_unit():
         for source, meta in reports.values():
             _stored, created = ledger.add_source(source.text, author=AUTHOR, **meta)
             _tally(report, "sources", created)
@@ -124,7 +124,7 @@ def _check_curated(curated: Mapping[str, Any], by_file: Mapping[str, Source]) ->
         for i, item in enumerate(curated.get(section) or []):
             try:
                 record_id, data = _data(item, by_file)
-                _check_id(record_id, PREFIXES[section])
+                check_record_id(record_id, PREFIXES[section])
                 parse(data, by_id.get)
             except InvalidInput as error:
                 label = item.get("id", i) if isinstance(item, Mapping) else i
@@ -132,15 +132,6 @@ def _check_curated(curated: Mapping[str, Any], by_file: Mapping[str, Source]) ->
                     problems[f"{section}[{label}].{name}"] = messages
     if problems:
         raise InvalidInput(problems)
-
-
-def _check_id(record_id: str, prefix: str) -> None:
-    if not ID.match(record_id) or not record_id.startswith(f"{prefix}_"):
-        raise InvalidInput.one(
-            "id",
-            f"must look like {prefix}_ then up to 28 lower-case letters, digits or underscores, "
-            f"not {record_id!r}.",
-        )
 
 
 def _data(item: object, by_file: Mapping[str, Source]) -> tuple[str, dict[str, Any]]:

@@ -8,6 +8,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -29,7 +30,7 @@ from ledger.errors import (
     Unauthorized,
 )
 from ledger.idempotency import StoredResponse
-from ledger.records import ID, Entry, Note, Period, Source, Term, Token
+from ledger.records import ID, Entry, Note, Period, Source, Term, Token, check_record_id
 from ledger.revisions import current
 from ledger.schedule import Schedule, schedule
 from ledger.selection import Selection
@@ -87,6 +88,7 @@ class Revisable:
     restamp: Callable[[Repository, Any], None]
 
 
+NOTE_PREFIX = "ctx"
 ENTRIES = Revisable(
     "entry",
     "ent",
@@ -120,6 +122,13 @@ class Ledger:
         self._sources = Memo(capacity=SOURCES_KEPT)
 
     # --- sources ------------------------------------------------------------------------------
+
+    @contextmanager
+    def one_unit(self) -> Iterator[None]:
+        """The writes made inside are one unit of work, under the writer lock: all of them
+        commit, or none (each write joins the unit)."""
+        with self.database.writing():
+            yield
 
     def add_source(
         self,
@@ -411,14 +420,8 @@ class Ledger:
         # Checked before the writer lock is taken: sources never change, so nothing a check
         # reads can change before the write lands.
         draft = kind.parse(data, self._source_finder())
-        if record_id is not None and (
-            not ID.match(record_id) or not record_id.startswith(f"{kind.prefix}_")
-        ):
-            raise InvalidInput.one(
-                "id",
-                f"must look like {kind.prefix}_ then up to 28 "
-                "lower-case letters, digits or underscores.",
-            )
+        if record_id is not None:
+            check_record_id(record_id, kind.prefix)
         # A new id is 64 random bits: its rows collide with no other writer's, so they are
         # inserted before this unit becomes the only writer, which it is only to journal them.
         # An id the caller chose may be taken already: it is checked as the only writer.
@@ -545,9 +548,11 @@ class Ledger:
     def add_note(self, data: object, author: str, note_id: str | None = None) -> Note:
         """Record a sourced context figure, kept out of every total."""
         draft = parse_note(data, self._source_finder())
+        if note_id is not None:
+            check_record_id(note_id, NOTE_PREFIX)
         with self.database.writing() as session:
             repository = Repository(session)
-            note_id = note_id or new_id("ctx")
+            note_id = note_id or new_id(NOTE_PREFIX)
             if repository.note_exists(note_id):
                 raise InvalidInput.one("id", f"a note with the id {note_id!r} exists already.")
             at = _now(repository)

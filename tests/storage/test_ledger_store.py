@@ -182,6 +182,16 @@ def test_terms_and_notes_keep_their_evidence(ledger: Ledger):
     )
     (note,) = ledger.notes()
     assert (note.count, note.evidence[0].sentence) == (30, 2)
+    # An id the caller chooses is held to the same rule as an entry's or a term's.
+    good = {
+        "topic": "prisoners",
+        "count": 30,
+        "evidence": [{"source": source.id, "quote": "30 prisoners"}],
+    }
+    for bad_id in ("ent_wrong_prefix", "ctx_Upper", "ctx_"):
+        with pytest.raises(InvalidInput, match="must look like ctx_"):
+            ledger.add_note(good, "alice", note_id=bad_id)
+    assert len(ledger.notes()) == 1
 
 
 def test_concurrent_writers_neither_lock_out_nor_lose_each_other(database):
