@@ -51,7 +51,7 @@ class Journal:
     def head(self, as_of: dt.datetime | None = None) -> Link | None:
         """The newest row (by `as_of`): its seq is the ledger's revision, its hash the chain's."""
         query = NEWEST if as_of is None else NEWEST.where(JOURNAL.c.recorded_at <= as_of)
-        row = self.session.connection().execute(query).first()
+        row = self.repository.connection.execute(query).first()
         return None if row is None else Link(**row._mapping)
 
     def record(
@@ -102,7 +102,7 @@ class Journal:
         )
         values = {f.name: getattr(link, f.name) for f in dataclasses.fields(link)}
         del values["seq"]
-        seq = self.session.connection().execute(APPEND, values).scalar_one()
+        seq = self.repository.connection.execute(APPEND, values).scalar_one()
         return dataclasses.replace(link, seq=seq)
 
     def links(self) -> Iterator[Link]:

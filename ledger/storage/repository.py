@@ -6,9 +6,10 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import cache, cached_property
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, update
+from sqlalchemy import Connection, Row, Select, bindparam, func, insert, literal, update
 from sqlmodel import Session, col, select
 
 from ledger.idempotency import StoredResponse
@@ -70,11 +71,17 @@ class Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    @cached_property
+    def connection(self) -> Connection:
+        """The unit of work's connection, asked of the session once: asking it for every
+        statement costs as much CPU as the statement's own round trip."""
+        return self.session.connection()
+
     # --- the journal: one row per write, in order -------------------------------------------
 
     def head(self) -> tuple[int, dt.datetime] | None:
         """The newest journal row's number (the ledger's revision) and moment."""
-        row = self.session.connection().execute(HEAD).first()
+        row = self.connection.execute(HEAD).first()
         return None if row is None else (row[0], row[1])
 
     def counts(self) -> dict[str, int]:
@@ -121,7 +128,7 @@ class Repository:
         """Insert sources with their sentences: two Core executemany statements, no ORM rows."""
         if not sources:
             return
-        connection = self.session.connection()
+        connection = self.connection
         connection.execute(
             insert(SourceRow.__table__),
             [
@@ -184,7 +191,10 @@ class Repository:
 
     def add_entry_revision(self, entry: Entry, first: bool) -> None:
         # Core statements, not ORM objects: this is the path every entry write takes.
-        connection = self.session.connection()
+        connection = self.connection
+        if connection.dialect.name == "postgresql":
+            connection.execute(_entry_at_once(first, len(entry.evidence)), _at_once(entry))
+            return
         if first:
             connection.execute(
                 NEW_ENTRY,
@@ -197,7 +207,7 @@ class Repository:
     def restamp_entry(self, entry: Entry) -> None:
         """Move a revision (and, for the first, the entry) to the later moment it now bears,
         its row of entries.csv included."""
-        connection = self.session.connection()
+        connection = self.connection
         revisions = EntryRevisionRow.__table__
         revision_id = connection.execute(
             update(revisions)
@@ -220,7 +230,7 @@ class Repository:
         """Insert many first revisions at once (Core executemany), evidence included."""
         if not entries:
             return
-        connection = self.session.connection()
+        connection = self.connection
         connection.execute(
             insert(EntryRow.__table__),
             [{"id": e.id, "recorded_at": e.recorded_at, "author": e.author} for e in entries],
@@ -242,11 +252,7 @@ class Repository:
                 "term_revision_id": None,
                 "note_id": None,
                 "position": i,
-                "source_id": ev.source,
-                "sentence_n": ev.sentence,
-                "quote": ev.quote,
-                "start": ev.start,
-                "end": ev.end,
+                **_quoted(ev),
             }
             for e in entries
             for i, ev in enumerate(e.evidence)
@@ -265,7 +271,7 @@ class Repository:
         if as_of is not None:
             query = query.where(r.c.recorded_at <= as_of)
         # Core rows, not ORM objects: the whole ledger is read this way to compute its totals.
-        result = self.session.connection().execute(query.order_by(r.c.entry_id, r.c.revision))
+        result = self.connection.execute(query.order_by(r.c.entry_id, r.c.revision))
         rows = result.all()
         at = {name: i for i, name in enumerate(result.keys())}
         if entry_id is None:
@@ -280,7 +286,7 @@ class Repository:
     def _evidence_of_all(self, as_of: dt.datetime | None) -> dict[object, tuple]:
         """The evidence of every entry revision (recorded by `as_of`), in one streamed query;
         each sentence's text and each source's date read once and shared."""
-        connection = self.session.connection()
+        connection = self.connection
         sentences = {
             (source, n): text
             for source, n, text in connection.execute(
@@ -328,7 +334,7 @@ class Repository:
 
     def restamp_term(self, term: Term) -> None:
         """Move a revision (and, for the first, the term) to the later moment it now bears."""
-        connection = self.session.connection()
+        connection = self.connection
         revisions = TermRevisionRow.__table__
         connection.execute(
             update(revisions)
@@ -422,17 +428,13 @@ class Repository:
             return
         self.session.flush()  # the owner's row first, if it was added as an object
         owners = {"entry_revision_id": None, "term_revision_id": None, "note_id": None, **owner}
-        self.session.connection().execute(
+        self.connection.execute(
             NEW_EVIDENCE,
             [
                 {
                     **owners,
                     "position": i,
-                    "source_id": e.source,
-                    "sentence_n": e.sentence,
-                    "quote": e.quote,
-                    "start": e.start,
-                    "end": e.end,
+                    **_quoted(e),
                 }
                 for i, e in enumerate(items)
             ],
@@ -473,14 +475,10 @@ class Repository:
         """Every stored row of entries.csv: (entry, revision, moment rendered for, line),
         streamed in batches."""
         r, p = EntryRevisionRow.__table__, PublishedEntryRow.__table__
-        rows = (
-            self.session.connection()
-            .execution_options(yield_per=2_000)
-            .execute(
-                select(r.c.entry_id, r.c.revision, p.c.recorded_at, p.c.line)
-                .join(r, r.c.id == p.c.entry_revision_id)
-                .order_by(r.c.entry_id, r.c.revision)
-            )
+        rows = self.connection.execution_options(yield_per=2_000).execute(
+            select(r.c.entry_id, r.c.revision, p.c.recorded_at, p.c.line)
+            .join(r, r.c.id == p.c.entry_revision_id)
+            .order_by(r.c.entry_id, r.c.revision)
         )
         for row in rows:
             yield tuple(row)
@@ -596,7 +594,7 @@ class Repository:
         return [_token(row) for row in rows]
 
     def token_by_secret_sha256(self, secret_sha256: str) -> tuple[Token, str] | None:
-        row = self.session.connection().execute(TOKEN_BY_SECRET, {"secret": secret_sha256}).first()
+        row = self.connection.execute(TOKEN_BY_SECRET, {"secret": secret_sha256}).first()
         if row is None:
             return None
         return _token(row), row.secret_sha256
@@ -621,6 +619,62 @@ def _revision_values(entry: Entry) -> dict[str, object]:
         "description": entry.description, "period_phrase": entry.period_phrase,
         "period_note": entry.period_note, "retracted": entry.retracted,
         "recorded_at": entry.recorded_at, "author": entry.author, "reason": entry.reason,
+    }  # fmt: skip
+
+
+EVIDENCE_FIELDS = ("source_id", "sentence_n", "quote", "start", "end")
+PUBLISHED = (("r_recorded_at", "recorded_at"), ("line", "line"))
+REVISED = tuple(c.name for c in EntryRevisionRow.__table__.c if c.name != "id")
+
+
+@cache
+def _entry_at_once(first: bool, evidence: int) -> Select:
+    """An entry revision with its evidence and its row of entries.csv (and, for the first
+    revision, the entry) as one PostgreSQL statement of data-modifying WITH parts: one round
+    trip where the other engines take four. Built once per shape; `_at_once` gives its values."""
+    revisions, quotes = EntryRevisionRow.__table__, EvidenceRow.__table__
+    published = PublishedEntryRow.__table__
+    revision = (
+        insert(revisions)
+        .values({name: bindparam(f"r_{name}", type_=revisions.c[name].type) for name in REVISED})
+        .returning(revisions.c.id)
+        .cte("revision")
+    )
+    parts = []
+    if first:
+        entry = insert(EntryRow.__table__).values(
+            id=bindparam("r_entry_id"), recorded_at=bindparam("r_recorded_at"),
+            author=bindparam("r_author"),
+        )  # fmt: skip
+        parts.append(entry.cte("entry"))
+    for i in range(evidence):
+        values = [bindparam(f"e{i}_{name}", type_=quotes.c[name].type) for name in EVIDENCE_FIELDS]
+        quote = insert(quotes).from_select(
+            ["entry_revision_id", "position", *EVIDENCE_FIELDS],
+            select(revision.c.id, literal(i), *values),
+        )
+        parts.append(quote.cte(f"evidence_{i}"))
+    row = insert(published).from_select(
+        ["entry_revision_id", "recorded_at", "line"],
+        select(revision.c.id, *(bindparam(k, type_=published.c[n].type) for k, n in PUBLISHED)),
+    )
+    parts.append(row.cte("published"))
+    return select(revision.c.id).add_cte(*parts)
+
+
+def _at_once(entry: Entry) -> dict[str, object]:
+    values: dict[str, object] = {f"r_{k}": v for k, v in _revision_values(entry).items()}
+    values["line"] = entry_line(entry)
+    for i, e in enumerate(entry.evidence):
+        values.update({f"e{i}_{name}": value for name, value in _quoted(e).items()})
+    return values
+
+
+def _quoted(e: Evidence) -> dict[str, object]:
+    """A piece of evidence's columns (EVIDENCE_FIELDS), its owner and position aside."""
+    return {
+        "source_id": e.source, "sentence_n": e.sentence, "quote": e.quote,
+        "start": e.start, "end": e.end,
     }  # fmt: skip
 
 

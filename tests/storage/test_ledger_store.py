@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from ledger.errors import InvalidInput, NotFound, StaleRevision, TooLarge, Unauthorized
+from ledger.publication import entry_line
 from ledger.service import Ledger
 
 REPORT = (
@@ -74,6 +75,31 @@ def test_an_entry_is_revised_and_retracted_by_appending(ledger: Ledger):
     assert ledger.entry(first.id).retracted
     with pytest.raises(InvalidInput):
         ledger.retract_entry(first.id, "bob", "again")
+
+
+def test_an_entry_is_stored_whole_with_every_quote_in_order(ledger: Ledger, database):
+    """PostgreSQL writes an entry revision in one statement, the other engines in four: either
+    way the revision, each quote in its place and its row of entries.csv are stored."""
+    source, _ = ledger.add_source(REPORT)
+    quotes = [
+        {"source": source.id, "quote": "30 prisoners"},
+        {"source": source.id, "quote": "Hamas released 12 hostages"},
+        {"source": source.id, "quote": "officials said"},
+    ]
+    first = ledger.add_entry(_entry(source.id, evidence=quotes[:2]), "alice")
+    second = ledger.revise_entry(first.id, _entry(source.id, evidence=quotes[::-1]), "bob", "more")
+    history = ledger.entry_history(first.id)
+    assert history == [first, second]
+    assert [[(e.sentence, e.quote) for e in r.evidence] for r in history] == [
+        [(2, "30 prisoners"), (1, "Hamas released 12 hostages")],
+        [(1, "officials said"), (1, "Hamas released 12 hostages"), (2, "30 prisoners")],
+    ]
+    with database.reading() as session:
+        lines = session.execute(
+            text("SELECT line FROM published_entry_row ORDER BY entry_revision_id")
+        ).scalars()
+        assert list(lines) == [entry_line(revision) for revision in history]
+    assert ledger.verify() == []
 
 
 def test_as_of_sees_the_ledger_as_it_stood(ledger: Ledger):
