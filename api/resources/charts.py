@@ -114,7 +114,7 @@ def _one_of(values: tuple[str, ...] | dict[str, str]) -> str:
 @blp.route(f"/<any({_one_of(NAMES)}):name>.<any({_one_of(FORMATS)}):fmt>")
 class Chart(MethodView):
     @by_revision
-    @blp.arguments(ChartArgs, location="query")
+    @blp.arguments(ChartArgs(), location="query")
     @blp.response(200, description=RESPONSE_DOC)
     @blp.doc(
         responses={

@@ -37,7 +37,7 @@ class ExportArgs(KeyArgs):
 @blp.route(f"/<any({TABLE_NAMES}):table>.csv")
 class Table(MethodView):
     @by_revision
-    @blp.arguments(ExportArgs, location="query")
+    @blp.arguments(ExportArgs(), location="query")
     @blp.response(
         200,
         description="One header row, then one row per record; streamed.",
@@ -77,7 +77,7 @@ def _refuse_filters_of_other_tables(table: publication.Table, args: dict[str, An
 @blp.route("/datapackage.json")
 class Package(MethodView):
     @by_revision
-    @blp.arguments(AsOfArgs, location="query")
+    @blp.arguments(AsOfArgs(), location="query")
     @blp.response(200, description="A Frictionless Data Package describing the five CSV files.")
     def get(self, args: dict[str, Any]) -> Any:
         """The data package: each CSV's Table Schema, keys, license and sources."""

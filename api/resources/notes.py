@@ -29,14 +29,14 @@ class Notes(MethodView):
     @blp.extra_parameters(IDEMPOTENCY_DOC)
     @writes()
     @idempotent
-    @blp.arguments(NoteInSchema)
+    @blp.arguments(NoteInSchema())
     @blp.response(201, NoteSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Record a context figure with its evidence."""
         return current_app.extensions["ledger"].add_note(data, current_token().name)
 
     @by_revision
-    @blp.arguments(AsOfArgs, location="query")
+    @blp.arguments(AsOfArgs(), location="query")
     @blp.response(200, NoteSchema(many=True))
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[Any]:

@@ -162,7 +162,8 @@ def blueprint(resource: Resource) -> Blueprint:
         @blp.extra_parameters(IDEMPOTENCY_DOC)
         @writes()
         @idempotent
-        @blp.arguments(resource.in_schema)
+        # A schema instance, not its class: webargs would build one from a class per request.
+        @blp.arguments(resource.in_schema())
         @blp.response(201, resource.out_schema, description=f"The {noun}, revision 1.")
         @problem(422, "A field is wrong, or a quote is not in its sentence; nothing is written.")
         def post(self, data: dict[str, Any]) -> Any:
@@ -174,7 +175,7 @@ def blueprint(resource: Resource) -> Blueprint:
 
         @by_revision
         @blp.doc(summary=f"The {name} in force (at as_of), filtered.")
-        @blp.arguments(resource.list_args, location="query")
+        @blp.arguments(resource.list_args(), location="query")
         @blp.response(200, resource.out_schema(many=True))
         @blp.paginate()
         def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[Any]:
@@ -192,7 +193,7 @@ def blueprint(resource: Resource) -> Blueprint:
 
     class One(MethodView):
         @blp.doc(summary=f"One {noun} as it stands (or stood at as_of), retracted or not.")
-        @blp.arguments(AsOfArgs, location="query")
+        @blp.arguments(AsOfArgs(), location="query")
         @blp.response(200, resource.out_schema)
         @not_found
         def get(self, args: dict[str, Any], record_id: str) -> Response:
@@ -205,7 +206,7 @@ def blueprint(resource: Resource) -> Blueprint:
         @writes()
         @existing
         @if_match(required=True)
-        @blp.arguments(resource.change_schema)
+        @blp.arguments(resource.change_schema())
         @blp.response(200, resource.out_schema, description="The new revision.")
         @not_found
         @problem(412, "If-Match names another revision: the record changed since it was read.")

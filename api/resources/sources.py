@@ -59,7 +59,7 @@ class Sources(MethodView):
     @blp.extra_parameters(IDEMPOTENCY_DOC)
     @writes()
     @idempotent
-    @blp.arguments(SourceInSchema)
+    @blp.arguments(SourceInSchema())
     @blp.response(201, SourceSchema, description="A new source.")
     @blp.alt_response(200, schema=SourceSchema, description="The same text was stored before.")
     @blp.alt_response(

@@ -48,7 +48,7 @@ class Tokens(MethodView):
     @blp.extra_parameters(IDEMPOTENCY_DOC)
     @writes("tokens")
     @idempotent(secret=("token",))
-    @blp.arguments(TokenInSchema)
+    @blp.arguments(TokenInSchema())
     @blp.response(201, TokenSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Make a token; the secret is in this answer and nowhere else."""

@@ -47,7 +47,7 @@ def _ledger() -> Any:
 @blp.route("/totals")
 class Totals(MethodView):
     @by_revision
-    @blp.arguments(TotalsArgs, location="query")
+    @blp.arguments(TotalsArgs(), location="query")
     @blp.response(200, TotalsSchema)
     def get(self, args: dict[str, Any]) -> Response:
         """Cumulative low/high per day for the entries matching the filters.
@@ -87,7 +87,7 @@ def totals_answer(args: dict[str, Any], result: TotalsResult, revision: int) -> 
 @blp.route("/schedule")
 class Schedule(MethodView):
     @by_revision
-    @blp.arguments(ScheduleArgs, location="query")
+    @blp.arguments(ScheduleArgs(), location="query")
     @blp.response(200, ScheduleSchema)
     def get(self, args: dict[str, Any]) -> Response:
         """Per day, the cumulative the terms expect beside the reported one.
@@ -117,7 +117,7 @@ def schedule_answer(args: dict[str, Any], result: ScheduleResult, revision: int)
 @blp.route("/still-held")
 class StillHeld(MethodView):
     @by_revision
-    @blp.arguments(StillHeldArgs, location="query")
+    @blp.arguments(StillHeldArgs(), location="query")
     @blp.response(200, StillHeldSchema)
     def get(self, args: dict[str, Any]) -> Response:
         """Captured minus released, rescued and found dead, per party, as intervals."""
@@ -145,7 +145,7 @@ def still_held_answer(args: dict[str, Any], parties: Iterable[PartyHeld], revisi
 @blp.route("/checks")
 class Checks(MethodView):
     @by_revision
-    @blp.arguments(AsOfArgs, location="query")
+    @blp.arguments(AsOfArgs(), location="query")
     @blp.response(200, ChecksSchema)
     def get(self, args: dict[str, Any]) -> Response:
         """Every conflict and roll-up mismatch in the ledger, and the chain head to cite."""
