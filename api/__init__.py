@@ -14,7 +14,7 @@ from flask_cors import CORS
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from api import caching, dashboard, observability, problems, security
+from api import caching, dashboard, observability, problems, security, turns
 from api.answer_cache import AnswerCache
 from api.auth import SCHEME, bearer_secret
 from api.request_id import request_id
@@ -126,6 +126,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     }  # fmt: skip
     CORS(app, resources={r"/v1/*": readable, r"/openapi.json": readable})
     app.before_request(_limit_body)
+    turns.install(app)
     app.before_request(_check_body)
     app.after_request(_tag_response)
     # Registered last, so it runs first: every hook after it sees a 304 as a 304.
