@@ -18,7 +18,36 @@ from flask import Flask, g, request
 
 from api.security import WRITE_METHODS
 
-_turn = threading.Lock()
+# A write that comes while this many wait already for the worker's turn is crowded.
+CROWD = 2
+
+class _Turn:
+    """A worker's write turn, and how many writes are waiting for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counting = threading.Lock()
+        self.waiting = 0
+
+    def take(self) -> None:
+        if self._lock.acquire(blocking=False):
+            return
+        with self._counting:
+            self.waiting += 1
+        try:
+            self._lock.acquire()
+        finally:
+            with self._counting:
+                self.waiting -= 1
+
+    def give_back(self) -> None:
+        self._lock.release()
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+
+_turn = _Turn()
 
 
 def install(app: Flask) -> None:
@@ -34,13 +63,18 @@ def install(app: Flask) -> None:
     app.teardown_request(_end_turn)
 
 
+def crowded(method: str) -> bool:
+    """Whether a request of this method would now wait behind CROWD writes that wait already."""
+    return method in WRITE_METHODS and _turn.waiting >= CROWD
+
+
 def _take_turn() -> None:
     if request.method in WRITE_METHODS and request.routing_exception is None:
-        _turn.acquire()
+        _turn.take()
         g.write_turn = True
 
 
 def _end_turn(_error: BaseException | None) -> None:
     # Teardown runs however the request ended: an error never leaves the turn taken.
     if g.pop("write_turn", False):
-        _turn.release()
+        _turn.give_back()

@@ -80,6 +80,19 @@ def _child_exit(_server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
+def _pre_request(_worker: Any, request: Any) -> None:
+    from api import turns
+
+    # A write that comes while another write already waits for this worker's write turn
+    # closes its connection after the answer, so that the client's next request is accepted
+    # afresh, most likely by a worker with less to do. Without it, clients that keep their
+    # connections open can all end up on one worker, whose writes then take turns while the
+    # other workers have none (api.turns); a worker keeps one write waiting, so two clients
+    # a worker are never moved.
+    if turns.crowded(request.method):
+        request.force_close()
+
+
 class _Server(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
@@ -153,6 +166,7 @@ def _serve(host: str, port: int, workers: int) -> None:
             "logger_class": JsonAccessLogger,
             "logconfig_dict": logging_config(),
             "child_exit": _child_exit,
+            "pre_request": _pre_request,
             "preload_app": False,
             # gunicorn's control socket has one fixed path per user; several servers (tests,
             # benchmarks) would fight over it, and nothing here uses it.

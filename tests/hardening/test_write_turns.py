@@ -1,18 +1,23 @@
 """Writes take turns within a worker (api.turns): one waits while another holds the turn, a
-read never waits, and however a write ends (written, refused, unknown route) it gives the turn
-back."""
+read never waits, a write that comes behind a crowd has its connection closed after its answer,
+and however a write ends (written, refused, unknown route) it gives the turn back."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from gunicorn.config import Config
+from gunicorn.http.message import Request
+from gunicorn.http.unreader import IterUnreader
 
 from api import create_app, turns
 from ledger.seed import load_seed
+from ledger.server import _pre_request
 from ledger.service import Ledger
 from ledger.storage.database import Database
 
@@ -50,16 +55,57 @@ def _in_thread(call: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
 def test_a_write_waits_for_the_turn_and_a_read_does_not(client_and_token):
     client, secret = client_and_token
     body, auth = _entry(client), {"Authorization": f"Bearer {secret}"}
-    with turns._turn:  # another write of this worker holds the turn
+    turns._turn.take()  # another write of this worker holds the turn
+    try:
         write, written = _in_thread(lambda: client.post("/v1/entries", json=body, headers=auth))
         read, seen = _in_thread(lambda: client.get("/v1/totals"))
         read.join(WAIT_S)
         assert [answer.status_code for answer in seen] == [200]
         write.join(0.5)
         assert write.is_alive() and written == []  # still waiting: nothing written yet
+    finally:
+        turns._turn.give_back()
     write.join(WAIT_S)
     assert [answer.status_code for answer in written] == [201]
-    assert not turns._turn.locked()
+    assert not turns._turn.locked() and turns._turn.waiting == 0
+
+
+def _request(method: str) -> Request:
+    head = f"{method} /v1/entries HTTP/1.1\r\nHost: ledger\r\nContent-Length: 0\r\n\r\n"
+    return Request(Config(), IterUnreader([head.encode()]), ("127.0.0.1", 40000), 1)
+
+
+def test_a_write_that_would_wait_behind_a_crowd_has_its_connection_closed():
+    """gunicorn's pre_request hook closes a crowded write's connection after its answer, so
+    the client's next request may go to a worker with less to do."""
+    turns._turn.take()
+    waiters: list[threading.Thread] = []
+    try:
+        for count in range(1, turns.CROWD + 1):
+            waiters.append(_in_thread(_wait_for_the_turn)[0])
+            _until(lambda count=count: turns._turn.waiting == count)
+            late, reading = _request("POST"), _request("GET")
+            _pre_request(None, late)
+            _pre_request(None, reading)
+            assert late.should_close() is (count == turns.CROWD)
+            assert not reading.should_close()
+    finally:
+        turns._turn.give_back()
+    for waiter in waiters:
+        waiter.join(WAIT_S)
+    assert turns._turn.waiting == 0 and not turns._turn.locked()
+
+
+def _wait_for_the_turn() -> None:
+    turns._turn.take()
+    turns._turn.give_back()
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, "the writes never came to wait for the turn"
+        time.sleep(0.01)
 
 
 def test_every_ending_of_a_write_gives_the_turn_back(client_and_token):
