@@ -40,8 +40,8 @@ from ledger.storage import backup as storage_backup
 from ledger.storage.answers import Answers, Kept
 from ledger.storage.database import Database
 from ledger.storage.exports import Exports
-from ledger.storage.journal import Journal, as_hashed, serialized
-from ledger.storage.repository import Repository
+from ledger.storage.journal import Journal, as_hashed
+from ledger.storage.repository import Repository, serialized
 from ledger.totals import Totals, totals
 from ledger.verify import (
     Finding,

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
@@ -27,8 +27,8 @@ try:
     import fcntl
 except ImportError:  # not on Windows: SQLite's own busy waiting serves alone there
     fcntl = None  # type: ignore[assignment]
-from ledger.storage.journal import SERIALIZE, Journal, serialized
-from ledger.storage.repository import Repository
+from ledger.storage.journal import Journal
+from ledger.storage.repository import SERIALIZE, Repository, WriterLock, serialized
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The session of the unit of work under way in this thread or task, if any.
@@ -36,7 +36,6 @@ _unit_of_work: ContextVar[Session | None] = ContextVar("unit_of_work", default=N
 SQLITE_BUSY_MS = 30_000
 # Serialises migrations of one PostgreSQL database when several commands start at once.
 MIGRATION_LOCK = 7_346_001
-WRITE_LOCK = 7_346_002
 IDLE_BEFORE_PING_S = 5.0
 NEWEST_SEQ = "SELECT seq FROM journal ORDER BY seq DESC LIMIT 1"
 # The migration that added the journal's hash chain (see _adds_the_chain).
@@ -117,7 +116,7 @@ class Database:
         with self._writers, Session(self.engine) as session, _translated_errors():
             connection = session.connection(execution_options={"ledger_write": True})
             if not self.is_sqlite:
-                session.info[SERIALIZE] = _transaction_lock(connection)
+                session.info[SERIALIZE] = WriterLock(connection)
                 if not lock_late:
                     serialized(session)
             token = _unit_of_work.set(session)
@@ -228,18 +227,6 @@ def _seal_rows_before_the_chain(connection: Connection) -> None:
     with Session(bind=connection) as session:
         Journal(Repository(session)).seal()
         session.flush()
-
-
-def _transaction_lock(connection: Connection) -> Callable[[], None]:
-    taken = False
-
-    def take() -> None:
-        nonlocal taken
-        if not taken:
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
-            taken = True
-
-    return take
 
 
 class _WriterQueue:

@@ -9,14 +9,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from ledger import chain
 from ledger.chain import GENESIS, Link
 from ledger.errors import LedgerError
 from ledger.records import Source
 from ledger.sources import sha256_of
-from ledger.storage.repository import Repository, _entry
+from ledger.storage.repository import Repository, _entry, serialized
 from ledger.storage.tables import EntryRevisionRow, EvidenceRow, JournalRow, TokenRow
 
 BATCH = 2_000
@@ -24,14 +24,6 @@ READ_BACK = object()  # Journal.record's default: hash the write as read back fr
 JOURNAL = JournalRow.__table__
 NEWEST = select(*JOURNAL.c).order_by(JOURNAL.c.seq.desc()).limit(1)
 APPEND = insert(JOURNAL).returning(JOURNAL.c.seq)
-SERIALIZE = "ledger.serialize"  # in a unit of work's session.info: takes the writer lock
-
-
-def serialized(session: Session) -> None:
-    """From here to its commit, the unit of work is the only writer (Database.writing)."""
-    take = session.info.get(SERIALIZE)
-    if take is not None:
-        take()
 
 
 class HashesRemoved(LedgerError):

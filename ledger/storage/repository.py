@@ -65,6 +65,39 @@ TOKEN_BY_SECRET = select(*TokenRow.__table__.c).where(
 )
 
 
+# PostgreSQL's transaction lock that makes a unit of work the only writer to the journal, and
+# the key of a unit's WriterLock in its session.info (see Database.writing).
+WRITER_LOCK = 7_346_002
+SERIALIZE = "ledger.serialize"
+
+
+class WriterLock:
+    """A unit of work's hold on WRITER_LOCK (PostgreSQL): taken by a statement of its own, or
+    as part of the unit's next statement (`taken_within`), sparing that round trip."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.taken = False
+
+    def take(self) -> None:
+        if not self.taken:
+            self.connection.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
+            self.taken = True
+
+    def taken_within(self) -> bool:
+        """Whether the statement about to run must take the lock: the lock counts as taken
+        from here, so the caller's statement has to take it (or the unit fail)."""
+        must, self.taken = not self.taken, True
+        return must
+
+
+def serialized(session: Session) -> None:
+    """From here to its commit, the unit of work is the only writer (Database.writing)."""
+    lock = session.info.get(SERIALIZE)
+    if lock is not None:
+        lock.take()
+
+
 class Repository:
     """Reads and appends ledger records within one session (one unit of work)."""
 
@@ -193,7 +226,11 @@ class Repository:
         # Core statements, not ORM objects: this is the path every entry write takes.
         connection = self.connection
         if connection.dialect.name == "postgresql":
-            connection.execute(_entry_at_once(first, len(entry.evidence)), _at_once(entry))
+            # A unit that is to become the only writer later (lock_late) becomes it here.
+            lock = self.session.info.get(SERIALIZE)
+            locks = lock is not None and lock.taken_within()
+            statement = _entry_at_once(first, len(entry.evidence), locks)
+            connection.execute(statement, _at_once(entry))
             return
         if first:
             connection.execute(
@@ -628,10 +665,11 @@ REVISED = tuple(c.name for c in EntryRevisionRow.__table__.c if c.name != "id")
 
 
 @cache
-def _entry_at_once(first: bool, evidence: int) -> Select:
+def _entry_at_once(first: bool, evidence: int, locks: bool) -> Select:
     """An entry revision with its evidence and its row of entries.csv (and, for the first
     revision, the entry) as one PostgreSQL statement of data-modifying WITH parts: one round
-    trip where the other engines take four. Built once per shape; `_at_once` gives its values."""
+    trip where the other engines take four, and with `locks` it takes WRITER_LOCK once its rows
+    are in. Built once per shape; `_at_once` gives its values."""
     revisions, quotes = EntryRevisionRow.__table__, EvidenceRow.__table__
     published = PublishedEntryRow.__table__
     revision = (
@@ -659,7 +697,8 @@ def _entry_at_once(first: bool, evidence: int) -> Select:
         select(revision.c.id, *(bindparam(k, type_=published.c[n].type) for k, n in PUBLISHED)),
     )
     parts.append(row.cte("published"))
-    return select(revision.c.id).add_cte(*parts)
+    taken = [func.pg_advisory_xact_lock(WRITER_LOCK)] if locks else []
+    return select(revision.c.id, *taken).add_cte(*parts)
 
 
 def _at_once(entry: Entry) -> dict[str, object]:
