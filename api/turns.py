@@ -21,6 +21,7 @@ from api.security import WRITE_METHODS
 # A write that comes while this many wait already for the worker's turn is crowded.
 CROWD = 2
 
+
 class _Turn:
     """A worker's write turn, and how many writes are waiting for it."""
 
