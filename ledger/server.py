@@ -83,12 +83,12 @@ def _child_exit(_server: Any, worker: Any) -> None:
 def _pre_request(_worker: Any, request: Any) -> None:
     from api import turns
 
-    # A write that comes while another write already waits for this worker's write turn
-    # closes its connection after the answer, so that the client's next request is accepted
-    # afresh, most likely by a worker with less to do. Without it, clients that keep their
-    # connections open can all end up on one worker, whose writes then take turns while the
-    # other workers have none (api.turns); a worker keeps one write waiting, so two clients
-    # a worker are never moved.
+    # A write that comes while two others already wait for this worker's write turn
+    # (turns.CROWD) closes its connection after the answer, so that the client's next request
+    # is accepted afresh, most likely by a worker with less to do. Without it, clients that
+    # keep their connections open can all end up on one worker, whose writes then take turns
+    # while the other workers have none (api.turns); up to three clients a worker are never
+    # moved, so a spread of them is left as it is.
     if turns.crowded(request.method):
         request.force_close()
 
