@@ -293,12 +293,12 @@ def csv_lines(table: Table, rows: Iterable[Sequence[Any]], batch: int = 2_000) -
         yield buffer.getvalue()
 
 
-def csv_text(table: Table, batches: Iterable[list[str]]) -> Iterator[str]:
-    """The same CSV text from rows already written (by `csv_line`), a batch per chunk."""
+def csv_text(table: Table, lines: Iterable[str], batch: int = 2_000) -> Iterator[str]:
+    """The same CSV text from rows already written (by `csv_line`), `batch` rows per chunk."""
     yield ",".join(table.header) + "\r\n"
-    for lines in batches:
-        if lines:
-            yield "\r\n".join(lines) + "\r\n"
+    lines = iter(lines)
+    while chunk := list(islice(lines, batch)):
+        yield "\r\n".join(chunk) + "\r\n"
 
 
 def csv_line(table: Table, row: Sequence[Any]) -> str:

@@ -681,10 +681,12 @@ class Ledger:
 
     def _entry_lines(
         self, as_of: dt.datetime | None, selection: Selection | None = None
-    ) -> Iterator[list[str]]:
-        """entries.csv's rows as stored (without line ends), a batch at a time, one snapshot."""
+    ) -> Iterator[str]:
+        """entries.csv's rows as stored (without line ends), read a batch at a time from one
+        snapshot."""
         with self.database.reading() as session:
-            yield from Exports(session).entry_lines(as_of, selection or Selection())
+            for lines in Exports(session).entry_lines(as_of, selection or Selection()):
+                yield from lines
 
     def count_published(
         self, table: str, as_of: dt.datetime | None = None, selection: Selection | None = None
@@ -712,19 +714,16 @@ class Ledger:
         written: dict[str, int] = {}
         for name, table in publication.TABLES.items():
             # entries.csv from its stored rows, as published_csv serves it; the others written.
-            rows: Iterator[Any] = (
-                (line for lines in self._entry_lines(as_of) for line in lines)
-                if name == "entries"
-                else self.published_rows(name, as_of)
-            )
+            rows: Iterator[Any]
+            if name == "entries":
+                rows, render = self._entry_lines(as_of), publication.csv_text
+            else:
+                rows, render = self.published_rows(name, as_of), publication.csv_lines
             if watch is not None:
                 rows = watch(name, rows)
             counted = _Counted(rows)
             with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
-                if name == "entries":
-                    out.writelines(publication.csv_text(table, ([line] for line in counted)))
-                else:
-                    out.writelines(publication.csv_lines(table, counted))
+                out.writelines(render(table, counted))
             written[name] = counted.count
         reports = [
             publication.cited_source(row[0], row[2], row[3], row[5])

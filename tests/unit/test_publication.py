@@ -246,7 +246,8 @@ def test_rows_written_one_by_one_make_the_same_file_as_csv_lines():
     ]
     lines = [entry_line(e) for e in entries]
     whole = "".join(csv_lines(ENTRIES, map(entry_row, entries)))
-    assert "".join(csv_text(ENTRIES, [lines[:1], [], lines[1:]])) == whole
+    assert "".join(csv_text(ENTRIES, lines)) == whole
+    assert "".join(csv_text(ENTRIES, lines, batch=2)) == whole
     assert [row[0] for row in parse(whole)[1:]] == ["ent_pinned", "ent_b", "ent_c"]
 
 
