@@ -18,7 +18,18 @@ from api import caching, dashboard, observability, problems, security, turns
 from api.answer_cache import AnswerCache
 from api.auth import SCHEME, bearer_secret
 from api.request_id import request_id
-from api.resources import charts, entries, export, meta, notes, sources, terms, tokens, totals
+from api.resources import (
+    charts,
+    entries,
+    exchanges,
+    export,
+    meta,
+    notes,
+    sources,
+    terms,
+    tokens,
+    totals,
+)
 from api.schemas.common import ProblemSchema
 from ledger.service import Ledger
 from ledger.sources import MAX_SOURCE_BYTES
@@ -112,7 +123,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         rule=next(app.url_map.iter_rules("api-docs.openapi_json")), operations=OPENAPI_DOC
     )
     resources = [
-        module.blp for module in (sources, entries, terms, totals, notes, tokens, export, charts)
+        module.blp
+        for module in (sources, exchanges, entries, terms, totals, notes, tokens, export, charts)
     ]
     security.protect(app, resources)
     for blueprint in [*resources, meta.blp]:

@@ -21,11 +21,12 @@ from api.schemas.common import KeyArgs
 from ledger.charts import OPEN_NOTE, interval_text
 from ledger.records import FRAMEWORKS, POPULATIONS
 from ledger.service import Ledger
-from ledger.totals import Event
+from ledger.totals import Conflict, Event, Implied
 
 blp = Blueprint("dashboard", __name__)
 
-FILTERS = ("population", "party", "nationality", "framework", "from", "to", "as_of")
+FILTERS = ("population", "exchange", "party", "nationality", "framework", "from", "to", "as_of")
+SCOPE = ("party", "nationality", "framework", "exchange")
 PAGE_SIZE = 100  # entries per page of a drill-down; the panel offers the next page
 # What a datetime-local input sends: a moment without a zone, which the form labels UTC.
 NAIVE_MOMENT = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?\Z")
@@ -36,7 +37,7 @@ class DashboardArgs(KeyArgs):
     """The dashboard's filters: those of /v1/totals, always for releases."""
 
     class Meta:
-        exclude = ("kind",)
+        exclude = ("kind", "batch")
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,63 @@ class Headline:
     approx: bool
     href: str
     note: str | None = None
+    findings: tuple[Found, ...] = ()
 
     @property
     def text(self) -> str:
         return interval_text(self.low, self.high)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A conflict or an implied count, as the page shows it beside the figures it explains."""
+
+    id: str
+    check: str  # conflict or implied
+    label: str
+    text: str
+    entries: tuple[str, ...]
+    period: str
+
+    @classmethod
+    def of(cls, finding: Conflict | Implied) -> Found:
+        days = _period_text(finding.period)
+        if isinstance(finding, Conflict):
+            said = "; ".join(
+                f"{r.entry} says {_stated(r.qualifier, r.stated)}"
+                + (f" (the others imply {interval_text(r.implied.low, r.implied.high)})"
+                   if r.implied else "")
+                for r in finding.reports
+            )  # fmt: skip
+            text = (
+                f"Reports that cannot all be true: {said}. The figures span every reading "
+                f"that sets aside {finding.set_aside} of them."
+            )
+            return cls(finding.id, "conflict", "Conflict", text, finding.entries, days)
+        label = IMPLIED_LABELS[finding.reason]
+        return cls(finding.id, "implied", label, finding.description,
+                   (*finding.entries, *finding.less), days)  # fmt: skip
+
+
+IMPLIED_LABELS = {
+    "rest": "Implied: the rest of a count",
+    "placed": "Implied: placed by other reports",
+    "undated": "Implied: a count whose day no report gives",
+}
+
+
+def _stated(qualifier: str, stated: Any) -> str:
+    if qualifier == "between":
+        return interval_text(stated.low, stated.high)
+    if qualifier == "at_most":
+        return f"at most {stated.high}"
+    return {"at_least": "at least ", "approx": "about "}.get(qualifier, "") + str(stated.low)
+
+
+def _period_text(period: Any) -> str:
+    if period.start == period.end:
+        return period.start.isoformat()
+    return f"{period.start.isoformat()} to {period.end.isoformat()}"
 
 
 @blp.get("/")
@@ -83,6 +137,7 @@ def index() -> Any:
     populations = [args["population"]] if args.get("population") else list(POPULATIONS)
     names = [f"{s}-{p}" for p in populations for s in ("released", "schedule")]
     state = ledger.state(as_of)
+    headlines = _headlines(ledger, args, populations)
     page = render_template(
         "dashboard.html",
         filters=dict(query),
@@ -91,13 +146,15 @@ def index() -> Any:
         as_of=as_of,
         as_of_input=as_of.strftime("%Y-%m-%dT%H:%M:%S") if as_of else "",
         revision=state.revision,
-        headlines=_headlines(ledger, args, populations),
+        headlines=headlines,
+        findings=list({f.id: f for h in headlines for f in h.findings}.values()),
         charts=[_figure(name, args) for name in [*names, "nationality"]],
         open_note=OPEN_NOTE,
         day_link=functools.partial(_day_link, args),
         nationality_link=functools.partial(_nationality_link, args),
         options={
             "population": POPULATIONS,
+            "exchange": sorted({e.id for e in state.exchanges} | _chosen(args, "exchange")),
             "party": _choices(state.entries, "party", args.get("party")),
             "nationality": _choices(state.entries, "nationality", args.get("nationality")),
             "framework": FRAMEWORKS,
@@ -152,7 +209,7 @@ def _headlines(ledger: Ledger, args: dict[str, Any], populations: list[str]) -> 
 
 
 def _released(ledger: Ledger, args: dict[str, Any], population: str) -> Headline:
-    key = {n: args.get(n) for n in ("party", "nationality", "framework")}
+    key = {n: args.get(n) for n in SCOPE}
     start, end = args.get("from_"), args.get("to")
     result = ledger.totals(
         args.get("as_of"), population=population, kind="released", start=start, end=end, **key
@@ -177,6 +234,11 @@ def _released(ledger: Ledger, args: dict[str, Any], population: str) -> Headline
         approx=result.approx,
         href=_entries_link(query, {**args, "to": date}),
         note=note,
+        findings=tuple(
+            Found.of(f)
+            for f in (*result.conflicts, *result.implied)
+            if date is not None and f.period.start <= date
+        ),
     )
 
 
@@ -196,7 +258,9 @@ def _still_held(ledger: Ledger, args: dict[str, Any]) -> Headline:
     sources: set[str] = set()
     entries: set[str] = set()
     end = args.get("to")
-    for party in ledger.still_held(args.get("as_of"), party=args.get("party")):
+    parties = ledger.still_held(args.get("as_of"), party=args.get("party"))
+    # Every party together where there is such a row: the parties' own rows overlap it.
+    for party in [p for p in parties if p.party is None] or parties:
         days = [d for d in party.days if end is None or d.date <= end]
         if not days:
             continue
@@ -219,7 +283,7 @@ def _still_held(ledger: Ledger, args: dict[str, Any]) -> Headline:
         entries=len(entries),
         approx=approx,
         href=_entries_link({"population": "hostages", "party": args.get("party")}, args),
-        note="Captured minus released, rescued and found dead, per party"
+        note="Captured minus released, rescued, found dead and remains returned"
         + ("; the nationality, framework and from filters do not apply." if ignored else "."),
     )
 
@@ -240,7 +304,7 @@ def _entries_link(key: dict[str, Any], args: dict[str, Any]) -> str:
 def _day_link(args: dict[str, Any], population: str, date: str, covering: bool = False) -> str:
     """The entries a day's running total is built from (every period starting by then), or
     with `covering` only those whose period covers the day, for the page's filters."""
-    key = {n: args.get(n) for n in ("party", "nationality", "framework")}
+    key = {n: args.get(n) for n in SCOPE}
     query = {"population": population, "kind": "released", **key}
     if covering:
         query["from"] = date
@@ -251,7 +315,7 @@ def _nationality_link(args: dict[str, Any], row: dict[str, Any]) -> str:
     """The entries behind a row of the nationality chart. /v1/entries has no filter for "no
     nationality stated", so that row's link lists every nationality and the page keeps the
     unstated ones (data-stated="false")."""
-    key = {n: args.get(n) for n in ("party", "framework")}
+    key = {n: args.get(n) for n in ("party", "framework", "exchange")}
     nationality = row["nationality"] if row["stated"] else None
     query = {"population": row["population"], "kind": "released", **key, "nationality": nationality}
     return _entries_link(query, {**args, "to": row["date"]})
@@ -268,5 +332,12 @@ def _moment(value: dt.datetime | None) -> str | None:
 
 
 def _choices(entries: Iterable[Any], name: str, chosen: str | None) -> list[str]:
-    values = {getattr(e, name) for e in entries if getattr(e, name)}
+    values: set[str] = set()
+    for entry in entries:
+        value = getattr(entry, name)
+        values.update(value if isinstance(value, tuple) else [value] if value else [])
     return sorted(values | ({chosen} if chosen else set()))
+
+
+def _chosen(args: dict[str, Any], name: str) -> set[str]:
+    return {args[name]} if args.get(name) else set()

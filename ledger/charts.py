@@ -11,14 +11,19 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ledger.records import Entry
-from ledger.totals import totals
+from ledger.counting import Analysis
+from ledger.scope import NOT_NAMED, Question
+from ledger.totals import answer
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 WIDTH, HEIGHT = 640, 260
 COLORS = {"hostages": "#1d5a8c", "detainees": "#9a4a12"}
 EXPECTED_COLOR = "#4d4d4d"
-NOT_STATED = "not stated"
+NOT_STATED = "no nationality reported"
+DUAL_NOTE = (
+    "A dual national counts under each of their nationalities, so the bars may add up to "
+    "more than the total."
+)
 OPEN_NOTE = "▲ no upper bound reported"
 
 Row = dict[str, Any]
@@ -49,12 +54,16 @@ def _shown(rows: list[Row]) -> list[Row]:
 
 
 def cumulative_rows(
-    days: Sequence[Mapping[str, Any]], events: Sequence[Mapping[str, Any]] = ()
+    days: Sequence[Mapping[str, Any]],
+    events: Sequence[Mapping[str, Any]] = (),
+    labels: Mapping[str, str] | None = None,
 ) -> list[Row]:
     """One row per day of a totals answer: cumulative low and high; how many entries the
     running total is built from (every entry whose period starts by the end of the day, from
     the answer's events) and how many cover that day. Counts, not ids: a day of a large ledger
-    stands on hundreds of thousands of entries, and its drill-down pages through them."""
+    stands on hundreds of thousands of entries, and its drill-down pages through them. With
+    `labels` (a finding's id: what it is), the conflicts and implied counts behind each day."""
+    labels = labels or {}
     starts = sorted((str(e["period"]["start"]), len(e["entries"])) for e in events)
     rows, built, n = [], 0, 0
     for d in days:
@@ -67,6 +76,8 @@ def cumulative_rows(
             "daily": interval_text(d["daily"]["low"], d["daily"]["high"]),
             "label": interval_text(d["cumulative"]["low"], d["cumulative"]["high"]),
             "built_from": built, "covering": len(d["entries"]), "approx": bool(d["approx"]),
+            "finding_ids": [i for i in d.get("findings", ()) if i in labels],
+            "findings": "; ".join(labels[i] for i in d.get("findings", ()) if i in labels),
         })  # fmt: skip
     return rows
 
@@ -91,46 +102,50 @@ def schedule_rows(days: Sequence[Mapping[str, Any]]) -> list[Row]:
 
 
 def nationality_rows(
-    entries: Iterable[Entry],
+    analysis: Analysis,
     *,
     population: str | None = None,
     kind: str = "released",
     party: str | None = None,
     nationality: str | None = None,
     framework: str | None = None,
+    exchange: str | None = None,
     end: dt.date | None = None,
 ) -> list[Row]:
-    """Per population and nationality as reported, the total by the last day (or `end`), from
-    the totals engine, so roll-ups and conflicts count as everywhere else."""
-    chosen = [
-        e
-        for e in entries
-        if e.kind == kind
-        and (population is None or e.population == population)
-        and (party is None or e.party == party)
-        and (nationality is None or e.nationality == nationality)
-        and (framework is None or e.framework == framework)
-    ]
-    groups = sorted({(e.population, e.nationality or "") for e in chosen})
+    """Per population and nationality named in the entries, the exact total by the last day
+    (or `end`) for the people of that nationality, and a row for the people no report gives
+    a nationality for: from the totals engine, so an aggregate and its breakdown count once
+    and an unnamed remainder shows as such. A dual national counts under each nationality."""
+    named: dict[str, set[str]] = {}
+    for component in analysis.components:
+        for row in component.problem.rows:
+            scope = row.scope
+            if kind in scope.kind and population in (None, scope.population):
+                found = named.setdefault(scope.population, set())
+                found.update(scope.nationality or ())
     rows = []
-    for group_population, group_nationality in groups:
-        members = [
-            e
-            for e in chosen
-            if e.population == group_population and (e.nationality or "") == group_nationality
-        ]
-        result = totals(members, end=end)
-        if not result.days:
-            continue  # nothing of this group had happened by `end`
-        date = result.days[-1].date
-        behind = [e for e in result.events if e.period.start <= date]
-        rows.append({
-            "population": group_population, "nationality": group_nationality or NOT_STATED,
-            "stated": bool(group_nationality), "low": result.total.low,
-            "high": result.total.high, "label": interval_text(result.total.low, result.total.high),
-            "date": date.isoformat(), "entries": sum(len(e.entries) for e in behind),
-            "sources": len({s for e in behind for s in e.sources}),
-        })  # fmt: skip
+    for group_population in sorted(named):
+        groups = [nationality] if nationality else [*sorted(named[group_population]), NOT_NAMED]
+        for group in groups:
+            result = answer(
+                analysis,
+                Question(group_population, (kind,), party, group, framework, exchange),
+                None,
+                end,
+            )
+            if not result.days or result.total.high == 0:
+                continue  # no one of this group had moved by `end`
+            date = result.days[-1].date
+            behind = [e for e in result.events if e.period.start <= date]
+            rows.append({
+                "population": group_population,
+                "nationality": NOT_STATED if group == NOT_NAMED else group,
+                "stated": group != NOT_NAMED, "low": result.total.low,
+                "high": result.total.high,
+                "label": interval_text(result.total.low, result.total.high),
+                "date": date.isoformat(), "entries": sum(len(e.entries) for e in behind),
+                "sources": len({s for e in behind for s in e.sources}),
+            })  # fmt: skip
     rows.sort(key=lambda r: (r["population"], r["nationality"] == NOT_STATED, -r["low"]))
     return [{**r, "rank": n} for n, r in enumerate(rows)]
 
@@ -249,6 +264,7 @@ def cumulative_spec(rows: Sequence[Row], *, population: str) -> Row:
                     "color": {"value": color},
                     "tooltip": _tooltip(
                         {"field": "daily", "type": "nominal", "title": "that day"},
+                        {"field": "findings", "type": "nominal", "title": "behind it"},
                     ),
                 },
             },
@@ -384,5 +400,7 @@ def nationality_spec(rows: Sequence[Row]) -> Row:
                 },
             },
         ],
+        DUAL_NOTE,
+        f"{NOT_STATED}: the people counted only by reports that give no nationality.",
     )
     return {**spec, "width": WIDTH - 160, "height": {"step": 26}}

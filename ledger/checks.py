@@ -1,38 +1,33 @@
-"""Checks: every conflict and roll-up mismatch in the ledger, the findings a reader must see."""
+"""Checks: every conflict, implied count and still-held mismatch in the ledger, the findings
+a reader must see beside the figures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from ledger.records import Entry
-from ledger.still_held import still_held
-from ledger.totals import Plain, totals
-
-# Roll-ups that are "ok" or only "partial" (the remainder carried over uncovered days) are the
-# rules working, not findings.
-FINDING_STATUSES = ("mismatch", "overlap")
+from ledger.counting import Analysis
+from ledger.still_held import MoreOutThanCaptured, still_held
+from ledger.totals import Conflict, Implied, Plain, findings
 
 
 @dataclass(frozen=True)
 class Checks(Plain):
-    """Conflicts between reports of one event; roll-up mismatches, overlaps, and days with
-    more reported out than captured."""
+    """Reports that cannot all be true (with the readings that set them aside), the people
+    the bounds place where no report states them, and days with more reported out than
+    captured."""
 
-    conflicts: tuple[Any, ...]
-    mismatches: tuple[Any, ...]
+    conflicts: tuple[Conflict, ...]
+    implied: tuple[Implied, ...]
+    mismatches: tuple[MoreOutThanCaptured, ...]
 
     @property
     def count(self) -> int:
+        """The problems to review: conflicts and mismatches (implied counts are inferences)."""
         return len(self.conflicts) + len(self.mismatches)
 
 
-def checks(entries: Iterable[Entry]) -> Checks:
+def checks(analysis: Analysis) -> Checks:
     """Every finding of the whole ledger."""
-    entries = list(entries)
-    everything = totals(entries)
-    mismatches = [c for c in everything.checks if c.status in FINDING_STATUSES]
-    for party in still_held(entries):
-        mismatches += party.findings
-    return Checks(conflicts=everything.conflicts, mismatches=tuple(mismatches))
+    conflicts, implied = findings(analysis)
+    mismatches = tuple(f for party in still_held(analysis) for f in party.findings)
+    return Checks(conflicts=conflicts, implied=implied, mismatches=mismatches)

@@ -361,16 +361,18 @@ def _published_head(
 @click.option(
     "--strict",
     is_flag=True,
-    help="Exit 1 on findings too (conflicts, roll-up mismatches), not only on integrity failures.",
+    help="Exit 1 on findings too (conflicts, more reported out than captured), not only on "
+    "integrity failures; and list every implied count.",
 )
 @_command
 def verify(published_head: tuple[int, str] | None, strict: bool) -> None:
     """Check the whole store: quotes still slice out of their sources, histories are whole,
     the journal's hash chain is unbroken (and holds --head), and list the ledger's findings.
 
-    Integrity failures (FAIL) exit 1. Findings (WARN: conflicts between reports, roll-up
-    mismatches, each with its entries and sources) are data to review: they exit 0, or 1
-    with --strict.
+    Integrity failures (FAIL) exit 1. Findings (WARN: reports that cannot all be true, with
+    the readings that set them aside; more reported out than captured; each with its entries
+    and sources) are data to review: they exit 0, or 1 with --strict, which also lists every
+    implied count (INFO: people the bounds place where no report states them).
     """
     ledger = _ledger()
     failures = ledger.verify(published_head) + _kept_answers_differing()
@@ -379,6 +381,9 @@ def verify(published_head: tuple[int, str] | None, strict: bool) -> None:
         click.echo(f"FAIL {failure}", err=True)
     for finding in findings:
         click.echo(f"WARN {finding}", err=True)
+    if strict:
+        for inferred in ledger.implied_findings():
+            click.echo(f"INFO {inferred}", err=True)
     if failures:
         click.echo(
             f"verify: {len(failures)} problem(s) found, {len(findings)} finding(s)", err=True

@@ -10,10 +10,10 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import groupby, islice
-from operator import attrgetter
-from typing import Any, NamedTuple
+from itertools import islice
+from typing import Any
 
+from ledger.counting import Analysis
 from ledger.records import (
     FRAMEWORKS,
     KINDS,
@@ -21,10 +21,10 @@ from ledger.records import (
     QUALIFIERS,
     SENTENCE_KINDS,
     Entry,
-    Key,
-    Period,
+    Exchange,
 )
-from ledger.totals import totals
+from ledger.selection import Selection
+from ledger.totals import Conflict, Implied, answer, findings
 
 # OWASP's CSV injection advice: a text cell that a spreadsheet would read as a formula gets a
 # leading apostrophe, which spreadsheets show as text and never evaluate. A value that already
@@ -120,25 +120,48 @@ def _id(name: str, description: str, **kwargs: Any) -> Column:
     return Column(name, "string", description, **kwargs)
 
 
-KEY_FILTERS = ("population", "kind", "party", "nationality", "framework")
-ENTRY_FILTERS = (*KEY_FILTERS, "from", "to", "source")
-KEY_COLUMNS = (
+SCOPE_FILTERS = ("population", "kind", "party", "nationality", "framework", "exchange", "batch")
+ENTRY_FILTERS = (*SCOPE_FILTERS, "from", "to", "source")
+LISTS = "Several values are separated by ';'"
+SCOPE_COLUMNS = (
     _text("population", "hostages or detainees.", required=True, enum=POPULATIONS),
-    _text("kind", "released, rescued, found_dead or captured.", required=True, enum=KINDS),
-    _text("party", "The party that released or holds them.", required=True),
-    _text("nationality", "As reported; empty when the report states none."),
-    _text("framework", "truce_deal, parallel_deal or other.", required=True, enum=FRAMEWORKS),
+    _id(
+        "kind",
+        f"released, rescued, found_dead, remains_returned or captured. {LISTS} (a figure "
+        "that mixes the living and the dead).",
+        required=True,
+    ),
+    _text("party", "The party that released or holds them; empty: not stated (any party)."),
+    _text(
+        "nationality",
+        f"As reported; empty: not stated (any nationality). {LISTS}: the nationalities of "
+        "each person counted (dual nationals).",
+    ),
+    _text(
+        "framework",
+        "truce_deal, parallel_deal or other; empty: not stated (any).",
+        enum=FRAMEWORKS,
+    ),
+    _id("exchange", "The exchange's id (exchanges.csv); empty: not stated (any)."),
+    _text("batch", f"The handover within the exchange; empty: not stated (any). {LISTS}."),
 )
 ENTRIES = Table(
     "entries",
     "Entries",
-    "One row per entry in force: a reported movement of people.",
+    "One row per entry in force: a reported movement of people. A part of its scope left "
+    "empty was not stated, and the totals read it as covering every value.",
     (
         _id("entry_id", "The entry's id.", required=True),
         Column("revision", "integer", "The entry's revision in force.", required=True),
-        *KEY_COLUMNS,
+        *SCOPE_COLUMNS,
         Column("count", "integer", "The reported count.", required=True),
-        _text("qualifier", "exact, at_least, at_most or approx.", required=True, enum=QUALIFIERS),
+        _text(
+            "qualifier",
+            "exact, at_least, at_most, between or approx.",
+            required=True,
+            enum=QUALIFIERS,
+        ),
+        Column("count_high", "integer", "The top of a between range (30 to 40: 40)."),
         Column("period_start", "date", "First day of the period.", required=True),
         Column("period_end", "date", "Last day of the period (inclusive).", required=True),
         _text("description", "The group as reported."),
@@ -188,12 +211,20 @@ EVIDENCE = Table(
 TOTALS = Table(
     "totals",
     "Totals",
-    "One row per key and day: what had certainly (low) and possibly (high) "
-    "happened, daily and cumulatively. An empty high is open-ended. Every key has a row for "
-    "every day of the same range (the days of /v1/totals for the same filters), so summing "
-    "a column over the keys of one date gives the total for that date.",
+    "One row per population, kind and day: what had certainly (low) and possibly (high) "
+    "happened, daily and by the end of the day, for the filters given (the other scope "
+    "columns, empty when not filtered: every value). The figures are those of /v1/totals "
+    "for the same filters and that population and kind: exact bounds over every truth the "
+    "reports allow. Rows of different kinds or populations count different people; rows "
+    "are never to be summed across the scope (an aggregate and its breakdown are one "
+    "release).",
     (
-        *KEY_COLUMNS,
+        _text("population", "hostages or detainees.", required=True, enum=POPULATIONS),
+        _text("kind", "The kind counted.", required=True, enum=KINDS),
+        *(
+            _text(name, f"The {name} filtered by; empty: every value.")
+            for name in ("party", "nationality", "framework", "exchange", "batch")
+        ),
         Column("date", "date", "The day.", required=True),
         Column("daily_low", "integer", "Certainly happened that day.", required=True),
         Column("daily_high", "integer", "May have happened that day; empty: open-ended."),
@@ -203,9 +234,69 @@ TOTALS = Table(
         Column("cumulative_high", "integer", "May have happened by then; empty: open-ended."),
         Column("approx", "boolean", "An approximate count contributes.", required=True),
         _id("entries", "The entries whose period covers the day, separated by ';'."),
+        _id(
+            "findings",
+            "The conflicts and implied counts behind the day's figures (findings.csv), "
+            "separated by ';'.",
+        ),
     ),
-    primary_key=(*(c.name for c in KEY_COLUMNS), "date"),
-    filters=(*KEY_FILTERS, "from", "to"),
+    primary_key=("population", "kind", "date"),
+    filters=(*SCOPE_FILTERS, "from", "to"),
+)
+FINDINGS = Table(
+    "findings",
+    "Findings",
+    "One row per conflict (reports that cannot all be true; the totals span every reading "
+    "that sets aside as few of them as possible) and per implied count (people the bounds "
+    "place where no report states them: the rest of a count, a placement, or a count whose "
+    "day no report gives), for the filters given.",
+    (
+        _id("finding_id", "The finding's id, as /v1/totals and /v1/checks name it.", required=True),
+        _text("check", "conflict or implied.", required=True, enum=("conflict", "implied")),
+        _text(
+            "reason",
+            "For implied counts: rest, placed or undated.",
+            enum=("rest", "placed", "undated"),
+        ),
+        Column("period_start", "date", "First day it concerns.", required=True),
+        Column("period_end", "date", "Last day it concerns.", required=True),
+        Column("low", "integer", "Implied: at least this many."),
+        Column("high", "integer", "Implied: at most this many; empty: open-ended."),
+        _id("entries", "The entries involved, separated by ';'.", required=True),
+        _id("less", "Implied rest: the finer entries it is the rest of, separated by ';'."),
+        _id(
+            "readings",
+            "Conflicts: each reading's entries set aside, separated by ';', readings by ' | '.",
+        ),
+        _text(
+            "stated",
+            "Conflicts: each entry with the figure it states and the figure the others of its "
+            "conflict imply, separated by ' | '.",
+        ),
+        _text("description", "What the finding says, in words."),
+    ),
+    primary_key=("finding_id",),
+    filters=(*SCOPE_FILTERS, "from", "to"),
+)
+EXCHANGES = Table(
+    "exchanges",
+    "Exchanges",
+    "One row per exchange in force: an arrangement under which people are released.",
+    (
+        _id("exchange_id", "The exchange's id.", required=True),
+        Column("revision", "integer", "Its revision in force.", required=True),
+        _text("name", "Its name.", required=True),
+        _text("parties", "Its parties, separated by ';'.", required=True),
+        Column("first_day", "date", "Its first day.", required=True),
+        Column("last_day", "date", "Its last day; empty while not known."),
+        _text("description", "What it is."),
+        _id("sources", "The cited sources' ids, separated by ';'.", required=True),
+        _text("quotes", "The quoted words, separated by ' | '.", required=True),
+        Column("recorded_at", "datetime", "When this revision was recorded (UTC).", required=True),
+        _text("author", "Who recorded it (the token's name).", required=True),
+    ),
+    primary_key=("exchange_id",),
+    filters=("source",),
 )
 SOURCES = Table(
     "sources",
@@ -243,7 +334,10 @@ SENTENCES = Table(
         {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["id"]}},
     ),
 )
-TABLES = {table.name: table for table in (ENTRIES, EVIDENCE, TOTALS, SOURCES, SENTENCES)}
+TABLES = {
+    table.name: table
+    for table in (ENTRIES, EVIDENCE, TOTALS, FINDINGS, EXCHANGES, SOURCES, SENTENCES)
+}
 
 
 def datapackage(
@@ -349,11 +443,16 @@ SPELLED: dict[str, Callable[[Any], str | None]] = {"datetime": _moment, "boolean
 def entry_row(e: Entry) -> tuple[Any, ...]:
     """An entry revision's row of the entries table."""
     return (
-        e.id, e.revision, e.population, e.kind, e.party, e.nationality, e.framework,
-        e.count, e.qualifier, e.period.start, e.period.end, e.description,
-        e.period_phrase, e.period_note, e.corroboration, ";".join(sorted(e.sources)),
+        e.id, e.revision, e.population, _listed(e.kind), e.party, _listed(e.nationality),
+        e.framework, e.exchange, _listed(e.batch), e.count, e.qualifier, e.count_high,
+        e.period.start, e.period.end, e.description, e.period_phrase, e.period_note,
+        e.corroboration, ";".join(sorted(e.sources)),
         " | ".join(ev.quote for ev in e.evidence), e.recorded_at, e.author, e.reason,
     )  # fmt: skip
+
+
+def _listed(values: tuple[str, ...] | None) -> str | None:
+    return None if values is None else ";".join(values)
 
 
 def entry_line(e: Entry) -> str:
@@ -367,65 +466,95 @@ def entry_rows(batches: Iterable[list[Entry]]) -> Iterator[tuple[Any, ...]]:
         yield from map(entry_row, batch)
 
 
-class Counted(NamedTuple):
-    """What the totals read of an entry, and no more (no evidence, no words): a key's totals
-    need all of that key's entries at once, so each is held as small as it can be."""
-
-    id: str
-    key: Key
-    count: int
-    qualifier: str
-    period: Period
-    sources: frozenset[str] = frozenset()  # corroboration is not part of the totals table
+def exchange_rows(exchanges: Iterable[Exchange]) -> Iterator[tuple[Any, ...]]:
+    for x in exchanges:
+        yield (
+            x.id, x.revision, x.name, ";".join(x.parties), x.first_day, x.last_day,
+            x.description, ";".join(sorted(x.sources)), " | ".join(e.quote for e in x.evidence),
+            x.recorded_at, x.author,
+        )  # fmt: skip
 
 
-def totals_days(span: Period | None, start: dt.date | None, end: dt.date | None) -> Period | None:
-    """The days of the totals table: those of /v1/totals for the same filters, i.e. from the
-    first day any selected entry covers to the last, clipped to [start, end]."""
-    if span is None:
-        return None
-    days = Period(max(span.start, start or span.start), min(span.end, end or span.end))
-    return days if days.start <= days.end else None
+def series(analysis: Analysis, selection: Selection) -> list[tuple[str, str]]:
+    """The (population, kind) pairs totals.csv has rows for: those with entries in force,
+    within the selection's population and kind."""
+    found = set()
+    for component in analysis.components:
+        for row in component.problem.rows:
+            for kind in row.scope.kind:
+                found.add((row.scope.population, kind))
+    return sorted(
+        (p, k)
+        for p, k in found
+        if selection.population in (None, p) and selection.kind in (None, k)
+    )
 
 
-def totals_rows(batches: Iterable[list[Entry]], days: Period | None) -> Iterator[tuple[Any, ...]]:
-    """Per key, its totals on every one of `days`, so that the rows of one date add up to the
-    total of all keys; needs the entries ordered by key.
-
-    Memory: one key's entries at a time, each as a `Counted` (about 200 bytes), plus that key's
-    days; a ledger with one huge key holds all of that key's entries.
-    """
-    if days is None:
-        return
-    dates = days.each_day()
-    entries = (e for batch in batches for e in batch)
-    for key, group in groupby(entries, key=attrgetter("key")):
-        periods: dict[Period, Period] = {}  # one object per distinct period of the key
-        counted = [
-            Counted(e.id, key, e.count, QUALIFIER_NAMES[e.qualifier],
-                    periods.setdefault(e.period, e.period))
-            for e in group
-        ]  # fmt: skip
-        yield from _key_rows(key, counted, days, dates)
+def totals_rows(analysis: Analysis, selection: Selection) -> Iterator[tuple[Any, ...]]:
+    """Per population and kind, the days of /v1/totals for the selection."""
+    question = selection.question()
+    for population, kind in series(analysis, selection):
+        asked = question._replace(population=population, kind=(kind,))
+        result = answer(analysis, asked, selection.start, selection.end)
+        scope = (population, kind, selection.party, selection.nationality, selection.framework,
+                 selection.exchange, selection.batch)  # fmt: skip
+        for day in result.days:
+            yield (
+                *scope, day.date, day.daily.low, day.daily.high, day.cumulative.low,
+                day.cumulative.high, day.approx, ";".join(day.entries),
+                ";".join(day.findings),
+            )  # fmt: skip
 
 
-def _key_rows(
-    key: Key, counted: list[Counted], days: Period, dates: list[dt.date]
-) -> list[tuple[Any, ...]]:
-    # A list, so that the key's totals (its conflicts, events and checks) are freed before
-    # the next key's entries are read.
-    result = totals(counted, start=days.start, end=days.end)  # reads only what Counted has
-    shown = {day.date: day for day in result.days}
-    first = result.days[0].date if result.days else None
-    rows = []
-    for date in dates:
-        day = shown.get(date)
-        if day is not None:
-            rows.append((*key, date, day.daily.low, day.daily.high, day.cumulative.low,
-                         day.cumulative.high, day.approx, ";".join(day.entries)))  # fmt: skip
-        elif first is not None and date < first:
-            rows.append((*key, date, 0, 0, 0, 0, False, ""))  # before the key's first entry
-        else:  # after its last entry (or the key lies wholly before the days): carried
-            total = result.total
-            rows.append((*key, date, 0, 0, total.low, total.high, result.approx, ""))
-    return rows
+def finding_rows(analysis: Analysis, selection: Selection) -> Iterator[tuple[Any, ...]]:
+    """The conflicts and implied counts behind the selection's totals (all of the ledger's
+    when nothing is selected), each once."""
+    if not any(getattr(selection, name) for name in SCOPE_FILTERS):
+        conflicts, implied = findings(analysis)
+    else:
+        seen_conflicts: dict[str, Conflict] = {}
+        seen_implied: dict[str, Implied] = {}
+        question = selection.question()
+        for population, kind in series(analysis, selection):
+            result = answer(
+                analysis, question._replace(population=population, kind=(kind,)), None, None
+            )
+            seen_conflicts.update((c.id, c) for c in result.conflicts)
+            seen_implied.update((f.id, f) for f in result.implied)
+        conflicts = tuple(sorted(seen_conflicts.values(), key=lambda c: (c.period, c.id)))
+        implied = tuple(sorted(seen_implied.values(), key=lambda f: (f.period, f.id)))
+    for c in conflicts:
+        if _outside(c.period, selection):
+            continue
+        yield (
+            c.id, "conflict", None, c.period.start, c.period.end, None, None,
+            ";".join(c.entries), None, " | ".join(";".join(r) for r in c.readings),
+            " | ".join(_said(r) for r in c.reports),
+            f"{len(c.entries)} reports that cannot all be true; each reading sets aside "
+            f"{c.set_aside} of them",
+        )  # fmt: skip
+    for f in implied:
+        if _outside(f.period, selection):
+            continue
+        yield (
+            f.id, "implied", f.reason, f.period.start, f.period.end, f.interval.low,
+            f.interval.high, ";".join(f.entries), ";".join(f.less) or None, None, None,
+            f.description,
+        )  # fmt: skip
+
+
+def _outside(period: Any, selection: Selection) -> bool:
+    return (selection.start is not None and period.end < selection.start) or (
+        selection.end is not None and period.start > selection.end
+    )
+
+
+def _said(report: Any) -> str:
+    implied = report.implied
+    others = "" if implied is None else (
+        f"; the others imply {implied.low}" + (
+            "" if implied.low == implied.high else
+            f" to {implied.high}" if implied.high is not None else " or more"
+        )
+    )  # fmt: skip
+    return f"{report.entry} states {report.qualifier} {report.count}{others}"

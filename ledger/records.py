@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from ledger.errors import InvalidInput
+from ledger.scope import Scope
 
-KINDS = ("released", "rescued", "found_dead", "captured")
+KINDS = ("released", "rescued", "found_dead", "remains_returned", "captured")
 POPULATIONS = ("hostages", "detainees")
-QUALIFIERS = ("exact", "at_least", "at_most", "approx")
+QUALIFIERS = ("exact", "at_least", "at_most", "between", "approx")
 FRAMEWORKS = ("truce_deal", "parallel_deal", "other")
 TERM_PER = ("period", "day")
 SENTENCE_KINDS = ("sentence", "heading", "link", "dateline")
@@ -65,14 +67,22 @@ class Period:
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
 
-class Key(NamedTuple):
-    """What a total is kept per: one population moved by one party in one way."""
+class Statement(NamedTuple):
+    """What the counting reads of an entry (or of a term): its scope, days and range."""
 
-    population: str
-    kind: str
-    party: str
-    nationality: str | None
-    framework: str
+    id: str
+    scope: Scope
+    period: Period
+    low: int
+    high: float  # math.inf when open-ended
+    approx: bool = False
+    sources: frozenset[str] = frozenset()
+    qualifier: str = "exact"
+
+    @property
+    def count(self) -> int:
+        """The figure the report gives (the high of an "at most")."""
+        return int(self.high if self.qualifier == "at_most" else self.low)
 
 
 @dataclass(frozen=True)
@@ -114,32 +124,10 @@ class Evidence:
     published_on: dt.date | None = None
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One revision of one reported movement of people."""
+class Evidenced:
+    """What a record's evidence says of its sources; mixed into the evidenced records."""
 
-    id: str
-    kind: str
-    population: str
-    count: int
-    period: Period
-    party: str
-    qualifier: str = "exact"
-    nationality: str | None = None
-    framework: str = "other"
-    description: str = ""
-    period_phrase: str | None = None
-    period_note: str | None = None
-    evidence: tuple[Evidence, ...] = ()
-    revision: int = 1
-    recorded_at: dt.datetime | None = None
-    author: str | None = None
-    reason: str | None = None
-    retracted: bool = False
-
-    @property
-    def key(self) -> Key:
-        return Key(self.population, self.kind, self.party, self.nationality, self.framework)
+    evidence: tuple[Evidence, ...]
 
     @property
     def sources(self) -> frozenset[str]:
@@ -152,8 +140,55 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Term:
-    """One revision of what an agreement says should happen."""
+class Entry(Evidenced):
+    """One revision of one reported movement of people.
+
+    `kind`, `nationality` and `batch` hold one value or several, in a canonical order; a
+    part of the scope that is None was not stated and covers every value (DESIGN.md).
+    """
+
+    id: str
+    kind: tuple[str, ...]
+    population: str
+    count: int
+    period: Period
+    party: str | None = None
+    qualifier: str = "exact"
+    count_high: int | None = None  # the top of a "between" range
+    nationality: tuple[str, ...] | None = None
+    framework: str | None = None
+    exchange: str | None = None
+    batch: tuple[str, ...] | None = None
+    description: str = ""
+    period_phrase: str | None = None
+    period_note: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+    revision: int = 1
+    recorded_at: dt.datetime | None = None
+    author: str | None = None
+    reason: str | None = None
+    retracted: bool = False
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(
+            self.population, self.kind, self.party, self.nationality, self.framework,
+            self.exchange, self.batch,
+        )  # fmt: skip
+
+    @property
+    def statement(self) -> Statement:
+        """What the counting reads of it: its scope, days and range."""
+        low, high = reported_range(self.qualifier, self.count, self.count_high)
+        return Statement(
+            self.id, self.scope, self.period, low, high, self.qualifier == "approx",
+            self.sources, self.qualifier,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Term(Evidenced):
+    """One revision of what an agreement says should happen, under one exchange."""
 
     id: str
     population: str
@@ -163,7 +198,8 @@ class Term:
     period: Period
     per: str = "period"
     qualifier: str = "exact"
-    framework: str = "other"
+    framework: str | None = None
+    exchange: str | None = None  # None only on terms stored before exchanges existed
     description: str = ""
     period_phrase: str | None = None
     period_note: str | None = None
@@ -174,14 +210,61 @@ class Term:
     reason: str | None = None
     retracted: bool = False
 
-    @property
-    def sources(self) -> frozenset[str]:
-        return frozenset(e.source for e in self.evidence)
+    def statements(self) -> list[Statement]:
+        """The term read as reports of what should happen: one per day for a per-day term."""
+        days = (
+            [Period(d, d) for d in self.period.each_day()] if self.per == "day" else [self.period]
+        )
+        low, high = reported_range(self.qualifier, self.count, None)
+        scope = Scope(
+            self.population, (self.kind,), self.party, None, self.framework, self.exchange
+        )
+        return [
+            Statement(self.id, scope, p, low, high, self.qualifier == "approx", self.sources,
+                      self.qualifier)
+            for p in days
+        ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Exchange(Evidenced):
+    """One revision of an arrangement under which people are released: named, with its
+    parties, its first day and (once known) its last, and evidence."""
+
+    id: str
+    name: str
+    parties: tuple[str, ...]
+    first_day: dt.date
+    last_day: dt.date | None = None
+    description: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    revision: int = 1
+    recorded_at: dt.datetime | None = None
+    author: str | None = None
+    reason: str | None = None
+    retracted: bool = False
 
     @property
-    def corroboration(self) -> int:
-        """How many distinct sources back it."""
-        return len(self.sources)
+    def days(self) -> Period | None:
+        """Its days, where its last is known."""
+        return Period(self.first_day, self.last_day) if self.last_day else None
+
+    @property
+    def span(self) -> Period:
+        """Its days, running on to LAST_DAY while its last is not known."""
+        return Period(self.first_day, self.last_day or LAST_DAY)
+
+
+def reported_range(qualifier: str, count: int, count_high: int | None) -> tuple[int, float]:
+    """The range of a period's sum that one report allows (DESIGN.md, "What the totals
+    mean"): an approximate count is counted as stated, and flagged."""
+    if qualifier == "at_least":
+        return count, math.inf
+    if qualifier == "at_most":
+        return 0, count
+    if qualifier == "between":
+        return count, count if count_high is None else count_high
+    return count, count
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,16 @@
-"""The seed ledger: the two seed reports and the curated entries, terms and notes built on them.
+"""The seed ledger: the two seed reports and the curated exchange, entries, terms and notes
+built on them.
 
 Loading is idempotent: sources are named by their SHA-256 and every curated record has a
-fixed id, so a second load adds nothing (and never overrides a later revision). It is one
-transaction under the writer lock, so two loads at once store one copy between them.
+fixed id, so a second load adds nothing. Where the curated ledger was revised since a store
+was seeded (an entry now names its exchange), a load appends the new version as a revision by
+`seed`, unless someone else has revised the record since: a person's revision is never
+overridden. It is one transaction under the writer lock, so two loads at once store one copy.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,18 +20,27 @@ from typing import Any
 import yaml
 
 from ledger import sources as texts
-from ledger.drafts import parse_entry, parse_note, parse_term
+from ledger.drafts import parse_entry, parse_exchange, parse_note, parse_term
 from ledger.errors import InvalidInput, LedgerError
-from ledger.records import Source, check_record_id
-from ledger.service import ENTRIES, NOTE_PREFIX, TERMS, Ledger
+from ledger.records import Exchange, Source, check_record_id
+from ledger.service import ENTRIES, EXCHANGES, NOTE_PREFIX, TERMS, Ledger
 
 AUTHOR = "seed"
+REVISED = "The seed ledger was revised: this record now reads as seed/ledger.yaml has it."
+# Exchanges first: entries and terms name them.
 SECTIONS: dict[str, tuple[str, Callable[..., Any]]] = {
+    "exchanges": ("exchange", lambda data, find_source, _: parse_exchange(data, find_source)),
     "entries": ("entry", parse_entry),
     "terms": ("term", parse_term),
-    "notes": ("note", parse_note),
+    "notes": ("note", lambda data, find_source, _: parse_note(data, find_source)),
 }
-PREFIXES = {"entries": ENTRIES.prefix, "terms": TERMS.prefix, "notes": NOTE_PREFIX}
+PREFIXES = {
+    "exchanges": EXCHANGES.prefix,
+    "entries": ENTRIES.prefix,
+    "terms": TERMS.prefix,
+    "notes": NOTE_PREFIX,
+}
+REVISABLE = ("exchanges", "entries", "terms")
 
 
 @dataclass
@@ -36,10 +49,12 @@ class SeedReport:
 
     added: dict[str, int] = field(default_factory=dict)
     present: dict[str, int] = field(default_factory=dict)
+    revised: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
         parts = [
             f"{name}: {self.added.get(name, 0)} added, {self.present.get(name, 0)} present"
+            + (f", {self.revised[name]} revised" if self.revised.get(name) else "")
             for name in ("sources", *SECTIONS)
         ]
         return "; ".join(parts)
@@ -71,16 +86,41 @@ def load_seed(ledger: Ledger, folder: Path | None = None) -> SeedReport:
         for source, meta in reports.values():
             _stored, created = ledger.add_source(source.text, author=AUTHOR, **meta)
             _tally(report, "sources", created)
-        for section, (kind, _parse) in SECTIONS.items():
+        for section, (kind, parse) in SECTIONS.items():
             add = getattr(ledger, f"add_{kind}")
             for item in curated.get(section) or []:
                 record_id, data = _data(item, by_file)
-                if ledger.exists(kind, record_id):
+                if not ledger.exists(kind, record_id):
+                    add(data, AUTHOR, record_id)
+                    _tally(report, section, True)
+                elif section in REVISABLE and _revise(ledger, kind, parse, record_id, data):
+                    report.revised[section] = report.revised.get(section, 0) + 1
+                else:
                     _tally(report, section, False)
-                    continue
-                add(data, AUTHOR, record_id)
-                _tally(report, section, True)
     return report
+
+
+def _revise(
+    ledger: Ledger, kind: str, parse: Callable[..., Any], record_id: str, data: dict[str, Any]
+) -> bool:
+    """Append the curated version of a seed record that differs from the stored one, if seed
+    wrote the stored one; whether it did."""
+    stored = getattr(ledger, kind)(record_id)
+    if stored.author != AUTHOR or stored.retracted:
+        return False
+    finder = ledger._exchange_finder()
+    curated = parse(data, ledger._source_finder(), finder)
+    if _content(curated) == _content(stored):
+        return False
+    getattr(ledger, f"revise_{kind}")(record_id, data, AUTHOR, REVISED, stored.revision)
+    return True
+
+
+def _content(record: Any) -> Any:
+    """What a record says, without who recorded it when."""
+    return dataclasses.replace(
+        record, id="", revision=1, recorded_at=None, author=None, reason=None
+    )
 
 
 def _read_reports(folder: Path) -> dict[str, tuple[Source, dict[str, object]]]:
@@ -120,12 +160,15 @@ def _check_curated(curated: Mapping[str, Any], by_file: Mapping[str, Source]) ->
     """Validate every curated record before anything is written."""
     by_id = {source.id: source for source in by_file.values()}
     problems: dict[str, list[str]] = {}
+    exchanges: dict[str, Exchange] = {}
     for section, (_kind, parse) in SECTIONS.items():
         for i, item in enumerate(curated.get(section) or []):
             try:
                 record_id, data = _data(item, by_file)
                 check_record_id(record_id, PREFIXES[section])
-                parse(data, by_id.get)
+                parsed = parse(data, by_id.get, exchanges.get)
+                if section == "exchanges":
+                    exchanges[record_id] = dataclasses.replace(parsed, id=record_id)
             except InvalidInput as error:
                 label = item.get("id", i) if isinstance(item, Mapping) else i
                 for name, messages in error.errors.items():

@@ -20,7 +20,8 @@ from ledger import idempotency, publication, tokens
 from ledger import sources as texts
 from ledger.chain import Link
 from ledger.checks import Checks, checks
-from ledger.drafts import parse_entry, parse_note, parse_term
+from ledger.counting import Analysis
+from ledger.drafts import parse_entry, parse_exchange, parse_note, parse_term
 from ledger.errors import (
     Conflict,
     InvalidInput,
@@ -30,7 +31,17 @@ from ledger.errors import (
     Unauthorized,
 )
 from ledger.idempotency import StoredResponse
-from ledger.records import ID, Entry, Note, Period, Source, Term, Token, check_record_id
+from ledger.preview import Preview, preview
+from ledger.records import (
+    ID,
+    Entry,
+    Exchange,
+    Note,
+    Source,
+    Term,
+    Token,
+    check_record_id,
+)
 from ledger.revisions import current
 from ledger.schedule import Schedule, schedule
 from ledger.selection import Selection
@@ -42,10 +53,11 @@ from ledger.storage.database import Database
 from ledger.storage.exports import Exports
 from ledger.storage.journal import Journal, as_hashed
 from ledger.storage.repository import Repository, serialized
-from ledger.totals import Totals, totals
+from ledger.totals import Totals, answer, ask
 from ledger.verify import (
     Finding,
     describe_checks,
+    describe_implied,
     verify_journal,
     verify_published_head,
     verify_published_rows,
@@ -76,7 +88,7 @@ def new_id(prefix: str) -> str:
 
 @dataclass(frozen=True)
 class Revisable:
-    """How entries and terms, both revised by appending, are checked and stored."""
+    """How entries, terms and exchanges, all revised by appending, are checked and stored."""
 
     noun: str
     prefix: str
@@ -108,6 +120,16 @@ TERMS = Revisable(
     Repository.add_term_revision,
     Repository.term_revisions,
     Repository.restamp_term,
+)
+EXCHANGES = Revisable(
+    "exchange",
+    "exc",
+    lambda data, find_source, _find_exchange: parse_exchange(data, find_source),
+    Repository.exchange_exists,
+    Repository.lock_exchange,
+    Repository.add_exchange_revision,
+    Repository.exchange_revisions,
+    Repository.restamp_exchange,
 )
 
 
@@ -339,6 +361,29 @@ class Ledger:
         """
         return self._revise(ENTRIES, entry_id, None, author, reason, expected_revision, role)
 
+    def preview_entry(
+        self,
+        data: object,
+        author: str,
+        entry_id: str | None = None,
+        expected_revision: int | None = None,
+    ) -> Preview:
+        """What recording an entry (or, with an id, revising it) would store and change: the
+        conflicts and implied counts it would add or settle, and the days whose figures would
+        move. Nothing is written."""
+        draft = parse_entry(data, self._source_finder(), self._exchange_finder())
+        if entry_id is not None:
+            latest = self.entry(entry_id)
+            _check_expected(latest.revision, expected_revision, entry_id)
+            revision = latest.revision + 1
+        else:
+            entry_id, revision = new_id(ENTRIES.prefix), 1
+        draft = dataclasses.replace(
+            draft, id=entry_id, revision=revision, recorded_at=_after(None), author=author
+        )
+        state = self.state()
+        return preview(self.analysis(), state.entries, state.exchange_days(), draft)
+
     def entry(self, entry_id: str, as_of: dt.datetime | None = None) -> Entry:
         """The entry as it stood at `as_of` (now by default), retracted or not."""
         return self._history(ENTRIES, entry_id, as_of)[-1]
@@ -416,10 +461,57 @@ class Ledger:
         terms = self.state(as_of).terms
         return [t for t in terms if selection.admits(t)] if selection else list(terms)
 
+    def add_exchange(self, data: object, author: str, exchange_id: str | None = None) -> Exchange:
+        """Record an exchange (revision 1): its name, parties, days and evidence."""
+        return self._add(EXCHANGES, data, author, exchange_id)
+
+    def revise_exchange(
+        self,
+        exchange_id: str,
+        data: object,
+        author: str,
+        reason: object,
+        expected_revision: int | None = None,
+    ) -> Exchange:
+        """Append a revision of an exchange (its last day, once known)."""
+        return self._revise(EXCHANGES, exchange_id, data, author, reason, expected_revision)
+
+    def retract_exchange(
+        self,
+        exchange_id: str,
+        author: str,
+        reason: object,
+        expected_revision: int | None = None,
+        role: str | None = None,
+    ) -> Exchange:
+        """Append a retraction of an exchange no entry or term in force names."""
+        return self._revise(EXCHANGES, exchange_id, None, author, reason, expected_revision, role)
+
+    def exchange(self, exchange_id: str, as_of: dt.datetime | None = None) -> Exchange:
+        return self._history(EXCHANGES, exchange_id, as_of)[-1]
+
+    def exchange_history(
+        self, exchange_id: str, as_of: dt.datetime | None = None
+    ) -> list[Exchange]:
+        return self._history(EXCHANGES, exchange_id, as_of)
+
+    def exchanges(self, as_of: dt.datetime | None = None) -> list[Exchange]:
+        """The exchanges in force at `as_of`."""
+        return list(self.state(as_of).exchanges)
+
+    def exchanges_page(
+        self, as_of: dt.datetime | None, selection: Selection, offset: int, limit: int
+    ) -> tuple[int, list[Exchange]]:
+        """As `entries_page`, for exchanges (few, so read from the ledger as it stood)."""
+        found = self.exchanges(as_of)
+        if selection.source is not None:
+            found = [e for e in found if selection.source in e.sources]
+        return len(found), found[offset : offset + limit]
+
     def _add(self, kind: Revisable, data: object, author: str, record_id: str | None) -> Any:
         # Checked before the writer lock is taken: sources never change, so nothing a check
         # reads can change before the write lands.
-        draft = kind.parse(data, self._source_finder())
+        draft = kind.parse(data, self._source_finder(), self._exchange_finder())
         if record_id is not None:
             check_record_id(record_id, kind.prefix)
         # A new id is 64 random bits: its rows collide with no other writer's, so they are
@@ -455,7 +547,11 @@ class Ledger:
     ) -> Any:
         # data None means a retraction.
         reason = _reason(reason)
-        draft = None if data is None else kind.parse(data, self._source_finder())
+        draft = (
+            None
+            if data is None
+            else kind.parse(data, self._source_finder(), self._exchange_finder())
+        )
         with self.database.writing() as session:
             repository = Repository(session)
             if not kind.lock(repository, record_id):
@@ -473,6 +569,8 @@ class Ledger:
             else:
                 if role is not None and latest.author != author:
                     tokens.require(role, "retract_others")
+                if kind is EXCHANGES:
+                    self._check_unnamed(record_id)
                 changed = dataclasses.replace(latest, retracted=True)
             at = _now(repository)
             record = dataclasses.replace(
@@ -489,6 +587,31 @@ class Ledger:
                 at, author, f"{kind.noun}.{action}", record_id, record.revision, written=record
             )
         return record
+
+    def _check_unnamed(self, exchange_id: str) -> None:
+        """An exchange that entries or terms in force name stays: they would lose its days."""
+        state = self.state()
+        naming = [e.id for e in state.entries if e.exchange == exchange_id]
+        naming += [t.id for t in state.terms if t.exchange == exchange_id]
+        if naming:
+            shown = ", ".join(naming[:5]) + (" and more" if len(naming) > 5 else "")
+            raise Conflict.one(
+                "id",
+                f"exchange {exchange_id} is named by {len(naming)} record(s) in force "
+                f"({shown}); revise or retract them first.",
+            )
+
+    def _exchange_finder(self) -> Callable[[str], Exchange | None]:
+        """Finds an exchange as it stands now (None if unknown or retracted)."""
+
+        def find(exchange_id: str) -> Exchange | None:
+            if not ID.match(exchange_id):
+                return None
+            with self.database.reading() as session:
+                history = Repository(session).exchange_revisions(exchange_id)
+            return history[-1] if history and not history[-1].retracted else None
+
+        return find
 
     def _source_finder(self) -> Callable[[str], Source | None]:
         """Finds a stored source by id, from the kept copies when it can."""
@@ -566,12 +689,13 @@ class Ledger:
             return Repository(session).notes(as_of)
 
     def exists(self, kind: str, record_id: str) -> bool:
-        """Whether an entry, term or note with this id was ever recorded."""
+        """Whether an entry, term, exchange or note with this id was ever recorded."""
         with self.database.reading() as session:
             repository = Repository(session)
             check = {
                 "entry": repository.entry_exists,
                 "term": repository.term_exists,
+                "exchange": repository.exchange_exists,
                 "note": repository.note_exists,
             }[kind]
             return check(record_id)
@@ -596,31 +720,55 @@ class Ledger:
                     as_of=as_of,
                     entries=tuple(current(repository.entry_revisions(as_of=as_of), as_of)),
                     terms=tuple(current(repository.term_revisions(as_of=as_of), as_of)),
+                    exchanges=tuple(current(repository.exchange_revisions(as_of=as_of), as_of)),
                 )
                 self._memo.put(key, found)
             return found
 
-    def totals(self, as_of: dt.datetime | None = None, **filters: Any) -> Totals:
-        """Day-by-day totals of the entries in force at `as_of` (DESIGN.md's six rules)."""
+    def analysis(self, as_of: dt.datetime | None = None) -> Analysis:
+        """The entries in force at `as_of`, split into components and worked out (readings,
+        implied counts): once per revision, for every question asked of it."""
+        return self._computed("analysis", as_of, {}, lambda state: state.analysis())
+
+    def totals(
+        self,
+        as_of: dt.datetime | None = None,
+        *,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        **question: Any,
+    ) -> Totals:
+        """Day-by-day totals of the entries in force at `as_of` (DESIGN.md's rules)."""
+        question = {k: tuple(v) if isinstance(v, list) else v for k, v in question.items()}
+        params = {**question, "start": start, "end": end}
         return self._computed(
-            "totals", as_of, filters, lambda state: totals(state.entries, **filters)
+            "totals",
+            as_of,
+            params,
+            lambda state: answer(self.analysis(as_of), ask(**question), start, end),
         )
 
     def schedule(self, as_of: dt.datetime | None = None, **key: Any) -> Schedule:
-        """The terms' expected curve beside the reported one, day by day."""
+        """The terms' expected curve beside the reported one, day by day, per exchange."""
         return self._computed(
-            "schedule", as_of, key, lambda state: schedule(state.terms, state.entries, **key)
+            "schedule",
+            as_of,
+            key,
+            lambda state: schedule(state.terms, self.analysis(as_of), state.exchanges, **key),
         )
 
     def still_held(self, as_of: dt.datetime | None = None, **filters: Any) -> tuple[StillHeld, ...]:
-        """Captured minus released, rescued and found dead, per party."""
+        """Captured minus every way out of captivity, per party."""
         return self._computed(
-            "still_held", as_of, filters, lambda state: still_held(state.entries, **filters)
+            "still_held",
+            as_of,
+            filters,
+            lambda state: still_held(self.analysis(as_of), **filters),
         )
 
     def checks(self, as_of: dt.datetime | None = None) -> Checks:
-        """Every conflict and roll-up mismatch in the ledger at `as_of`."""
-        return self._computed("checks", as_of, {}, lambda state: checks(state.entries))
+        """Every conflict and implied count in the ledger at `as_of`."""
+        return self._computed("checks", as_of, {}, lambda state: checks(self.analysis(as_of)))
 
     def _computed(
         self,
@@ -653,9 +801,14 @@ class Ledger:
             elif table == "evidence":
                 yield from exports.evidence_rows(as_of, selection)
             elif table == "totals":
-                key_only, _, days = _totals_shape(exports, as_of, selection)
-                batches = exports.entry_batches(as_of, key_only, order_by_key=True)
-                yield from publication.totals_rows(batches, days)
+                yield from publication.totals_rows(self.analysis(as_of), selection)
+            elif table == "findings":
+                yield from publication.finding_rows(self.analysis(as_of), selection)
+            elif table == "exchanges":
+                found = self.exchanges(as_of)
+                if selection.source is not None:
+                    found = [e for e in found if selection.source in e.sources]
+                yield from publication.exchange_rows(found)
             elif table == "sources":
                 yield from exports.source_rows(as_of, selection.source)
             elif table == "sentences":
@@ -695,9 +848,8 @@ class Ledger:
         selection = selection or Selection()
         with self.database.reading() as session:
             exports = Exports(session)
-            if table == "totals":
-                _, keys, days = _totals_shape(exports, as_of, selection)
-                return keys * days.days if days else 0
+            if table in ("totals", "findings", "exchanges"):
+                return sum(1 for _ in self.published_rows(table, as_of, selection))
             return exports.count(table, as_of, selection)
 
     def export_package(
@@ -809,9 +961,13 @@ class Ledger:
         return found
 
     def check_findings(self, as_of: dt.datetime | None = None) -> list[Finding]:
-        """The conflicts and roll-up mismatches of `checks`, each naming its entries and their
-        sources: what the reports say that does not add up, not damage to the store."""
+        """The conflicts and still-held mismatches of `checks`, each naming its entries and
+        their sources: what the reports say that does not add up, not damage to the store."""
         return describe_checks(self.checks(as_of), self.state(as_of).entries)
+
+    def implied_findings(self, as_of: dt.datetime | None = None) -> list[Finding]:
+        """The implied counts of `checks`, each naming the entries that imply it."""
+        return describe_implied(self.checks(as_of))
 
     def backup(self, target: Path) -> str:
         """Write a consistent copy of the store (SQLite backup API, or pg_dump)."""
@@ -916,16 +1072,6 @@ class Ledger:
         if found is None or not tokens.same_secret(found[1], secret) or found[0].revoked_at:
             raise Unauthorized("The bearer token is not known or has been revoked.")
         return found[0]
-
-
-def _totals_shape(
-    exports: Exports, as_of: dt.datetime | None, selection: Selection
-) -> tuple[Selection, int, Period | None]:
-    """totals.csv's shape: the selection of its keys, how many keys, and its days. Days are
-    clipped, not entries: a cumulative counts what came before `start`."""
-    key_only = dataclasses.replace(selection, start=None, end=None, source=None)
-    keys, span = exports.key_span(as_of, key_only)
-    return key_only, keys, publication.totals_days(span, selection.start, selection.end)
 
 
 class _Counted:

@@ -9,7 +9,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.records import Entry, Term
+from ledger.counting import Analysis, analyse
+from ledger.records import Entry, Exchange, Period, Term
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,15 @@ class State:
     as_of: dt.datetime | None
     entries: tuple[Entry, ...]
     terms: tuple[Term, ...]
+    exchanges: tuple[Exchange, ...] = ()
+
+    def exchange_days(self) -> dict[str, Period]:
+        """The days each exchange in force can have moved anyone on."""
+        return {exchange.id: exchange.span for exchange in self.exchanges}
+
+    def analysis(self) -> Analysis:
+        """The entries in force, split into components and worked out."""
+        return analyse((e.statement for e in self.entries), self.exchange_days())
 
 
 class Memo:

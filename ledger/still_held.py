@@ -1,21 +1,24 @@
-"""Still held: captured - released - rescued - found_dead, per party, as an interval by day.
+"""Still held (DESIGN.md, rule 7): captured - released - rescued - found_dead -
+remains_returned, per party, as an interval by day.
 
-Captures and the ways out of captivity are different keys, so their totals are independent: the
-fewest still held pairs the fewest captured with the most out, the most still held the reverse.
+No entry mixes captures with ways out of captivity (drafts refuse it), so the two never share a
+component and their totals are independent: the fewest still held pairs the fewest captured
+with the most out, the most still held the reverse.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ledger.records import Entry, Period
-from ledger.totals import Interval, Plain, Totals, totals
+from ledger.counting import Analysis
+from ledger.records import Period
+from ledger.scope import Question
+from ledger.totals import Interval, Plain, Totals, answer
 
 CAPTURED = "captured"
-OUT = ("released", "rescued", "found_dead")
+OUT = ("released", "rescued", "found_dead", "remains_returned")
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class MoreOutThanCaptured(Plain):
 
     check: ClassVar[str | None] = "more_out_than_captured"
 
-    party: str
+    party: str | None
     date: dt.date
     captured: Interval
     out: Interval
@@ -44,9 +47,10 @@ class MoreOutThanCaptured(Plain):
 
 @dataclass(frozen=True)
 class StillHeld(Plain):
-    """One party's still held figures by day, with the totals they were built from."""
+    """One party's still held figures by day (party None: every party together), with the
+    totals they were built from."""
 
-    party: str
+    party: str | None
     days: tuple[HeldDay, ...]
     total: Interval
     findings: tuple[MoreOutThanCaptured, ...]
@@ -55,23 +59,29 @@ class StillHeld(Plain):
 
 
 def still_held(
-    entries: Iterable[Entry], *, party: str | None = None, population: str = "hostages"
+    analysis: Analysis, *, party: str | None = None, population: str = "hostages"
 ) -> tuple[StillHeld, ...]:
-    """Still held by day for each party (one party, or every party with entries), sorted."""
-    relevant = [
-        e
-        for e in entries
-        if e.population == population
-        and e.kind in (CAPTURED, *OUT)
-        and (party is None or e.party == party)
+    """Still held by day for each party (one party, or every party named), sorted; with a
+    row for every party together first where there is more than one, or a report that does
+    not say which party."""
+    if party is not None:
+        return (_for_party(analysis, population, party),)
+    rows = [
+        r
+        for c in analysis.components
+        if c.population == population
+        for r in c.problem.rows
+        if set(r.scope.kind) & {CAPTURED, *OUT}
     ]
-    parties = sorted({e.party for e in relevant}) if party is None else [party]
-    return tuple(_for_party(p, [e for e in relevant if e.party == p]) for p in parties)
+    parties = sorted({r.scope.party for r in rows if r.scope.party is not None})
+    together = len(parties) > 1 or any(r.scope.party is None for r in rows)
+    listed: list[str | None] = [None, *parties] if together else list(parties)
+    return tuple(_for_party(analysis, population, p) for p in listed)
 
 
-def _for_party(party: str, entries: list[Entry]) -> StillHeld:
-    captured = totals(entries, kind=CAPTURED)
-    out = totals([e for e in entries if e.kind in OUT])
+def _for_party(analysis: Analysis, population: str, party: str | None) -> StillHeld:
+    captured = answer(analysis, Question(population, (CAPTURED,), party), None, None)
+    out = answer(analysis, Question(population, OUT, party), None, None)
     dates = [d.date for d in (*captured.days, *out.days)]
     if not dates:
         return StillHeld(party, (), Interval(0, 0), (), captured, out)
@@ -84,7 +94,7 @@ def _for_party(party: str, entries: list[Entry]) -> StillHeld:
 
 
 def _held_on(
-    party: str, date: dt.date, captured: Totals, out: Totals
+    party: str | None, date: dt.date, captured: Totals, out: Totals
 ) -> tuple[HeldDay, MoreOutThanCaptured | None]:
     (took, took_approx, took_entries) = _as_of_day(captured, date)
     (left, left_approx, left_entries) = _as_of_day(out, date)

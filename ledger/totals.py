@@ -1,39 +1,41 @@
-"""Totals: what the entries say had happened by each day, as intervals (DESIGN.md, "totals").
+"""Totals: what the reports allow had happened by each day, as exact intervals (DESIGN.md).
 
-Each key is an unknown non-negative daily series. An entry bounds the sum of that series over its
-period; days no entry covers are 0. A day's `low` and `high` are the exact minimum and maximum
-over every series consistent with all reports, never a count spread evenly over a period.
+For a question (a selection of groups), each day's `low` and `high` are the least and greatest
+count, daily and by the end of the day, over every truth consistent with the statements in
+force, taken over every reading where reports conflict. The components of `ledger.counting`
+are answered one by one and added day by day; the findings behind the figures (conflicts,
+implied counts, approximate reports) come with them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field, fields, is_dataclass
-from operator import attrgetter
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 
-from ledger.records import Entry, Key, Period
+from ledger.counting import Analysis, Component, analyse
+from ledger.counting.findings import PLACED, REST, Region
+from ledger.counting.model import Statement, bits, status_of_rows
+from ledger.records import Period
+from ledger.scope import NONE, Question, Scope, combine
 
 INF = math.inf
-
-# (low, high): low is an int, high an int or INF. Kept as a bare tuple so the arithmetic of the
-# window recursion stays readable; the public face is Interval.
-Bound = tuple[int, float]
-ZERO: Bound = (0, 0)
-OPEN: Bound = (0, INF)
+ONE_DAY = dt.timedelta(days=1)
 
 
 class Plain:
-    """Gives a totals value a JSON-ready form: dates in ISO, sets sorted, keys as objects."""
+    """Gives a totals value a JSON-ready form: dates in ISO, sets sorted, scopes as objects."""
 
     check: ClassVar[str | None] = None  # names the finding in a list of checks
 
     def to_dict(self, leave_out: Collection[str] = ()) -> dict[str, Any]:
         """Its plain (JSON) form, without the fields named in `leave_out`."""
         found = {"check": self.check} if self.check else {}
-        kept = (f.name for f in fields(self) if f.name not in leave_out)
+        kept = (f.name for f in fields(self) if f.name not in leave_out)  # type: ignore[arg-type]
         return {**found, **{name: _plain(getattr(self, name)) for name in kept}}
 
 
@@ -45,36 +47,78 @@ class Interval(Plain):
     high: int | None
 
     @classmethod
-    def of(cls, bound: Bound) -> Interval:
-        low, high = bound
+    def of(cls, low: float, high: float) -> Interval:
         return cls(int(low), None if high == INF else int(high))
 
 
 @dataclass(frozen=True)
-class Report(Plain):
-    """One entry's say about an event."""
+class Said(Plain):
+    """One report of a conflict: what it states, who states it, what the others imply."""
 
     entry: str
     count: int
     qualifier: str
+    stated: Interval
+    period: Period
     sources: tuple[str, ...]
+    implied: Interval | None  # what the other reports of its conflict allow for it
+
+
+@dataclass(frozen=True)
+class Conflict(Plain):
+    """Reports that cannot all be true, and the readings that set the fewest of them aside."""
+
+    check: ClassVar[str | None] = "conflict"
+
+    id: str
+    period: Period
+    entries: tuple[str, ...]
+    reports: tuple[Said, ...]
+    readings: tuple[tuple[str, ...], ...]  # per reading, the entries it sets aside
+    set_aside: int
+
+
+@dataclass(frozen=True)
+class Implied(Plain):
+    """People the bounds place where no report states them (DESIGN.md, rule 5)."""
+
+    check: ClassVar[str | None] = "implied"
+
+    id: str
+    reason: str  # rest, placed or undated
+    period: Period
+    days: tuple[Period, ...]
+    interval: Interval
+    entries: tuple[str, ...]  # the reports whose count it is part of
+    less: tuple[str, ...]  # the finer reports inside them that leave it out (rest)
+    description: str
+
+
+@dataclass(frozen=True)
+class Approximate(Plain):
+    """A report that gives an approximate count: counted as stated, flagged."""
+
+    check: ClassVar[str | None] = "approx"
+
+    entry: str
+    count: int
+    period: Period
 
 
 @dataclass(frozen=True)
 class Event(Plain):
-    """One movement of a key over a period, however many entries report it."""
+    """Reports with the same scope and period: one event, counted once (rule 3)."""
 
-    key: Key
+    scope: Scope
     period: Period
-    interval: Interval  # what the reports say, together
-    effective: Interval  # after the roll-up checks against finer events
+    interval: Interval  # what the reports say together (their hull where they disagree)
     entries: tuple[str, ...]
     sources: frozenset[str]
     approx: bool
-    placed: bool  # False when left out of the roll-up forest for a partial overlap
 
     @property
     def corroboration(self) -> int:
+        """How many independent sources back the event."""
         return len(self.sources)
 
     def to_dict(self, leave_out: Collection[str] = ()) -> dict[str, Any]:
@@ -82,470 +126,354 @@ class Event(Plain):
 
 
 @dataclass(frozen=True)
-class Conflict(Plain):
-    """Reports of one event whose counts cannot all be true; the event keeps their hull."""
-
-    check: ClassVar[str | None] = "conflict"
-
-    key: Key
-    period: Period
-    entries: tuple[str, ...]
-    reports: tuple[Report, ...]
-    interval: Interval
-
-
-@dataclass(frozen=True)
-class RollUp(Plain):
-    """A coarse event checked against the finer events inside its period."""
-
-    check: ClassVar[str | None] = "roll_up"
-
-    key: Key
-    period: Period
-    coarse: tuple[str, ...]
-    finer: tuple[str, ...]
-    expected: Interval
-    finer_sum: Interval
-    remainder: Interval | None  # carried by the uncovered days; None on a mismatch
-    uncovered_days: int
-    status: str  # ok | partial | mismatch
-
-
-@dataclass(frozen=True)
-class Overlap(Plain):
-    """An event whose period partially overlaps another's: counted only in the highs."""
-
-    check: ClassVar[str | None] = "overlap"
-
-    key: Key
-    period: Period
-    entries: tuple[str, ...]
-    overlaps: tuple[str, ...]  # entries of the events it crosses
-    interval: Interval
-    status: str = "overlap"
-
-
-@dataclass(frozen=True)
 class Day(Plain):
-    """One day of a total: that day's movement and the running total by its end."""
+    """One day: that day's movement and the running total by its end."""
 
     date: dt.date
     daily: Interval
     cumulative: Interval
     entries: tuple[str, ...]
     approx: bool
+    findings: tuple[str, ...]  # the conflicts and implied counts behind the day's figures
 
 
 @dataclass(frozen=True)
 class Totals(Plain):
-    """Day-by-day intervals for the matching entries, with every finding met on the way."""
+    """Day-by-day intervals for a question, with every finding behind them."""
 
     days: tuple[Day, ...]
     total: Interval
     approx: bool
     conflicts: tuple[Conflict, ...]
-    checks: tuple[RollUp | Overlap, ...]
+    implied: tuple[Implied, ...]
+    checks: tuple[Approximate, ...]
     events: tuple[Event, ...]
 
 
+EMPTY = Totals((), Interval(0, 0), False, (), (), (), ())
+
+
 def totals(
-    entries: Iterable[Entry],
+    ledger: Analysis | Iterable[Any],
     *,
-    population: str | None = None,
-    kind: str | None = None,
-    party: str | None = None,
-    nationality: str | None = None,
-    framework: str | None = None,
+    exchanges: Mapping[str, Period | None] | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    **question: Any,
 ) -> Totals:
-    """Day-by-day totals of the entries matching the filters (None: any), summed over keys."""
-    chosen = _chosen(entries, Key(population, kind, party, nationality, framework))
-    if not chosen:
-        return Totals((), Interval(0, 0), False, (), (), ())
-    nodes, conflicts = _events(chosen)
-    ledger = _Forest.build(chosen, nodes)
-    first = min(e.period.start for e in chosen)
-    last = max(e.period.end for e in chosen)
-    # Clipping only narrows the days shown: every figure is computed on the full series.
+    """Day-by-day totals for a question (population, kind, party, nationality, framework,
+    exchange, batch; None: any) of an analysis or of statements (entries, or Statements)."""
+    analysis = ledger if isinstance(ledger, Analysis) else analyse(statements(ledger), exchanges)
+    return answer(analysis, ask(**question), start, end)
+
+
+def ask(**given: Any) -> Question:
+    """A question from filters; `kind` may be one kind or several."""
+    kind = given.get("kind")
+    if isinstance(kind, str):
+        given = {**given, "kind": (kind,)}
+    return Question(**{k: v for k, v in given.items() if k in Question._fields})
+
+
+def statements(records: Iterable[Any]) -> list[Statement]:
+    """Statements of entries (anything with a `statement`), or statements as they are."""
+    return [r if isinstance(r, Statement) else r.statement for r in records]
+
+
+def answer(
+    analysis: Analysis, question: Question, start: dt.date | None, end: dt.date | None
+) -> Totals:
+    """The totals of one question of an analysis, shown from `start` to `end`."""
+    matching = []
+    for component, asked in analysis.touching(question):
+        statuses = status_of_rows(component.problem, asked)
+        if any(statuses):
+            matching.append((component, asked, statuses))
+    if not matching:
+        return EMPTY
+    first = min(
+        c.problem.rows[i].period.start for c, _, st in matching for i, s in enumerate(st) if s
+    )
+    last = max(c.problem.rows[i].period.end for c, _, st in matching for i, s in enumerate(st) if s)
+    # Clipping only narrows the days shown: every figure is computed on the whole series.
     shown = Period(max(first, start or first), min(last, end or last))
-    shown_days = _each_day(shown)
-    total_day = min(last, end or last)
-    # The total is the last shown day's cumulative, or, when no day is shown, its own day's.
-    extra = [total_day] if not shown_days and total_day >= first else []
-    computed = ledger.days(shown_days + extra)
-    days = tuple(computed[: len(shown_days)])
-    total = computed[-1] if total_day >= first else None
+    until = min(last, end or last)
+    series = _Series(first, until if until >= first else first)
+    conflicts: list[Conflict] = []
+    implied: list[Implied] = []
+    approximate: list[Approximate] = []
+    for component, asked, row_statuses in matching:
+        found = _conflicts(component) + _implied(component, asked)
+        conflicts += [f for f in found if isinstance(f, Conflict)]
+        implied += [f for f in found if isinstance(f, Implied)]
+        series.add(component, asked, row_statuses, found)
+        approximate += [
+            Approximate(r.id, r.count, r.period)
+            for r, s in zip(component.problem.rows, row_statuses, strict=True)
+            if s and r.approx
+        ]
+    days = series.days(shown) if shown.start <= shown.end else ()
+    total = series.cumulative(until) if until >= first else Interval(0, 0)
     return Totals(
         days=days,
-        total=total.cumulative if total else Interval(0, 0),
-        approx=total.approx if total else False,
-        conflicts=tuple(sorted(conflicts, key=lambda c: _order(c.key, c.period))),
-        checks=tuple(sorted(ledger.checks, key=lambda c: _order(c.key, c.period))),
-        events=tuple(
-            sorted((n.event() for n in ledger.nodes()), key=lambda e: _order(e.key, e.period))
-        ),
+        total=total,
+        approx=series.approx_by(until),
+        conflicts=tuple(sorted(conflicts, key=lambda c: (c.period, c.id))),
+        implied=tuple(sorted(implied, key=lambda f: (f.period, f.reason, f.id))),
+        checks=tuple(sorted(approximate, key=lambda a: (a.period, a.entry))),
+        events=_events(matching),
     )
 
 
-# --- events: one per key and period (rule 2) -------------------------------------------------
+class _Series:
+    """The day-by-day sums over the components of one answer."""
 
+    def __init__(self, first: dt.date, last: dt.date) -> None:
+        self.first, self.width = first, (last - first).days + 1
+        n = self.width
+        self.daily = [[0.0, 0.0] for _ in range(n)]
+        self.cum = [[0.0, 0.0] for _ in range(n)]
+        self.carry = [[0.0, 0.0] for _ in range(n + 1)]  # added to every later day
+        self.entries: list[set[str]] = [set() for _ in range(n)]
+        self.findings: list[set[str]] = [set() for _ in range(n)]
+        self.approx_from: dt.date | None = None
 
-@dataclass(eq=False)
-class _Node:
-    """An event while the roll-up forest is built; mutable because it is settled bottom-up."""
+    def add(
+        self,
+        component: Component,
+        asked: list[int],
+        row_statuses: list[int],
+        found: list[Conflict | Implied],
+    ) -> None:
+        problem = component.problem
+        cumulative, own = component.figures(asked)
+        previous = (0.0, 0.0)
+        for s, segment in enumerate(problem.segments):
+            for day in _each(segment):
+                i = (day - self.first).days
+                if not 0 <= i < self.width:
+                    continue
+                daily = own[s] if segment.days == 1 else (0.0, own[s][1])
+                cum = cumulative[s] if day == segment.end else (previous[0], cumulative[s][1])
+                self.daily[i][0] += daily[0]
+                self.daily[i][1] += daily[1]
+                self.cum[i][0] += cum[0]
+                self.cum[i][1] += cum[1]
+            previous = cumulative[s]
+        after = (problem.segments[-1].end - self.first).days + 1
+        if 0 <= after < self.width:
+            self.carry[after][0] += previous[0]
+            self.carry[after][1] += previous[1]
+        for row, status in zip(problem.rows, row_statuses, strict=True):
+            if not status:
+                continue
+            for day in _each(row.period):
+                i = (day - self.first).days
+                if 0 <= i < self.width:
+                    self.entries[i].add(row.id)
+            if row.approx and (self.approx_from is None or row.period.start < self.approx_from):
+                self.approx_from = row.period.start
+        for finding in found:
+            for day in _each(finding.period):
+                i = (day - self.first).days
+                if 0 <= i < self.width:
+                    self.findings[i].add(finding.id)
 
-    key: Key
-    period: Period
-    bound: Bound
-    entries: tuple[str, ...]
-    sources: frozenset[str]
-    approx: bool
-    children: list[_Node] = field(default_factory=list)
-    gaps: list[Period] = field(default_factory=list)  # days of the period in no child
-    gaps_open: bool = True  # False once a mismatch forces the uncovered days to 0
-    effective: Bound = OPEN
-    placed: bool = True
-
-    def event(self) -> Event:
-        return Event(
-            key=self.key,
-            period=self.period,
-            interval=Interval.of(self.bound),
-            effective=Interval.of(self.effective if self.placed else self.bound),
-            entries=self.entries,
-            sources=self.sources,
-            approx=self.approx,
-            placed=self.placed,
-        )
-
-
-def _events(entries: list[Entry]) -> tuple[list[_Node], list[Conflict]]:
-    """Group reports of the same key and period into one event each."""
-    groups: dict[tuple[Key, Period], list[Entry]] = {}
-    for entry in entries:
-        groups.setdefault((entry.key, entry.period), []).append(entry)
-    nodes, conflicts = [], []
-    for (key, period), reports in groups.items():
-        reports.sort(key=lambda e: (e.id, e.count, e.qualifier, sorted(e.sources)))
-        bound = _meet_all(_report_bound(e.qualifier, e.count) for e in reports)
-        if bound is None:
-            bound = _hull(_report_bound(e.qualifier, e.count) for e in reports)
-            conflicts.append(_conflict(key, period, reports, bound))
-        sure = _meet_all(
-            _report_bound(e.qualifier, e.count) for e in reports if e.qualifier != "approx"
-        )
-        nodes.append(
-            _Node(
-                key=key,
-                period=period,
-                bound=bound,
-                entries=tuple(sorted({e.id for e in reports})),
-                sources=frozenset().union(*(e.sources for e in reports)),
-                # An approximate report counts only when the others do not pin the event alone.
-                approx=any(e.qualifier == "approx" for e in reports) and sure != bound,
-            )
-        )
-    return nodes, conflicts
-
-
-def _report_bound(qualifier: str, count: int) -> Bound:
-    # The range of the period's sum that one report allows.
-    if qualifier == "at_least":
-        return (count, INF)
-    if qualifier == "at_most":
-        return (0, count)
-    return (count, count)  # exact, and approx (flagged where it counts)
-
-
-def _conflict(key: Key, period: Period, reports: list[Entry], hull: Bound) -> Conflict:
-    return Conflict(
-        key=key,
-        period=period,
-        entries=tuple(sorted({e.id for e in reports})),
-        reports=tuple(
-            Report(e.id, e.count, e.qualifier, tuple(sorted(e.sources))) for e in reports
-        ),
-        interval=Interval.of(hull),
-    )
-
-
-# --- the roll-up forest (rule 3) -------------------------------------------------------------
-
-
-@dataclass
-class _Forest:
-    """Every key's roll-up forest, plus the events left out of it for a partial overlap."""
-
-    entries: list[Entry]
-    roots: list[_Node] = field(default_factory=list)
-    left_out: list[_Node] = field(default_factory=list)
-    checks: list[RollUp | Overlap] = field(default_factory=list)
-    approx: list[_Node] = field(default_factory=list)  # events an approximate count shapes
-
-    @classmethod
-    def build(cls, entries: list[Entry], nodes: list[_Node]) -> _Forest:
-        by_key: dict[Key, list[_Node]] = {}
-        for node in nodes:
-            by_key.setdefault(node.key, []).append(node)
-        ledger = cls(entries)
-        for key_nodes in by_key.values():
-            roots, left_out, overlaps = _plant(key_nodes)
-            ledger.roots += roots
-            ledger.left_out += left_out
-            ledger.checks += overlaps
-            for root in roots:
-                ledger.checks += _settle(root)
-        ledger.approx = [n for n in ledger.nodes() if n.approx]
-        return ledger
-
-    def nodes(self) -> list[_Node]:
-        found, stack = [], [*self.roots, *self.left_out]
-        while stack:
-            node = stack.pop()
-            found.append(node)
-            stack += node.children
-        return found
-
-    def days(self, dates: list[dt.date]) -> list[Day]:
-        """Each of the (ascending) days, in one sweep: an event is split only on the days its
-        period covers; before them it adds nothing, after them its whole effective count."""
-        roots = sorted(self.roots, key=lambda n: n.period.start)
-        left_out = sorted(self.left_out, key=lambda n: n.period.start)
-        entries = sorted(self.entries, key=lambda e: e.period.start)
-        approx_from = min((n.period.start for n in self.approx), default=None)
-        live_roots: list[_Node] = []
-        live_left: list[_Node] = []
-        live_entries: list[Entry] = []
-        ended: Bound = ZERO  # roots whose period ended before the day
-        left_high: float = 0  # highs of left-out events that began by the day
-        r = lo = n = 0
-        found = []
-        for date in dates:
-            while r < len(roots) and roots[r].period.start <= date:
-                live_roots.append(roots[r])
-                r += 1
-            while lo < len(left_out) and left_out[lo].period.start <= date:
-                live_left.append(left_out[lo])
-                left_high += left_out[lo].bound[1]
-                lo += 1
-            while n < len(entries) and entries[n].period.start <= date:
-                live_entries.append(entries[n])
-                n += 1
-            for node in live_roots:
-                if node.period.end < date:
-                    ended = _add(ended, node.effective)
-            live_roots = [x for x in live_roots if x.period.end >= date]
-            live_left = [x for x in live_left if x.period.end >= date]
-            live_entries = [x for x in live_entries if x.period.end >= date]
-            today, by_then = Period(date, date), Period(dt.date.min, date)
-            daily, cumulative = ZERO, ended
-            for root in live_roots:
-                daily = _add(daily, _split(root, today)[0])
-                cumulative = _add(cumulative, _split(root, by_then)[0])
-            # An overlapping event may count the same people as the events it crosses, so it
-            # can only raise highs; its count stays visible there and in the Overlap finding.
-            for node in live_left:
-                daily = _add(daily, (0, node.bound[1]))
-            cumulative = _add(cumulative, (0, left_high))
+    def days(self, shown: Period) -> tuple[Day, ...]:
+        found, carried = [], [0.0, 0.0]
+        for i in range(self.width):
+            carried[0] += self.carry[i][0]
+            carried[1] += self.carry[i][1]
+            day = self.first + dt.timedelta(days=i)
+            if not shown.start <= day <= shown.end:
+                continue
             found.append(
                 Day(
-                    date=date,
-                    daily=Interval.of(daily),
-                    cumulative=Interval.of(cumulative),
-                    entries=tuple(sorted({e.id for e in live_entries})),
-                    approx=approx_from is not None and approx_from <= date,
+                    date=day,
+                    daily=Interval.of(*self.daily[i]),
+                    cumulative=Interval.of(
+                        self.cum[i][0] + carried[0], self.cum[i][1] + carried[1]
+                    ),
+                    entries=tuple(sorted(self.entries[i])),
+                    approx=self.approx_by(day),
+                    findings=tuple(sorted(self.findings[i])),
                 )
             )
-        return found
+        return tuple(found)
+
+    def cumulative(self, day: dt.date) -> Interval:
+        i = (day - self.first).days
+        carried = [sum(c[0] for c in self.carry[: i + 1]), sum(c[1] for c in self.carry[: i + 1])]
+        return Interval.of(self.cum[i][0] + carried[0], self.cum[i][1] + carried[1])
+
+    def approx_by(self, day: dt.date) -> bool:
+        return self.approx_from is not None and self.approx_from <= day
 
 
-def _plant(nodes: list[_Node]) -> tuple[list[_Node], list[_Node], list[Overlap]]:
-    """Place one key's events by containment, longest first; crossing ones are left out."""
-    roots: list[_Node] = []
-    left_out: list[_Node] = []
-    overlaps: list[Overlap] = []
-    # Placed events never cross, so each day has one innermost placed event, and the placed
-    # events meeting a new one are those innermost events and their ancestors.
-    innermost: dict[dt.date, _Node] = {}
-    parent: dict[int, _Node] = {}
-    order = sorted(nodes, key=lambda n: (-n.period.days, n.period.start, n.period.end, n.entries))
-    for node in order:
-        meeting: dict[int, _Node] = {}
-        days = node.period.each_day()
-        for day in days:
-            found = innermost.get(day)
-            while found is not None and id(found) not in meeting:
-                meeting[id(found)] = found
-                found = parent.get(id(found))
-        crossed = [p for p in meeting.values() if _crosses(p.period, node.period)]
-        if crossed:
-            node.placed = False
-            left_out.append(node)
-            overlaps.append(
-                Overlap(
-                    key=node.key,
-                    period=node.period,
-                    entries=node.entries,
-                    overlaps=tuple(sorted({i for p in crossed for i in p.entries})),
-                    interval=Interval.of(node.bound),
-                )
-            )
-            continue
-        # Longest first, so every placed event that meets this one contains it.
-        parents = [p for p in meeting.values() if p.period.contains(node.period)]
-        if parents:
-            chosen = min(parents, key=lambda p: p.period.days)
-            chosen.children.append(node)
-            parent[id(node)] = chosen
-        else:
-            roots.append(node)
-        for day in days:
-            innermost[day] = node
-    return roots, left_out, overlaps
+# --- findings -----------------------------------------------------------------------------------
 
 
-def _crosses(a: Period, b: Period) -> bool:
-    return a.overlaps(b) and not a.contains(b) and not b.contains(a)
-
-
-def _settle(node: _Node) -> list[RollUp]:
-    """Fix each event's effective interval bottom-up, checking it against its finer events."""
-    checks: list[RollUp] = []
-    for child in node.children:
-        checks += _settle(child)
-    node.children.sort(key=lambda c: c.period.start)
-    node.gaps = _gaps(node.period, [c.period for c in node.children])
-    finer = _sum(c.effective for c in node.children)
-    meet = _meet(node.bound, _add(finer, OPEN if node.gaps else ZERO))
-    if meet is None:
-        # Finer reports win: the coarse one is a check, and it failed.
-        node.effective, node.gaps_open = finer, False
-    else:
-        node.effective = meet
-    if node.children:
-        checks.append(_roll_up(node, finer, meet is not None))
-    return checks
-
-
-def _roll_up(node: _Node, finer: Bound, agrees: bool) -> RollUp:
-    uncovered = sum(g.days for g in node.gaps)
-    if not agrees:
-        status, remainder = "mismatch", None
-    elif uncovered:
-        low, high = node.bound
-        # What the uncovered days must carry for the finer events to add up to the coarse one.
-        status, remainder = "partial", Interval.of((max(0, low - finer[1]), high - finer[0]))
-    else:
-        status, remainder = "ok", Interval(0, 0)
-    return RollUp(
-        key=node.key,
-        period=node.period,
-        coarse=node.entries,
-        finer=tuple(sorted({i for c in node.children for i in c.entries})),
-        expected=Interval.of(node.bound),
-        finer_sum=Interval.of(finer),
-        remainder=remainder,
-        uncovered_days=uncovered,
-        status=status,
+def findings(analysis: Analysis) -> tuple[tuple[Conflict, ...], tuple[Implied, ...]]:
+    """Every conflict and implied count of the whole ledger."""
+    conflicts: list[Conflict] = []
+    implied: list[Implied] = []
+    for component in analysis.components:
+        conflicts += _conflicts(component)
+        implied += [_as_implied(component, region) for region in component.regions]
+    return (
+        tuple(sorted(conflicts, key=lambda c: (c.period, c.id))),
+        tuple(sorted(implied, key=lambda f: (f.period, f.reason, f.id))),
     )
 
 
-def _gaps(period: Period, inside: list[Period]) -> list[Period]:
-    """The runs of days of a period that none of the (disjoint, sorted) inner periods covers."""
-    gaps, cursor = [], period.start
-    for p in inside:
-        if p.start > cursor:
-            gaps.append(Period(cursor, p.start - dt.timedelta(days=1)))
-        cursor = p.end + dt.timedelta(days=1)
-    if cursor <= period.end:
-        gaps.append(Period(cursor, period.end))
-    return gaps
+def _conflicts(component: Component) -> list[Conflict]:
+    rows = component.problem.rows
+    found = []
+    for clash in component.readings.clashes:
+        members = sorted(clash.rows, key=lambda i: rows[i].id)
+        ids = tuple(rows[i].id for i in members)
+        reports = tuple(
+            Said(
+                entry=rows[i].id,
+                count=rows[i].count,
+                qualifier=rows[i].qualifier,
+                stated=Interval.of(rows[i].low, rows[i].high),
+                period=rows[i].period,
+                sources=tuple(sorted(rows[i].sources)),
+                implied=Interval.of(*clash.implied[i]) if i in clash.implied else None,
+            )
+            for i in members
+        )
+        found.append(
+            Conflict(
+                id=_finding_id("cfl", ids),
+                period=Period(
+                    min(rows[i].period.start for i in members),
+                    max(rows[i].period.end for i in members),
+                ),
+                entries=ids,
+                reports=reports,
+                readings=tuple(
+                    tuple(sorted(rows[i].id for i in aside)) for aside in clash.readings
+                ),
+                set_aside=len(clash.readings[0]),
+            )
+        )
+    return found
 
 
-def _split(node: _Node, window: Period) -> tuple[Bound, Bound]:
-    """Ranges of the node's count inside and outside a window, exact given the whole forest."""
-    if window.contains(node.period):
-        return node.effective, ZERO
-    if not window.overlaps(node.period):
-        return ZERO, node.effective
-    raw_in, raw_out = ZERO, ZERO
-    for child in node.children:
-        inside, outside = _split(child, window)
-        raw_in, raw_out = _add(raw_in, inside), _add(raw_out, outside)
-    if node.gaps_open:
-        for gap in node.gaps:
-            if gap.overlaps(window):
-                raw_in = _add(raw_in, OPEN)
-            if not window.contains(gap):
-                raw_out = _add(raw_out, OPEN)
-    # The parts are free within their own ranges but must add up to the node's effective count.
-    low, high = node.effective
-    inside = (max(raw_in[0], low - raw_out[1]), min(raw_in[1], high - raw_out[0]))
-    outside = (max(raw_out[0], low - raw_in[1]), min(raw_out[1], high - raw_in[0]))
-    return inside, outside
+def _implied(component: Component, asked: list[int]) -> list[Conflict | Implied]:
+    """The component's implied counts that bear on what the question asks: a region it asks
+    for that its covering reports spread over other days or other groups it treats apart."""
+    problem = component.problem
+    found: list[Conflict | Implied] = []
+    for region in component.regions:
+        inside = [asked[v] for v in bits(region.vars)]
+        status = combine(inside)
+        if status == NONE:
+            continue
+        if region.reason == PLACED:
+            around = 0
+            for row in region.covering:
+                around |= problem.row_vars[row]
+            rest = [asked[v] for v in bits(around & ~region.vars)]
+            same_days = region.period == Period(
+                min(problem.rows[r].period.start for r in region.covering),
+                max(problem.rows[r].period.end for r in region.covering),
+            )
+            if same_days and combine(rest + inside) == status and len(set(inside)) == 1:
+                continue  # the question treats the placement and the rest alike
+        found.append(_as_implied(component, region))
+    return found
 
 
-# --- interval arithmetic ---------------------------------------------------------------------
+def _as_implied(component: Component, region: Region) -> Implied:
+    rows = component.problem.rows
+    entries = tuple(sorted(rows[i].id for i in region.covering))
+    less = tuple(sorted(rows[i].id for i in region.less))
+    interval = Interval.of(region.low, region.high)
+    return Implied(
+        id=_finding_id("imp", (region.reason, *entries, "-", *less, *map(str, region.days))),
+        reason=region.reason,
+        period=region.period,
+        days=region.days,
+        interval=interval,
+        entries=entries,
+        less=less,
+        description=_described(region, entries, less, interval),
+    )
 
 
-def _add(a: Bound, b: Bound) -> Bound:
-    return (a[0] + b[0], a[1] + b[1])
+def _described(region: Region, entries: tuple[str, ...], less: tuple[str, ...], n: Interval) -> str:
+    count = str(n.low) if n.low == n.high else f"{n.low} to {n.high if n.high else 'more'}"
+    days = " and ".join(_span(d) for d in region.days)
+    of = ", ".join(entries)
+    if region.reason == REST:
+        return (
+            f"{count} of {of} ({days}) in no group or day that {', '.join(less)} give: the "
+            "rest of the count, which no report states on its own"
+        )
+    if region.reason == PLACED:
+        return f"{count} of {of} placed by what other reports state ({days})"
+    return f"{count} of {of} on a day from {_span(region.period, ' to ')} that no report gives"
 
 
-def _sum(bounds: Iterable[Bound]) -> Bound:
-    total = ZERO
-    for b in bounds:
-        total = _add(total, b)
-    return total
+def _span(period: Period, joined: str = "..") -> str:
+    if period.start == period.end:
+        return period.start.isoformat()
+    return f"{period.start.isoformat()}{joined}{period.end.isoformat()}"
 
 
-def _meet(a: Bound, b: Bound) -> Bound | None:
-    low, high = max(a[0], b[0]), min(a[1], b[1])
-    return (low, high) if low <= high else None
+def _finding_id(prefix: str, parts: Iterable[str]) -> str:
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"{prefix}_{digest[:16]}"
 
 
-def _meet_all(bounds: Iterable[Bound]) -> Bound | None:
-    result: Bound | None = OPEN
-    for b in bounds:
-        result = _meet(result, b) if result is not None else None
-    return result
+# --- events -------------------------------------------------------------------------------------
 
 
-def _hull(bounds: Iterable[Bound]) -> Bound:
-    listed = list(bounds)
-    return (min(b[0] for b in listed), max(b[1] for b in listed))
+def _events(matching: list[tuple[Component, list[int], list[int]]]) -> tuple[Event, ...]:
+    groups: dict[tuple[Scope, Period], list[Statement]] = defaultdict(list)
+    for component, _, statuses in matching:
+        for row, status in zip(component.problem.rows, statuses, strict=True):
+            if status:
+                groups[(row.scope, row.period)].append(row)
+    found = []
+    for (scope, period), rows in groups.items():
+        low = max(r.low for r in rows)
+        high = min(r.high for r in rows)
+        if low > high:  # reports of one event that disagree: their hull
+            low, high = min(r.low for r in rows), max(r.high for r in rows)
+        found.append(
+            Event(
+                scope=scope,
+                period=period,
+                interval=Interval.of(low, high),
+                entries=tuple(sorted(r.id for r in rows)),
+                sources=frozenset().union(*(r.sources for r in rows)),
+                approx=any(r.approx for r in rows),
+            )
+        )
+    return tuple(sorted(found, key=lambda e: (e.period, repr(e.scope))))
 
 
-# --- keys and days ---------------------------------------------------------------------------
+# --- helpers ------------------------------------------------------------------------------------
 
 
-def _chosen(entries: Iterable[Entry], wanted: Key) -> list[Entry]:
-    """The entries whose key matches every part of `wanted` that is not None."""
-    parts = [(n, v) for n, v in zip(Key._fields, wanted, strict=True) if v is not None]
-    if not parts:
-        return list(entries)
-    if len(parts) == 1:
-        ((name, value),) = parts
-        return [e for e in entries if getattr(e, name) == value]
-    read, values = attrgetter(*(name for name, _ in parts)), tuple(v for _, v in parts)
-    return [e for e in entries if read(e) == values]
-
-
-def _order(key: Key, period: Period) -> tuple[Any, ...]:
-    # nationality may be None, which does not sort against str.
-    return (*(part or "" for part in key), period.start, period.end)
-
-
-def _each_day(period: Period) -> list[dt.date]:
-    return period.each_day() if period.start <= period.end else []
+def _each(period: Period) -> Iterable[dt.date]:
+    day = period.start
+    while day <= period.end:
+        yield day
+        day += ONE_DAY
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Plain):
         return value.to_dict()
-    if isinstance(value, Key):
-        return value._asdict()
+    if isinstance(value, Scope):
+        return scope_dict(value)
+    if isinstance(value, Period):
+        return {"start": value.start.isoformat(), "end": value.end.isoformat()}
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dt.date):
@@ -555,3 +483,22 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     return value
+
+
+def scope_dict(scope: Scope) -> dict[str, Any]:
+    """A scope as the API writes it: one value as itself, several as a list, None as null."""
+    return {
+        "population": scope.population,
+        "kind": _one_or_many(scope.kind),
+        "party": scope.party,
+        "nationality": _one_or_many(scope.nationality),
+        "framework": scope.framework,
+        "exchange": scope.exchange,
+        "batch": _one_or_many(scope.batch),
+    }
+
+
+def _one_or_many(values: tuple[str, ...] | None) -> str | list[str] | None:
+    if values is None:
+        return None
+    return values[0] if len(values) == 1 else list(values)

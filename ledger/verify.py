@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from ledger.chain import GENESIS, Link, chain_sha256
 from ledger.checks import Checks
 from ledger.publication import entry_line
-from ledger.records import Entry, Evidence, Key, Period, Source, Term
+from ledger.records import Entry, Evidence, Period, Source, Term
 from ledger.sources import sha256_of, source_id
-from ledger.still_held import MoreOutThanCaptured
-from ledger.totals import Interval, Overlap, RollUp
+from ledger.totals import Interval
 
 
 @dataclass(frozen=True)
@@ -227,7 +226,7 @@ def verify_published_head(links: Sequence[Link], seq: int, chain_sha256: str) ->
 
 
 def describe_checks(checks: Checks, entries: Iterable[Entry]) -> list[Finding]:
-    """The ledger's conflicts and roll-up mismatches as findings that name their entries and
+    """The ledger's conflicts and still-held mismatches as findings that name their entries and
     the sources each entry cites (data to review, not damage to the store)."""
     entries = list(entries)
     sources = {entry.id: sorted({e.source for e in entry.evidence}) for entry in entries}
@@ -238,60 +237,42 @@ def describe_checks(checks: Checks, entries: Iterable[Entry]) -> list[Finding]:
     found = []
     for conflict in checks.conflicts:
         said = "; ".join(
-            f"{r.entry} ({', '.join(r.sources)}) says {_qualified(r.count, r.qualifier)}"
+            f"{r.entry} ({', '.join(r.sources)}) says {_stated(r.qualifier, r.stated)}"
+            + (f", the others imply {_interval(r.implied)}" if r.implied else "")
             for r in conflict.reports
         )
+        readings = " or ".join(", ".join(r) for r in conflict.readings)
         found.append(
             Finding(
-                f"conflict {_key(conflict.key)} {_days(conflict.period)}",
-                f"reports of one event give different counts: {said}",
+                f"conflict {conflict.id} {_days(conflict.period)}",
+                f"reports that cannot all be true: {said}. The totals span every reading "
+                f"that sets aside {conflict.set_aside} of them: {readings}",
             )
         )
     for check in checks.mismatches:
-        if isinstance(check, RollUp):
-            found.append(
-                Finding(
-                    f"roll-up mismatch {_key(check.key)} {_days(check.period)}",
-                    f"{cited(check.coarse)} {_says(check.coarse)} {_interval(check.expected)}, "
-                    f"but the finer entries inside its period add up to "
-                    f"{_interval(check.finer_sum)}: {cited(check.finer)}",
-                )
+        behind = sorted(
+            entry.id
+            for entry in entries
+            if check.party in (None, entry.party)
+            and entry.population == "hostages"
+            and entry.period.start <= check.date
+        )
+        found.append(
+            Finding(
+                f"still held {check.party or 'every party'} by {check.date.isoformat()}",
+                f"more were reported out ({_interval(check.out)}) than captured "
+                f"({_interval(check.captured)}): {cited(behind)}",
             )
-        elif isinstance(check, Overlap):
-            found.append(
-                Finding(
-                    f"overlap {_key(check.key)} {_days(check.period)}",
-                    f"{cited(check.entries)} {'covers' if len(check.entries) == 1 else 'cover'} "
-                    "part of the period of "
-                    f"{cited(check.overlaps)} without containing it or lying inside it, so "
-                    "neither is checked against the other",
-                )
-            )
-        elif isinstance(check, MoreOutThanCaptured):
-            behind = sorted(
-                entry.id
-                for entry in entries
-                if entry.party == check.party
-                and entry.population == "hostages"
-                and entry.period.start <= check.date
-            )
-            found.append(
-                Finding(
-                    f"still held {check.party} by {check.date.isoformat()}",
-                    f"more were reported out ({_interval(check.out)}) than captured "
-                    f"({_interval(check.captured)}): {cited(behind)}",
-                )
-            )
+        )
     return found
 
 
-def _says(entry_ids: tuple[str, ...]) -> str:
-    return "says" if len(entry_ids) == 1 else "say"
-
-
-def _key(key: Key) -> str:
-    extra = ", ".join(part for part in (key.nationality, key.framework) if part)
-    return f"{key.population} {key.kind} by {key.party} ({extra})"
+def describe_implied(checks: Checks) -> list[Finding]:
+    """The ledger's implied counts, each naming the entries that imply it."""
+    return [
+        Finding(f"implied {f.id} ({f.reason}) {_days(f.period)}", f.description)
+        for f in checks.implied
+    ]
 
 
 def _days(period: Period) -> str:
@@ -308,6 +289,10 @@ def _interval(interval: Interval) -> str:
     return f"{interval.low} to {interval.high}"
 
 
-def _qualified(count: int, qualifier: str) -> str:
-    words = {"at_least": "at least ", "at_most": "at most ", "approx": "about "}
-    return f"{words.get(qualifier, '')}{count}"
+def _stated(qualifier: str, stated: Interval) -> str:
+    if qualifier == "between":
+        return f"{stated.low} to {stated.high}"
+    if qualifier == "at_most":
+        return f"at most {stated.high}"
+    words = {"at_least": "at least ", "approx": "about "}
+    return f"{words.get(qualifier, '')}{stated.low}"

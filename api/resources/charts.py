@@ -44,14 +44,14 @@ class ChartArgs(KeyArgs):
     other charts name theirs) and `kind` is always `released`."""
 
     class Meta:
-        exclude = ("kind",)
+        exclude = ("kind", "batch")
 
 
 def chart(name: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The Vega-Lite spec of a chart and the rows it draws (its data table)."""
     ledger = current_app.extensions["ledger"]
     as_of = args.get("as_of")
-    key = {n: args.get(n) for n in ("party", "nationality", "framework")}
+    key = {n: args.get(n) for n in ("party", "nationality", "framework", "exchange")}
     start, end = args.get("from_"), args.get("to")
     subject, _, population = name.partition("-")
     if subject == "released":
@@ -65,7 +65,9 @@ def chart(name: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
             {"period": {"start": e.period.start.isoformat()}, "entries": e.entries}
             for e in result.events
         ]
-        rows = charts.cumulative_rows(days, events)
+        labels = {c.id: "conflict" for c in result.conflicts}
+        labels.update({f.id: f"implied ({f.reason})" for f in result.implied})
+        rows = charts.cumulative_rows(days, events, labels)
         return charts.cumulative_spec(rows, population=population), rows
     if subject == "schedule":
         result = ledger.schedule(
@@ -74,6 +76,7 @@ def chart(name: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
             kind="released",
             party=key["party"],
             framework=key["framework"],
+            exchange=key["exchange"],
         )
         days = [
             d.to_dict()
@@ -83,7 +86,7 @@ def chart(name: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
         rows = charts.schedule_rows(days)
         return charts.schedule_spec(rows, population=population, note=ignored(name, args)), rows
     rows = charts.nationality_rows(
-        ledger.state(as_of).entries, population=args.get("population"), end=end, **key
+        ledger.analysis(as_of), population=args.get("population"), end=end, **key
     )
     return charts.nationality_spec(rows), rows
 
@@ -127,9 +130,10 @@ class Chart(MethodView):
 
         released-{population}: cumulative releases per day, a band from low to high with the
         certain count on top. schedule-{population}: expected by the terms beside reported,
-        with each day's verdict; terms set no count per nationality, so this chart is not
-        filtered by nationality and says so in its subtitle. nationality: totals by
-        nationality as reported.
+        with each day's verdict, for the exchange given (or the only one with terms); terms
+        set no count per nationality, so this chart is not filtered by nationality and says so
+        in its subtitle. nationality: exact totals per nationality named in the entries (a
+        dual national under each) and for the people no report gives a nationality for.
         """
         spec, _ = chart(name, args)
         body = rendered(spec, fmt)

@@ -15,6 +15,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from api.auth import SECURITY, current_token, writes
 from api.caching import by_revision, tagged
+from api.dry_run import DOC as DRY_RUN_DOC
+from api.dry_run import dry_run
 from api.idempotency import DOC as IDEMPOTENCY_DOC
 from api.idempotency import idempotent
 from api.pagination import Blueprint, first_of, page_of
@@ -85,6 +87,7 @@ class Resource:
     out_schema: type[Schema]
     list_args: type[Schema]
     description: str
+    preview_schema: type[Schema] | None = None  # answers ?dry_run=true on POST and PUT
 
 
 def etag_of(record: Any) -> str:
@@ -157,19 +160,51 @@ def blueprint(resource: Resource) -> Blueprint:
     one_endpoint = f"{name}.{noun.capitalize()}One"
     not_found = problem(404, f"No {noun} has that id.")
 
+    previews = resource.preview_schema is not None
+    previewed = (
+        blp.alt_response(
+            200,
+            schema=resource.preview_schema,
+            description="With dry_run=true: what would be stored and changed; nothing is.",
+        )
+        if resource.preview_schema is not None
+        else (lambda view: view)
+    )
+    dry_run_doc = [DRY_RUN_DOC] if previews else []
+
+    def answered(found: Any) -> Response:
+        assert resource.preview_schema is not None
+        return current_app.json.response(resource.preview_schema().dump(found))
+
+    # A PUT answers 200 with the new revision, or with a dry run's preview: both documented.
+    out_name = resource.out_schema.__name__.removesuffix("Schema")
+    revised_doc: Any = resource.out_schema
+    if resource.preview_schema is not None:
+        preview_name = resource.preview_schema.__name__.removesuffix("Schema")
+        revised_doc = {
+            "oneOf": [
+                {"$ref": f"#/components/schemas/{out_name}"},
+                {"$ref": f"#/components/schemas/{preview_name}"},
+            ]
+        }
+
     class Collection(MethodView):
         @blp.doc(security=SECURITY, summary=f"Record a new {noun} with its evidence.")
-        @blp.extra_parameters(IDEMPOTENCY_DOC)
+        @blp.extra_parameters(IDEMPOTENCY_DOC, *dry_run_doc)
         @writes()
         @idempotent
         # A schema instance, not its class: webargs would build one from a class per request.
         @blp.arguments(resource.in_schema())
         @blp.response(201, resource.out_schema, description=f"The {noun}, revision 1.")
+        @previewed
         @problem(422, "A field is wrong, or a quote is not in its sentence; nothing is written.")
         def post(self, data: dict[str, Any]) -> Any:
             """Every quote is checked against its sentence; the answer's ETag and Location name
             the new revision."""
-            record = call("add_{noun}", data, current_token().name)
+            if previews and dry_run():
+                return answered(call("preview_{noun}", data, current_token().name))
+            # An id the client chose (where the schema takes one): checked like the seed's.
+            record = call("add_{noun}", data, current_token().name, data.pop("id", None))
             location = url_for(one_endpoint, record_id=record.id)
             return record, 201, {"Location": location, "ETag": f'"{etag_of(record)}"'}
 
@@ -202,12 +237,17 @@ def blueprint(resource: Resource) -> Blueprint:
             return tagged(resource.out_schema().dump(record), etag_of(record))
 
         @blp.doc(security=SECURITY, summary=f"Revise {a_noun}: a new revision, with a reason.")
-        @blp.extra_parameters(IF_MATCH)
+        @blp.extra_parameters(IF_MATCH, *dry_run_doc)
         @writes()
         @existing
         @if_match(required=True)
         @blp.arguments(resource.change_schema())
-        @blp.response(200, resource.out_schema, description="The new revision.")
+        @blp.response(
+            200,
+            revised_doc,
+            description="The new revision"
+            + (" (with dry_run=true: what it would store and change)." if previews else "."),
+        )
         @not_found
         @problem(412, "If-Match names another revision: the record changed since it was read.")
         @problem(428, "If-Match is missing.")
@@ -215,7 +255,14 @@ def blueprint(resource: Resource) -> Blueprint:
             """The whole record as it should now read, and why. Checked in this order: the token
             (401, 403), the id (404), If-Match (428, 412), the body (422)."""
             reason = data.pop("reason")
-            record = call("revise_{noun}", record_id, data, current_token().name, reason, expected)
+            author = current_token().name
+            if previews and dry_run():
+                return answered(call("preview_{noun}", data, author, record_id, expected))
+            record = call("revise_{noun}", record_id, data, author, reason, expected)
+            if previews:  # documented by hand, so dumped here
+                written = current_app.json.response(resource.out_schema().dump(record))
+                written.headers["ETag"] = f'"{etag_of(record)}"'
+                return written
             return record, 200, {"ETag": f'"{etag_of(record)}"'}
 
         @blp.doc(security=SECURITY, summary=f"Retract {a_noun}: it leaves every total.")

@@ -34,8 +34,8 @@ blp = Blueprint(
     description="Day-by-day totals as intervals, the schedule, still held, checks.",
 )
 
-KEY = ("population", "kind", "party", "nationality", "framework")
-SCHEDULE_KEY = ("population", "kind", "party", "framework")
+KEY = ("population", "kind", "party", "nationality", "framework", "exchange", "batch")
+SCHEDULE_KEY = ("exchange", "population", "kind", "party", "framework")
 TOTALS, SCHEDULE, STILL_HELD = TotalsSchema(), ScheduleSchema(), StillHeldSchema()
 CHECKS = ChecksSchema()
 
@@ -50,11 +50,14 @@ class Totals(MethodView):
     @blp.arguments(TotalsArgs(), location="query")
     @blp.response(200, TotalsSchema)
     def get(self, args: dict[str, Any]) -> Response:
-        """Cumulative low/high per day for the entries matching the filters.
+        """Cumulative low/high per day for the groups the filters select.
 
-        `low` certainly happened by the end of the day, `high` may have (null: open-ended).
-        Reports of one event count once; finer entries inside a coarser one count and the
-        coarse one is checked against them.
+        `low` certainly happened by the end of the day, `high` may have (null: open-ended):
+        the exact least and greatest over every truth the entries allow. A part of an entry's
+        scope it does not state covers every value, so an aggregate and its breakdown count
+        once; reports that cannot all be true are listed as conflicts and the figures span
+        every reading that sets aside as few of them as possible; people the bounds place
+        where no report states them are listed as implied counts.
         """
         return rendered(TOTALS, _totals(args))
 
@@ -71,9 +74,10 @@ def totals_answer(args: dict[str, Any], result: TotalsResult, revision: int) -> 
     events only when asked, each day's entries and the findings unless declined: on a large
     ledger they outweigh the figures many times)."""
     declined = set() if args.get("events") else {"events"}
+    per_day: tuple[str, ...] = () if args.get("entries") is not False else ("entries",)
     if args.get("findings") is False:
-        declined |= {"conflicts", "checks"}
-    per_day = () if args.get("entries") is not False else ("entries",)
+        declined |= {"conflicts", "implied", "checks"}
+        per_day = (*per_day, "findings")
     found = {
         "days": [day.to_dict(leave_out=per_day) for day in result.days],
         **result.to_dict(leave_out={*declined, "days"}),
@@ -109,8 +113,8 @@ def schedule_answer(args: dict[str, Any], result: ScheduleResult, revision: int)
     return {
         **{name: args.get(name) for name in SCHEDULE_KEY}, "as_of": args.get("as_of"),
         "revision": revision, "days": [day.to_dict() for day in result.days],
-        "terms": sorted({i for event in expected.events for i in event.entries}),
-        "checks": [c.to_dict() for c in (*expected.conflicts, *expected.checks)],
+        "exchange": result.exchange, "terms": list(result.terms),
+        "conflicts": [c.to_dict() for c in expected.conflicts],
     }  # fmt: skip
 
 

@@ -76,6 +76,47 @@ def Name(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=100), **kwargs)
 
 
+MAX_LISTED = 20
+
+
+class OneOrMany(fields.Field):
+    """One value, or a list of them: the kinds of a figure that mixes the living and the dead,
+    a dual national's nationalities, the batches of merged rounds. Written back as given: one
+    value as itself, several as a list."""
+
+    def __init__(self, one: fields.Field, doc: dict[str, Any], **kwargs: Any) -> None:
+        self.one = one
+        listed = {"type": "array", "items": doc, "minItems": 1, "maxItems": MAX_LISTED}
+        metadata = {"oneOf": [doc, listed], **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, list):
+            if not 1 <= len(value) <= MAX_LISTED:
+                raise ValidationError(f"Must list 1 to {MAX_LISTED} values.")
+            return [self.one.deserialize(v) for v in value]
+        return self.one.deserialize(value)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, tuple | list):
+            return value[0] if len(value) == 1 else list(value)
+        return value
+
+
+def Names(**kwargs: Any) -> OneOrMany:
+    """A name or a list of names (each 1 to 100 characters), or null: not stated."""
+    return OneOrMany(Name(), {"type": "string", "minLength": 1, "maxLength": 100}, **kwargs)
+
+
+def Kinds(**kwargs: Any) -> OneOrMany:
+    """A kind, or a list of kinds for a figure that mixes them."""
+    return OneOrMany(
+        fields.String(validate=one_of(KINDS)), {"type": "string", "enum": list(KINDS)}, **kwargs
+    )
+
+
 def Text(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(max=2000), **kwargs)
 
@@ -96,12 +137,16 @@ class IntervalSchema(Schema):
     )
 
 
-class KeySchema(Schema):
+class ScopeSchema(Schema):
+    """A statement's scope: null is not stated (every value)."""
+
     population = fields.String(validate=one_of(POPULATIONS))
-    kind = fields.String(validate=one_of(KINDS))
-    party = fields.String()
-    nationality = fields.String(allow_none=True)
-    framework = fields.String(validate=one_of(FRAMEWORKS))
+    kind = Kinds()
+    party = fields.String(allow_none=True)
+    nationality = Names(allow_none=True)
+    framework = fields.String(allow_none=True, validate=one_of(FRAMEWORKS))
+    exchange = fields.String(allow_none=True)
+    batch = Names(allow_none=True)
 
 
 class AsOfArgs(Schema):
@@ -129,8 +174,15 @@ class KeyArgs(AsOfArgs, DayRangeArgs):
     population = fields.String(validate=one_of(POPULATIONS))
     kind = fields.String(validate=one_of(KINDS))
     party = Filter()
-    nationality = Filter()
+    nationality = Filter(
+        metadata={
+            "description": "A nationality: dual nationals count under each of theirs. On "
+            "totals, `(not named)` asks for the people no report gives a nationality for."
+        }
+    )
     framework = fields.String(validate=one_of(FRAMEWORKS))
+    exchange = Filter(metadata={"description": "An exchange's id (exc_...)."})
+    batch = Filter(metadata={"description": "A batch label within its exchange."})
 
 
 class ProblemSchema(Schema):

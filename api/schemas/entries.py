@@ -7,7 +7,17 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from api.schemas.common import QUALIFIER, Name, PeriodSchema, Text, one_of
+from api.schemas.common import (
+    ID,
+    QUALIFIER,
+    Day,
+    Kinds,
+    Name,
+    Names,
+    PeriodSchema,
+    Text,
+    one_of,
+)
 from ledger.records import FRAMEWORKS, KINDS, MAX_COUNT, POPULATIONS, TERM_PER
 
 COUNT = validate.Range(min=0, max=MAX_COUNT, error=f"Must be between 0 and {MAX_COUNT:,}.")
@@ -18,6 +28,8 @@ COUNT = validate.Range(min=0, max=MAX_COUNT, error=f"Must be between 0 and {MAX_
 SEED_REPORT = "src_1ad57b34380d078e"  # seed/000_107769c31182abaa.txt
 SEED_REPORT_DATED = "src_53be30cdb8808ddb"  # seed/001_e79ee798e13953f7.txt
 TRUCE_DAYS = {"start": "2023-11-24", "end": "2023-11-27"}
+SEED_EXCHANGE = "exc_nov2023_truce"
+NOT_STATED = " Left out or null: not stated, which covers every value."
 
 
 def example(body: dict[str, Any]) -> Callable[[type[Schema]], type[Schema]]:
@@ -58,6 +70,19 @@ class EvidenceSchema(Schema):
     published_on = fields.Date(required=True)
 
 
+class EntryPeriodSchema(Schema):
+    start = Day(
+        metadata={
+            "description": "First day, YYYY-MM-DD. May be left out when the entry names its "
+            "exchange: a running total from the exchange's first day."
+        }
+    )
+    end = Day(
+        required=True,
+        metadata={"description": "Last day (inclusive); equal to start for one day."},
+    )
+
+
 @example(
     {
         "kind": "released",
@@ -68,6 +93,7 @@ class EvidenceSchema(Schema):
         "party": "Hamas",
         "nationality": "Israeli",
         "framework": "truce_deal",
+        "exchange": SEED_EXCHANGE,
         "description": "Israeli women and children who had been taken hostage",
         "period_phrase": "During the first four days of the truce",
         "period_note": "The truce's four days ended on Monday 2023-11-27.",
@@ -81,14 +107,42 @@ class EvidenceSchema(Schema):
     }
 )
 class EntryInSchema(Schema):
-    kind = fields.String(required=True, validate=one_of(KINDS))
+    kind = Kinds(
+        required=True,
+        metadata={"description": "One kind, or several for a figure that mixes them."},
+    )
     population = fields.String(required=True, validate=one_of(POPULATIONS))
     count = fields.Integer(required=True, strict=True, validate=COUNT)
     qualifier = fields.String(validate=QUALIFIER, load_default="exact")
-    period = fields.Nested(PeriodSchema, required=True)
-    party = Name(required=True)
-    nationality = Name(allow_none=True)
-    framework = fields.String(validate=one_of(FRAMEWORKS), load_default="other")
+    count_high = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=COUNT,
+        metadata={"description": "Only with qualifier between: the top of the range."},
+    )
+    period = fields.Nested(EntryPeriodSchema, required=True)
+    party = Name(allow_none=True, metadata={"description": "Who released them." + NOT_STATED})
+    nationality = Names(
+        allow_none=True,
+        metadata={"description": "One nationality, or a dual national's." + NOT_STATED},
+    )
+    framework = fields.String(
+        allow_none=True,
+        validate=one_of(FRAMEWORKS),
+        metadata={"description": "Under which deal." + NOT_STATED},
+    )
+    exchange = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(ID, error="Must be an exchange's id (exc_...)."),
+        metadata={"description": "The exchange's id." + NOT_STATED},
+    )
+    batch = Names(
+        allow_none=True,
+        metadata={
+            "description": "The handover, a label unique within the exchange (several for "
+            "merged rounds); needs the exchange." + NOT_STATED
+        },
+    )
     description = Text(metadata={"description": "The group as the report names it."})
     period_phrase = Text(allow_none=True)
     period_note = Text(allow_none=True)
@@ -130,13 +184,16 @@ class Revised(Schema):
 
 
 class EntrySchema(Revised):
-    kind = fields.String(required=True)
+    kind = Kinds(required=True)
     population = fields.String(required=True)
     count = fields.Integer(required=True)
     qualifier = fields.String(required=True)
-    party = fields.String(required=True)
-    nationality = fields.String(allow_none=True, required=True)
-    framework = fields.String(required=True)
+    count_high = fields.Integer(allow_none=True, required=True)
+    party = fields.String(allow_none=True, required=True)
+    nationality = Names(allow_none=True, required=True)
+    framework = fields.String(allow_none=True, required=True)
+    exchange = fields.String(allow_none=True, required=True)
+    batch = Names(allow_none=True, required=True)
 
 
 class EntryListArgsDoc(Schema):
@@ -145,6 +202,7 @@ class EntryListArgsDoc(Schema):
 
 @example(
     {
+        "exchange": SEED_EXCHANGE,
         "population": "hostages",
         "kind": "released",
         "party": "Hamas",
@@ -166,6 +224,11 @@ class EntryListArgsDoc(Schema):
     }
 )
 class TermInSchema(Schema):
+    exchange = fields.String(
+        required=True,
+        validate=validate.Regexp(ID, error="Must be an exchange's id (exc_...)."),
+        metadata={"description": "The exchange whose terms these are."},
+    )
     population = fields.String(required=True, validate=one_of(POPULATIONS))
     kind = fields.String(validate=one_of(KINDS), load_default="released")
     party = Name(required=True)
@@ -173,7 +236,7 @@ class TermInSchema(Schema):
     per = fields.String(validate=one_of(TERM_PER), load_default="period")
     qualifier = fields.String(validate=QUALIFIER, load_default="exact")
     period = fields.Nested(PeriodSchema, required=True)
-    framework = fields.String(validate=one_of(FRAMEWORKS), load_default="truce_deal")
+    framework = fields.String(allow_none=True, validate=one_of(FRAMEWORKS))
     description = Text()
     period_phrase = Text(allow_none=True)
     period_note = Text(allow_none=True)
@@ -187,13 +250,63 @@ class TermChangeSchema(TermInSchema, ChangeSchema):
 
 
 class TermSchema(Revised):
+    exchange = fields.String(allow_none=True, required=True)
     population = fields.String(required=True)
     kind = fields.String(required=True)
     party = fields.String(required=True)
     count = fields.Integer(required=True)
     per = fields.String(required=True)
     qualifier = fields.String(required=True)
-    framework = fields.String(required=True)
+    framework = fields.String(allow_none=True, required=True)
+
+
+@example(
+    {
+        "name": "November 2023 truce",
+        "parties": ["Israel", "Hamas"],
+        "first_day": "2023-11-24",
+        "description": "The truce between Israel and Hamas in Gaza, from its first day.",
+        "evidence": [{"source": SEED_REPORT, "quote": "an original four-day truce deal"}],
+    }
+)
+class ExchangeInSchema(Schema):
+    id = fields.String(
+        validate=validate.Regexp(
+            r"^exc_[a-z0-9_]{1,28}$", error="Must be exc_ then lower-case letters, digits or _."
+        ),
+        metadata={"description": "An id of your choosing (exc_...); a new one if left out."},
+    )
+    name = Name(required=True)
+    parties = fields.List(Name(), required=True, validate=validate.Length(min=1, max=20))
+    first_day = Day(required=True)
+    last_day = Day(allow_none=True, metadata={"description": "Null while not known."})
+    description = Text()
+    evidence = fields.List(
+        fields.Nested(EvidenceInSchema), required=True, validate=validate.Length(min=1, max=50)
+    )
+
+
+class ExchangeChangeSchema(ExchangeInSchema, ChangeSchema):
+    """A new revision of an exchange (its last day, once known), and why."""
+
+    class Meta:
+        exclude = ("id",)
+
+
+class ExchangeSchema(Schema):
+    id = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    recorded_at = fields.DateTime(required=True)
+    author = fields.String(required=True)
+    reason = fields.String(allow_none=True, required=True)
+    retracted = fields.Boolean(required=True)
+    name = fields.String(required=True)
+    parties = fields.List(fields.String(), required=True)
+    first_day = fields.Date(required=True)
+    last_day = fields.Date(allow_none=True, required=True)
+    description = fields.String(required=True)
+    evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
+    corroboration = fields.Integer(required=True)
 
 
 @example(

@@ -7,57 +7,102 @@ from marshmallow import Schema, fields
 from api.schemas.common import (
     AsOfArgs,
     DateOut,
+    Filter,
     IntervalSchema,
     KeyArgs,
-    KeySchema,
     PeriodSchema,
+    ScopeSchema,
     one_of,
 )
-from ledger.records import KINDS, POPULATIONS
+from ledger.records import FRAMEWORKS, KINDS, POPULATIONS
 
 
-class ReportSchema(Schema):
+class SaidSchema(Schema):
+    """One report of a conflict."""
+
     entry = fields.String(required=True)
     count = fields.Integer(required=True)
     qualifier = fields.String(required=True)
-    sources = fields.List(fields.String(), required=True)
-
-
-class FindingSchema(Schema):
-    """A conflict, a roll-up check, an overlap, or more reported out than captured."""
-
-    check = fields.String(
-        required=True, validate=one_of(("conflict", "roll_up", "overlap", "more_out_than_captured"))
+    stated = fields.Nested(
+        IntervalSchema, required=True, metadata={"description": "The range the report gives."}
     )
-    status = fields.String(metadata={"description": "roll_up: ok, partial or mismatch."})
-    key = fields.Nested(KeySchema)
-    period = fields.Nested(PeriodSchema)
-    entries = fields.List(fields.String())
-    reports = fields.List(fields.Nested(ReportSchema))
-    interval = fields.Nested(IntervalSchema)
-    coarse = fields.List(fields.String())
-    finer = fields.List(fields.String())
-    expected = fields.Nested(IntervalSchema)
-    finer_sum = fields.Nested(IntervalSchema)
-    remainder = fields.Nested(IntervalSchema, allow_none=True)
-    uncovered_days = fields.Integer()
-    overlaps = fields.List(fields.String())
-    party = fields.String()
-    date = DateOut()
-    captured = fields.Nested(IntervalSchema)
-    out = fields.Nested(IntervalSchema)
+    period = fields.Nested(PeriodSchema, required=True)
+    sources = fields.List(fields.String(), required=True)
+    implied = fields.Nested(
+        IntervalSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "The range the other reports of its conflict allow for it."},
+    )
+
+
+class ConflictSchema(Schema):
+    """Reports that cannot all be true."""
+
+    check = fields.String(required=True, validate=one_of(("conflict",)))
+    id = fields.String(required=True)
+    period = fields.Nested(PeriodSchema, required=True)
+    entries = fields.List(fields.String(), required=True)
+    reports = fields.List(fields.Nested(SaidSchema), required=True)
+    readings = fields.List(
+        fields.List(fields.String()),
+        required=True,
+        metadata={
+            "description": "Each reading: the entries it sets aside, as few as possible; the "
+            "totals span every reading."
+        },
+    )
+    set_aside = fields.Integer(required=True)
+
+
+class ImpliedSchema(Schema):
+    """People the bounds place where no report states them."""
+
+    check = fields.String(required=True, validate=one_of(("implied",)))
+    id = fields.String(required=True)
+    reason = fields.String(
+        required=True,
+        validate=one_of(("rest", "placed", "undated")),
+        metadata={
+            "description": "rest: the part of a count no finer report gives (a running "
+            "total's remainder, an aggregate's unnamed rest); placed: part of a count that "
+            "other reports place in a narrower group or day; undated: a count whose day no "
+            "report gives."
+        },
+    )
+    period = fields.Nested(PeriodSchema, required=True)
+    days = fields.List(fields.Nested(PeriodSchema), required=True)
+    interval = fields.Nested(IntervalSchema, required=True)
+    entries = fields.List(fields.String(), required=True)
+    less = fields.List(fields.String(), required=True)
+    description = fields.String(required=True)
+
+
+class ApproxSchema(Schema):
+    check = fields.String(required=True, validate=one_of(("approx",)))
+    entry = fields.String(required=True)
+    count = fields.Integer(required=True)
+    period = fields.Nested(PeriodSchema, required=True)
+
+
+class MismatchSchema(Schema):
+    """More reported out than captured by a day."""
+
+    check = fields.String(required=True, validate=one_of(("more_out_than_captured",)))
+    party = fields.String(allow_none=True, required=True)
+    date = DateOut(required=True)
+    captured = fields.Nested(IntervalSchema, required=True)
+    out = fields.Nested(IntervalSchema, required=True)
 
 
 class EventSchema(Schema):
-    key = fields.Nested(KeySchema, required=True)
+    scope = fields.Nested(ScopeSchema, required=True)
     period = fields.Nested(PeriodSchema, required=True)
     interval = fields.Nested(IntervalSchema, required=True)
-    effective = fields.Nested(IntervalSchema, required=True)
     entries = fields.List(fields.String(), required=True)
     sources = fields.List(fields.String(), required=True)
     corroboration = fields.Integer(required=True)
     approx = fields.Boolean(required=True)
-    placed = fields.Boolean(required=True)
 
 
 class DaySchema(Schema):
@@ -71,6 +116,13 @@ class DaySchema(Schema):
         },
     )
     approx = fields.Boolean(required=True)
+    findings = fields.List(
+        fields.String(),
+        metadata={
+            "description": "The conflicts and implied counts behind the day's figures, by id "
+            "(left out with findings=false)."
+        },
+    )
 
 
 class Answer(Schema):
@@ -91,27 +143,40 @@ class TotalsSchema(Answer):
     party = fields.String(allow_none=True, required=True)
     nationality = fields.String(allow_none=True, required=True)
     framework = fields.String(allow_none=True, required=True)
+    exchange = fields.String(allow_none=True, required=True)
+    batch = fields.String(allow_none=True, required=True)
     from_ = DateOut(data_key="from", allow_none=True, required=True)
     to = DateOut(allow_none=True, required=True)
     days = fields.List(fields.Nested(DaySchema), required=True)
     total = fields.Nested(IntervalSchema, required=True)
     approx = fields.Boolean(required=True)
     conflicts = fields.List(
-        fields.Nested(FindingSchema),
+        fields.Nested(ConflictSchema),
         metadata={
-            "description": "Reports of one event that disagree (left out with findings=false)."
+            "description": "Reports that cannot all be true, with the readings the totals "
+            "span (left out with findings=false)."
+        },
+    )
+    implied = fields.List(
+        fields.Nested(ImpliedSchema),
+        metadata={
+            "description": "People the bounds place where no report states them (left out "
+            "with findings=false)."
         },
     )
     checks = fields.List(
-        fields.Nested(FindingSchema),
-        metadata={"description": "Roll-up checks and overlaps (left out with findings=false)."},
+        fields.Nested(ApproxSchema),
+        metadata={
+            "description": "Reports whose approximate count is counted as stated (left out "
+            "with findings=false)."
+        },
     )
     events = fields.List(
         fields.Nested(EventSchema),
         metadata={
-            "description": "Only with events=true: every event the totals count (one per key "
-            "and period, however many entries report it), with its interval, entries, sources "
-            "and corroboration."
+            "description": "Only with events=true: every event the totals count (reports with "
+            "one scope and period are one event, however many entries report it), with its "
+            "interval, entries, sources and corroboration."
         },
     )
 
@@ -127,8 +192,9 @@ class TotalsArgs(KeyArgs):
     findings = fields.Boolean(
         load_default=True,
         metadata={
-            "description": "false leaves out conflicts and checks: the figures alone (each "
-            "day's interval and approx already reflect them; /v1/checks lists them)."
+            "description": "false leaves out conflicts, implied counts and checks: the "
+            "figures alone (each day's interval and approx already reflect them; /v1/checks "
+            "lists them)."
         },
     )
     events = fields.Boolean(
@@ -141,10 +207,16 @@ class TotalsArgs(KeyArgs):
 
 
 class ScheduleArgs(AsOfArgs):
+    exchange = Filter(
+        metadata={
+            "description": "The exchange whose terms to follow (needed when terms of more "
+            "than one exchange match)."
+        }
+    )
     population = fields.String(validate=one_of(POPULATIONS), load_default="hostages")
     kind = fields.String(validate=one_of(KINDS), load_default="released")
-    party = fields.String()
-    framework = fields.String(validate=one_of(("truce_deal", "parallel_deal", "other")))
+    party = Filter()
+    framework = fields.String(validate=one_of(FRAMEWORKS))
 
 
 class ScheduleDaySchema(Schema):
@@ -155,17 +227,22 @@ class ScheduleDaySchema(Schema):
 
 
 class ScheduleSchema(Answer):
+    exchange = fields.String(allow_none=True, required=True)
     population = fields.String(required=True)
     kind = fields.String(required=True)
     party = fields.String(allow_none=True, required=True)
     framework = fields.String(allow_none=True, required=True)
     days = fields.List(fields.Nested(ScheduleDaySchema), required=True)
     terms = fields.List(fields.String(), required=True)
-    checks = fields.List(fields.Nested(FindingSchema), required=True)
+    conflicts = fields.List(
+        fields.Nested(ConflictSchema),
+        required=True,
+        metadata={"description": "Terms that cannot all hold."},
+    )
 
 
 class StillHeldArgs(AsOfArgs):
-    party = fields.String()
+    party = Filter()
     population = fields.String(validate=one_of(POPULATIONS), load_default="hostages")
 
 
@@ -179,10 +256,12 @@ class HeldDaySchema(Schema):
 
 
 class PartyHeldSchema(Schema):
-    party = fields.String(required=True)
+    party = fields.String(
+        allow_none=True, required=True, metadata={"description": "null: every party together."}
+    )
     days = fields.List(fields.Nested(HeldDaySchema), required=True)
     total = fields.Nested(IntervalSchema, required=True)
-    findings = fields.List(fields.Nested(FindingSchema), required=True)
+    findings = fields.List(fields.Nested(MismatchSchema), required=True)
 
 
 class StillHeldSchema(Answer):
@@ -210,13 +289,21 @@ class ChecksSchema(Answer):
             "'exchange-ledger verify' recomputes the chain up to it."
         },
     )
-    conflicts = fields.List(fields.Nested(FindingSchema), required=True)
-    mismatches = fields.List(
-        fields.Nested(FindingSchema),
+    conflicts = fields.List(
+        fields.Nested(ConflictSchema),
         required=True,
-        metadata={
-            "description": "Roll-ups whose finer entries disagree with the coarse one, overlaps, "
-            "and days with more reported out than captured."
-        },
+        metadata={"description": "Every conflict, with the readings that set its reports aside."},
     )
-    count = fields.Integer(required=True)
+    implied = fields.List(
+        fields.Nested(ImpliedSchema),
+        required=True,
+        metadata={"description": "Every implied count, naming the entries that imply it."},
+    )
+    mismatches = fields.List(
+        fields.Nested(MismatchSchema),
+        required=True,
+        metadata={"description": "Days with more reported out than captured."},
+    )
+    count = fields.Integer(
+        required=True, metadata={"description": "Conflicts and mismatches: what to review."}
+    )

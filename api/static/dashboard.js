@@ -48,6 +48,10 @@
   }
 
   const words = (value) => String(value || "").replaceAll("_", " ");
+  // A part of a scope: one value, several (a dual national, a figure with bodies), or none.
+  const listed = (value) => (Array.isArray(value) ? value : value ? [value] : []);
+  const stated = (value, joiner = ", ") =>
+    listed(value).length ? listed(value).map(words).join(joiner) : "not stated";
   const capitalized = (value) => value.charAt(0).toUpperCase() + value.slice(1);
   const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
@@ -96,7 +100,7 @@
 
   function dayLink(population, day, covering) {
     const wanted = new URLSearchParams({ population, kind: "released" });
-    for (const name of ["party", "nationality", "framework"]) {
+    for (const name of ["party", "nationality", "framework", "exchange"]) {
       if (query.get(name)) wanted.set(name, query.get(name));
     }
     // A running total by a day is built from every entry whose period starts by then.
@@ -124,7 +128,7 @@
 
   function nationalityLink(datum) {
     const wanted = new URLSearchParams({ population: datum.population, kind: "released" });
-    for (const name of ["party", "framework"]) {
+    for (const name of ["party", "framework", "exchange"]) {
       if (query.get(name)) wanted.set(name, query.get(name));
     }
     if (datum.stated) wanted.set("nationality", datum.nationality);
@@ -238,14 +242,14 @@
         el(
           "button",
           { type: "button", class: "entry-open", dataset: { entry: entry.id } },
-          `${count} ${population} ${words(entry.kind)}`,
+          `${count} ${population} ${stated(entry.kind, " and ")}`,
         ),
         el("div", { class: "meta" }, entry.id),
       ),
       el("td", {}, period, entry.period_phrase ? el("div", { class: "meta" }, `“${entry.period_phrase}”`) : null),
-      el("td", {}, entry.party),
-      el("td", {}, entry.nationality || "not stated"),
-      el("td", {}, words(entry.framework)),
+      el("td", {}, stated(entry.party)),
+      el("td", {}, stated(entry.nationality, "-")),
+      el("td", {}, stated(entry.framework)),
       el("td", {}, entry.description),
       el("td", { class: "num" }, entry.corroboration),
     );
@@ -264,8 +268,12 @@
         el(
           "p",
           {},
-          `Count ${entry.count} (${words(entry.qualifier)}) · ${entry.population} ${words(entry.kind)} · `,
-          `${entry.period.start} to ${entry.period.end} · party ${entry.party} · “${entry.description}”. `,
+          `Count ${entry.count}${entry.count_high === null ? "" : `–${entry.count_high}`} `,
+          `(${words(entry.qualifier)}) · ${entry.population} ${stated(entry.kind, " and ")} · `,
+          `${entry.period.start} to ${entry.period.end} · party ${stated(entry.party)}`,
+          entry.exchange ? ` · exchange ${entry.exchange}` : "",
+          entry.batch ? ` · batch ${stated(entry.batch)}` : "",
+          ` · “${entry.description}”. `,
           entry.period_note ? el("span", { class: "meta" }, `Dates: ${entry.period_note}`) : null,
         ),
         ...articles,
@@ -320,20 +328,19 @@
   }
 
   async function related(entry) {
-    const wanted = new URLSearchParams({
-      population: entry.population, kind: entry.kind, party: entry.party, framework: entry.framework,
-    });
-    if (entry.nationality) wanted.set("nationality", entry.nationality);
+    // The totals of the groups the entry is about: its event, and the findings it is part of.
+    const wanted = new URLSearchParams({ population: entry.population, kind: listed(entry.kind)[0] });
+    for (const name of ["party", "framework", "exchange", "nationality", "batch"]) {
+      if (listed(entry[name]).length) wanted.set(name, listed(entry[name])[0]);
+    }
     wanted.set("events", "true");
     const totals = await getJSON(withAsOf(`/v1/totals?${wanted}`));
-    const sameKey = (key) =>
-      key.population === entry.population && key.kind === entry.kind && key.party === entry.party &&
-      key.framework === entry.framework && (key.nationality || null) === (entry.nationality || null);
-    const event = totals.events.find((e) => sameKey(e.key) && e.entries.includes(entry.id));
+    const event = totals.events.find((e) => e.entries.includes(entry.id));
+    const conflicts = totals.conflicts.filter((c) => c.entries.includes(entry.id));
+    const implied = totals.implied.filter((f) => f.entries.includes(entry.id) || f.less.includes(entry.id));
     const items = [];
     if (event) {
-      const conflict = totals.conflicts.find((c) => sameKey(c.key) && c.entries.includes(entry.id));
-      const { agree, disagree } = sidesOf(entry, event, conflict);
+      const { agree, disagree } = sidesOf(entry, event, conflicts);
       const names = async (ids) =>
         (await Promise.all([...ids].map((id) => source(id).then((s) => s.meta)))).map(sourceName).join("; ");
       items.push(el("li", { class: "agree" }, `Sources that agree with this count (${agree.size}): `, await names(agree)));
@@ -344,38 +351,37 @@
       const others = event.entries.filter((id) => id !== entry.id);
       if (others.length) items.push(el("li", {}, "Other entries reporting the same event: ", entryButtons(others)));
     }
-    for (const conflict of totals.conflicts.filter((c) => sameKey(c.key) && c.entries.includes(entry.id))) {
-      items.push(el("li", { class: "finding" }, "Conflict: ", conflict.reports.map((r) =>
-        `${r.entry} reports ${words(r.qualifier)} ${r.count} (${r.sources.join(", ")})`).join("; "),
-        `; counted as ${interval(conflict.interval.low, conflict.interval.high)}.`));
+    for (const finding of [...conflicts, ...implied]) {
+      items.push(el("li", { class: "finding" }, describe(finding)));
     }
-    for (const check of totals.checks.filter((c) => sameKey(c.key))) {
-      const ids = [...(check.coarse || []), ...(check.finer || []), ...(check.entries || []), ...(check.overlaps || [])];
-      if (!ids.includes(entry.id)) continue;
-      items.push(el("li", { class: check.status === "ok" ? "finding ok" : "finding" }, describe(check)));
-    }
-    if (!items.length) items.push(el("li", {}, "No other report of this event, and no check involves it."));
-    return el("section", { class: "related" }, el("h3", {}, "Corroboration and conflicts"), el("ul", {}, items));
+    if (!items.length) items.push(el("li", {}, "No other report of this event, and no finding involves it."));
+    return el("section", { class: "related" }, el("h3", {}, "Corroboration, conflicts and implied counts"), el("ul", {}, items));
   }
 
   // The range of counts a report allows, as the totals read it (DESIGN.md: intervals).
-  function bound(qualifier, count) {
-    if (qualifier === "at_least") return [count, Infinity];
-    if (qualifier === "at_most") return [0, count];
-    return [count, count];
+  function bound(report) {
+    if (report.qualifier === "at_least") return [report.count, Infinity];
+    if (report.qualifier === "at_most") return [0, report.count];
+    if (report.qualifier === "between") return [report.count, report.count_high];
+    return [report.count, report.count];
   }
 
-  // The event's sources, split by whether their report's count can be true with the entry's.
-  function sidesOf(entry, event, conflict) {
-    if (!conflict) return { agree: new Set(event.sources), disagree: new Set() };
-    const [low, high] = bound(entry.qualifier, entry.count);
-    const agree = new Set();
+  // The sources of the entry's event agree with it; of the other reports of its conflicts that
+  // give the same days, those whose range holds the entry's count agree too, the rest conflict.
+  function sidesOf(entry, event, conflicts) {
+    const [low, high] = bound(entry);
+    const agree = new Set(event.sources);
     const disagree = new Set();
-    for (const report of conflict.reports) {
-      const [otherLow, otherHigh] = bound(report.qualifier, report.count);
-      const side = Math.max(low, otherLow) <= Math.min(high, otherHigh) ? agree : disagree;
-      report.sources.forEach((id) => side.add(id));
+    for (const conflict of conflicts) {
+      for (const report of conflict.reports) {
+        const sameDays = report.period.start === entry.period.start && report.period.end === entry.period.end;
+        if (report.entry === entry.id || !sameDays) continue;
+        const otherHigh = report.stated.high === null ? Infinity : report.stated.high;
+        const side = Math.max(low, report.stated.low) <= Math.min(high, otherHigh) ? agree : disagree;
+        report.sources.forEach((id) => side.add(id));
+      }
     }
+    for (const id of agree) disagree.delete(id);
     return { agree, disagree };
   }
 
@@ -386,24 +392,26 @@
     ]);
   }
 
+  function reading(ids) {
+    return ids.length ? ids.join(", ") : "none";
+  }
+
   function describe(finding) {
-    const period = finding.period ? ` over ${finding.period.start} to ${finding.period.end}` : "";
-    const key = finding.key ? ` (${finding.key.population} ${words(finding.key.kind)}, ${finding.key.party})` : "";
+    const period = finding.period ? ` (${finding.period.start} to ${finding.period.end})` : "";
     switch (finding.check) {
       case "conflict":
-        return [`Conflict${key}${period}: `, finding.reports.map((r) =>
-          `${r.entry} reports ${words(r.qualifier)} ${r.count}`).join("; "), " · ", entryButtons(finding.entries)];
-      case "roll_up":
-        return [`Roll-up ${finding.status}${key}${period}: the coarse count is `,
-          interval(finding.expected.low, finding.expected.high), ", the finer entries add up to ",
-          interval(finding.finer_sum.low, finding.finer_sum.high), " · ",
-          entryButtons([...finding.coarse, ...finding.finer])];
-      case "overlap":
-        return [`Overlap${key}${period}: counted only in the highs · `,
-          entryButtons([...finding.entries, ...finding.overlaps])];
+        return [`Conflict${period}: reports that cannot all be true: `, finding.reports.map((r) =>
+          `${r.entry} says ${words(r.qualifier)} ${interval(r.stated.low, r.stated.high)}` +
+          (r.implied ? `, the others imply ${interval(r.implied.low, r.implied.high)}` : "")).join("; "),
+          `. The figures span every reading that sets aside ${finding.set_aside} of them: `,
+          finding.readings.map(reading).join(" or "), " · ", entryButtons(finding.entries)];
+      case "implied":
+        return [`Implied (${words(finding.reason)})${period}: ${finding.description} · `,
+          entryButtons([...finding.entries, ...finding.less])];
       case "more_out_than_captured":
         return [`More reported out (${interval(finding.out.low, finding.out.high)}) than captured `,
-          `(${interval(finding.captured.low, finding.captured.high)}) by ${finding.date}, party ${finding.party}.`];
+          `(${interval(finding.captured.low, finding.captured.high)}) by ${finding.date}, `,
+          `${finding.party ? `party ${finding.party}` : "every party together"}.`];
       default:
         return [JSON.stringify(finding)];
     }
@@ -417,12 +425,19 @@
       const checks = await getJSON(withAsOf("/v1/checks"));
       const findings = [...checks.conflicts, ...checks.mismatches];
       body.replaceChildren(
-        el("p", { id: "checks-summary" }, findings.length
-          ? `${plural(checks.conflicts.length, "conflict", "conflicts")} and ${plural(checks.mismatches.length, "mismatch", "mismatches")} in the whole ledger:`
-          : "No conflicts between reports and no roll-up mismatches in the whole ledger."),
+        el("p", { id: "checks-summary" },
+          `${plural(checks.conflicts.length, "conflict", "conflicts")}, `,
+          `${plural(checks.implied.length, "implied count", "implied counts")} and `,
+          `${plural(checks.mismatches.length, "day", "days")} with more reported out than captured `,
+          "in the whole ledger", findings.length ? ":" : "."),
       );
       if (findings.length) {
         body.append(el("ul", {}, findings.map((f) => el("li", { class: "finding" }, describe(f)))));
+      }
+      if (checks.implied.length) {
+        body.append(el("details", {},
+          el("summary", {}, `The ${plural(checks.implied.length, "implied count", "implied counts")}`),
+          el("ul", {}, checks.implied.map((f) => el("li", { class: "finding implied" }, describe(f))))));
       }
     } catch (error) {
       fail(body, error);

@@ -163,7 +163,7 @@ class Database:
         time; the upgrade that adds the hash chain also seals the rows written before it."""
         if self.is_sqlite:
             _ensure_folder(self.url)
-        with _translated_errors(), self.engine.connect() as connection:
+        with _translated_errors(), self.engine.connect() as connection, _rebuildable(connection):
             # Holding the write lock from BEGIN (IMMEDIATE on SQLite) lets commands started
             # together on a new store wait their turn instead of failing as "locked".
             connection = connection.execution_options(ledger_write=True)
@@ -178,6 +178,18 @@ class Database:
                 command.upgrade(config, "head")
                 if _adds_the_chain(config, before):
                     _seal_rows_before_the_chain(connection)
+                _check_references(connection)
+
+    def downgrade(self, revision: str) -> None:
+        """Take the schema back to an earlier migration (for development and the tests of
+        migrations: what later migrations added is lost)."""
+        with _translated_errors(), self.engine.connect() as connection, _rebuildable(connection):
+            connection = connection.execution_options(ledger_write=True)
+            with connection.begin():
+                config = _alembic_config()
+                config.attributes["connection"] = connection
+                command.downgrade(config, revision)
+                _check_references(connection)
 
     def schema_is_current(self) -> bool:
         """Whether the database's schema is at the newest migration."""
@@ -188,6 +200,35 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _rebuildable(connection: Connection) -> Iterator[None]:
+    """On SQLite, foreign keys off while migrations rebuild tables (Alembic's batch mode
+    copies a table, drops it and renames the copy, which a foreign key to it would refuse);
+    _check_references checks them all before the migration commits. A no-op elsewhere."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, where SQLite takes it
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_references(connection: Connection) -> None:
+    """Every foreign key of a SQLite store still points at a row (refuse to commit if not)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, row, parent, _ = broken[0]
+        raise LedgerError(
+            f"The migration left {len(broken)} broken reference(s), e.g. {table} row {row} "
+            f"to {parent}; nothing was changed."
+        )
 
 
 def _checked_url(url: str) -> URL:

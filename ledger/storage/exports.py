@@ -18,12 +18,12 @@ import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, case, func, insert
+from sqlalchemy import Select, case, func, insert, inspect, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ledger.publication import entry_line
-from ledger.records import Entry, Evidence, Period
+from ledger.records import Entry, Evidence
 from ledger.selection import Selection
 from ledger.storage.repository import Repository, _entry
 from ledger.storage.tables import (
@@ -37,12 +37,17 @@ from ledger.storage.tables import (
 BATCH = 5_000  # rows per fetch: about a megabyte of entries.csv
 SLICE = 5_000  # ids per IN (...): a driver binds at most 65,535 parameters, SQLite often fewer
 
-KEY = ("population", "kind", "party", "nationality", "framework")
+# Filters on one value per entry, and on lists stored joined by ';' (an entry matches the
+# filter when its list holds the value: a dual national under each nationality).
+EQUAL = ("population", "party", "framework", "exchange")
+LISTED = ("kind", "nationality", "batch")
 RECORD_COLUMNS = (
     "id", "entry_id", "revision", "kind", "population", "count", "qualifier", "period_start",
     "period_end", "party", "nationality", "framework", "description", "period_phrase",
     "period_note", "retracted", "recorded_at", "author", "reason",
 )  # fmt: skip
+# Columns migration 0006 adds: read where the store has them (0004 renders rows before it).
+LATER_COLUMNS = ("count_high", "exchange", "batch")
 
 
 class Exports:
@@ -91,16 +96,11 @@ class Exports:
             yield from rows
 
     def entry_batches(
-        self,
-        as_of: dt.datetime | None,
-        selection: Selection,
-        batch: int = 1000,
-        order_by_key: bool = False,
+        self, as_of: dt.datetime | None, selection: Selection, batch: int = 1000
     ) -> Iterator[list[Entry]]:
         """The entries in force that the selection admits, as records, a batch at a time."""
         row = EntryRevisionRow
-        order = [getattr(row, name) for name in KEY] if order_by_key else []
-        query = in_force(as_of, selection).order_by(*order, row.entry_id)
+        query = in_force(as_of, selection).order_by(row.entry_id)
         for rows in self._streamed(query, batch):
             evidence = _evidence(self.session, [r.id for r in rows])
             yield [_entry(r, evidence[r.id]) for r in rows]
@@ -174,19 +174,6 @@ class Exports:
         evidence = _evidence(self.session, [r.id for r in rows])
         return total, [_entry(r, evidence[r.id]) for r in rows]
 
-    def key_span(
-        self, as_of: dt.datetime | None, selection: Selection
-    ) -> tuple[int, Period | None]:
-        """How many keys the selected entries have, and the days from the first any of them
-        covers to the last (None when there are none): the shape of the totals table."""
-        found = in_force(as_of, selection).subquery()
-        keys = select(*(found.c[name] for name in KEY)).distinct().subquery()
-        count = self.session.execute(select(func.count()).select_from(keys)).scalar_one()
-        first, last = self.session.execute(
-            select(func.min(found.c.period_start), func.max(found.c.period_end))
-        ).one()
-        return count, (Period(first, last) if count else None)
-
     def _streamed(self, query: Select, batch: int) -> Iterator[Sequence[Any]]:
         # yield_per streams: a server-side cursor on PostgreSQL, SQLite's own stepping cursor.
         # On the session's connection, as Core: the ORM would wrap every row once more.
@@ -232,10 +219,16 @@ def in_force(as_of: dt.datetime | None, selection: Selection) -> Select:
     query = select(*columns).where(
         row.revision == newest.scalar_subquery(), col(row.retracted).is_(False)
     )
-    for name in KEY:
-        wanted = getattr(selection, name)
+    for name in EQUAL:
+        wanted = getattr(selection, name, None)
         if wanted is not None:
             query = query.where(getattr(row, name) == wanted)
+    for name in LISTED:
+        wanted = getattr(selection, name, None)
+        if wanted is not None:
+            column = getattr(row, name)
+            pattern = "%;" + _like_escaped(wanted) + ";%"
+            query = query.where((literal(";") + column + literal(";")).like(pattern, escape="\\"))
     if selection.start is not None:
         query = query.where(row.period_end >= selection.start)
     if selection.end is not None:
@@ -287,7 +280,9 @@ def _rendered(session: Session, revision_ids: Sequence[int]) -> dict[int, tuple[
     row = EntryRevisionRow
     # By name, the columns a record is made of: migration 0004 runs this too, on a store whose
     # entry_revision may lack columns that later migrations add.
-    columns = [row.__table__.c[name] for name in RECORD_COLUMNS]
+    present = {c["name"] for c in inspect(session.connection()).get_columns("entry_revision")}
+    names = [*RECORD_COLUMNS, *(n for n in LATER_COLUMNS if n in present)]
+    columns = [row.__table__.c[name] for name in names]
     rendered: dict[int, tuple[dt.datetime, str]] = {}
     for first in range(0, len(revision_ids), SLICE):
         ids = revision_ids[first : first + SLICE]
@@ -296,6 +291,10 @@ def _rendered(session: Session, revision_ids: Sequence[int]) -> dict[int, tuple[
         for r in rows:
             rendered[r.id] = (r.recorded_at, entry_line(_entry(r, evidence[r.id])))
     return rendered
+
+
+def _like_escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _evidence(session: Session, revision_ids: Sequence[int]) -> dict[Any, tuple[Evidence, ...]]:

@@ -14,7 +14,7 @@ from sqlmodel import select
 from ledger import chain
 from ledger.chain import GENESIS, Link
 from ledger.errors import LedgerError
-from ledger.records import Source
+from ledger.records import Entry, Source, Term
 from ledger.sources import sha256_of
 from ledger.storage.repository import Repository, _entry, serialized
 from ledger.storage.tables import EntryRevisionRow, EvidenceRow, JournalRow, TokenRow
@@ -81,7 +81,7 @@ class Journal:
         if written is READ_BACK:
             content = self.content_sha256(link)
         else:
-            content = chain.content_sha256(dataclasses.asdict(written))
+            content = chain.content_sha256(hashed(written))
         if head is not None and head.chain_sha256 is None:
             # Extending the chain from nothing would bury the row that lost its hashes.
             raise HashesRemoved(
@@ -141,10 +141,10 @@ class Journal:
         if noun == "source":
             source = repository.source(link.subject)
             return None if source is None else dataclasses.asdict(as_hashed(source))
-        if noun in ("entry", "term"):
+        if noun in ("entry", "term", "exchange"):
             history = getattr(repository, f"{noun}_revisions")(link.subject)
             found = [r for r in history if r.revision == link.revision]
-            return dataclasses.asdict(found[0]) if found else None
+            return hashed(found[0]) if found else None
         if noun == "note":
             notes = [n for n in repository.notes() if n.id == link.subject]
             return dataclasses.asdict(notes[0]) if notes else None
@@ -181,8 +181,26 @@ class Journal:
                 EvidenceRow.entry_revision_id, [r.id for r in rows]
             )
             for row in rows:
-                digest.update(chain.canonical(dataclasses.asdict(_entry(row, evidence[row.id]))))
+                digest.update(chain.canonical(hashed(_entry(row, evidence[row.id]))))
         return digest.hexdigest()
+
+
+def hashed(record: Any) -> Any:
+    """A record as the chain hashes it. Entry and term revisions that use nothing added by
+    migration 0006 (one kind, one nationality, no range top, exchange or batch) hash in the
+    shape they had when they were written, so their hashes still hold after it."""
+    found = dataclasses.asdict(record)
+    if isinstance(record, Entry):
+        for name in ("kind", "nationality"):
+            value = found[name]
+            if isinstance(value, tuple | list) and len(value) == 1:
+                found[name] = value[0]
+        for name in ("count_high", "exchange", "batch"):
+            if found[name] is None:
+                del found[name]
+    elif isinstance(record, Term) and found["exchange"] is None:
+        del found["exchange"]
+    return found
 
 
 def as_hashed(source: Source) -> Source:

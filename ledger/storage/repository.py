@@ -14,11 +14,24 @@ from sqlmodel import Session, col, select
 
 from ledger.idempotency import StoredResponse
 from ledger.publication import entry_line
-from ledger.records import ID, Entry, Evidence, Note, Period, Sentence, Source, Term, Token
+from ledger.records import (
+    ID,
+    Entry,
+    Evidence,
+    Exchange,
+    Note,
+    Period,
+    Sentence,
+    Source,
+    Term,
+    Token,
+)
 from ledger.storage.tables import (
     EntryRevisionRow,
     EntryRow,
     EvidenceRow,
+    ExchangeRevisionRow,
+    ExchangeRow,
     IdempotencyRow,
     JournalRow,
     KeptAnswerRow,
@@ -38,6 +51,8 @@ TABLES = (
     EntryRevisionRow,
     TermRow,
     TermRevisionRow,
+    ExchangeRow,
+    ExchangeRevisionRow,
     NoteRow,
     EvidenceRow,
     PublishedEntryRow,
@@ -287,6 +302,7 @@ class Repository:
             {
                 "entry_revision_id": revision_of[e.id],
                 "term_revision_id": None,
+                "exchange_revision_id": None,
                 "note_id": None,
                 "position": i,
                 **_quoted(ev),
@@ -398,6 +414,7 @@ class Repository:
             per=term.per,
             qualifier=term.qualifier,
             framework=term.framework,
+            exchange=term.exchange,
             period_start=term.period.start,
             period_end=term.period.end,
             description=term.description,
@@ -426,6 +443,84 @@ class Repository:
         )
         evidence = self._evidence(EvidenceRow.term_revision_id, [row.id for row in rows])
         return [_term(row, evidence[row.id]) for row in rows]
+
+    # --- exchanges ----------------------------------------------------------------------------
+
+    def exchange_exists(self, exchange_id: str) -> bool:
+        return (
+            ID.match(exchange_id) is not None
+            and self.session.get(ExchangeRow, exchange_id) is not None
+        )
+
+    def lock_exchange(self, exchange_id: str) -> bool:
+        """Lock an exchange's identity row for a new revision."""
+        if not ID.match(exchange_id):
+            return False
+        row = self.session.exec(
+            select(ExchangeRow).where(ExchangeRow.id == exchange_id).with_for_update()
+        )
+        return row.first() is not None
+
+    def restamp_exchange(self, exchange: Exchange) -> None:
+        """Move a revision (and, for the first, the exchange) to the later moment it bears."""
+        connection = self.connection
+        revisions = ExchangeRevisionRow.__table__
+        connection.execute(
+            update(revisions)
+            .where(
+                revisions.c.exchange_id == exchange.id, revisions.c.revision == exchange.revision
+            )
+            .values(recorded_at=exchange.recorded_at)
+        )
+        if exchange.revision == 1:
+            rows = ExchangeRow.__table__
+            connection.execute(
+                update(rows)
+                .where(rows.c.id == exchange.id)
+                .values(recorded_at=exchange.recorded_at)
+            )
+
+    def add_exchange_revision(self, exchange: Exchange, first: bool) -> None:
+        if first:
+            self.session.add(
+                ExchangeRow(
+                    id=exchange.id, recorded_at=exchange.recorded_at, author=exchange.author
+                )
+            )
+            self.session.flush()
+        row = ExchangeRevisionRow(
+            exchange_id=exchange.id,
+            revision=exchange.revision,
+            name=exchange.name,
+            parties=joined(exchange.parties, ordered=True) or "",
+            first_day=exchange.first_day,
+            last_day=exchange.last_day,
+            description=exchange.description,
+            retracted=exchange.retracted,
+            recorded_at=exchange.recorded_at,
+            author=exchange.author,
+            reason=exchange.reason,
+        )
+        self.session.add(row)
+        self.session.flush()
+        self._add_evidence(exchange.evidence, exchange_revision_id=row.id)
+
+    def exchange_revisions(
+        self, exchange_id: str | None = None, as_of: dt.datetime | None = None
+    ) -> list[Exchange]:
+        """Every revision (of one exchange, or of all), oldest first, up to `as_of`."""
+        query = select(ExchangeRevisionRow)
+        if exchange_id is not None:
+            query = query.where(ExchangeRevisionRow.exchange_id == exchange_id)
+        if as_of is not None:
+            query = query.where(ExchangeRevisionRow.recorded_at <= as_of)
+        rows = list(
+            self.session.exec(
+                query.order_by(ExchangeRevisionRow.exchange_id, ExchangeRevisionRow.revision)
+            )
+        )
+        evidence = self._evidence(EvidenceRow.exchange_revision_id, [row.id for row in rows])
+        return [_exchange(row, evidence[row.id]) for row in rows]
 
     # --- context notes ------------------------------------------------------------------------
 
@@ -464,7 +559,13 @@ class Repository:
         if not items:
             return
         self.session.flush()  # the owner's row first, if it was added as an object
-        owners = {"entry_revision_id": None, "term_revision_id": None, "note_id": None, **owner}
+        owners = {
+            "entry_revision_id": None,
+            "term_revision_id": None,
+            "exchange_revision_id": None,
+            "note_id": None,
+            **owner,
+        }
         self.connection.execute(
             NEW_EVIDENCE,
             [
@@ -530,6 +631,8 @@ class Repository:
                 EntryRevisionRow.revision,
                 TermRevisionRow.term_id,
                 TermRevisionRow.revision,
+                ExchangeRevisionRow.exchange_id,
+                ExchangeRevisionRow.revision,
             )
             .outerjoin(
                 SentenceRow,
@@ -538,14 +641,20 @@ class Repository:
             )
             .outerjoin(EntryRevisionRow, EntryRevisionRow.id == EvidenceRow.entry_revision_id)
             .outerjoin(TermRevisionRow, TermRevisionRow.id == EvidenceRow.term_revision_id)
+            .outerjoin(
+                ExchangeRevisionRow, ExchangeRevisionRow.id == EvidenceRow.exchange_revision_id
+            )
             .order_by(EvidenceRow.id)
         )
         found = []
-        for evidence, sentence_text, entry_id, entry_rev, term_id, term_rev in rows:
+        for row in rows:
+            evidence, sentence_text, entry_id, entry_rev, term_id, term_rev, exc_id, exc_rev = row
             if entry_id is not None:
                 owner = f"entry {entry_id} revision {entry_rev}"
             elif term_id is not None:
                 owner = f"term {term_id} revision {term_rev}"
+            elif exc_id is not None:
+                owner = f"exchange {exc_id} revision {exc_rev}"
             else:
                 owner = f"note {evidence.note_id}"
             found.append(
@@ -647,12 +756,30 @@ def _token(row: TokenRow | Row) -> Token:
     )
 
 
+LIST_SEPARATOR = ";"
+
+
+def joined(values: Sequence[str] | None, ordered: bool = False) -> str | None:
+    """A list of names as stored: sorted (unless `ordered`), joined by ';' (which no name
+    holds)."""
+    if values is None:
+        return None
+    return LIST_SEPARATOR.join(values if ordered else sorted(values))
+
+
+def split(stored: str | None) -> tuple[str, ...] | None:
+    """A stored list of names back as a tuple."""
+    return None if stored is None else tuple(stored.split(LIST_SEPARATOR))
+
+
 def _revision_values(entry: Entry) -> dict[str, object]:
     return {
-        "entry_id": entry.id, "revision": entry.revision, "kind": entry.kind,
+        "entry_id": entry.id, "revision": entry.revision, "kind": joined(entry.kind),
         "population": entry.population, "count": entry.count, "qualifier": entry.qualifier,
-        "period_start": entry.period.start, "period_end": entry.period.end,
-        "party": entry.party, "nationality": entry.nationality, "framework": entry.framework,
+        "count_high": entry.count_high, "period_start": entry.period.start,
+        "period_end": entry.period.end, "party": entry.party,
+        "nationality": joined(entry.nationality), "framework": entry.framework,
+        "exchange": entry.exchange, "batch": joined(entry.batch),
         "description": entry.description, "period_phrase": entry.period_phrase,
         "period_note": entry.period_note, "retracted": entry.retracted,
         "recorded_at": entry.recorded_at, "author": entry.author, "reason": entry.reason,
@@ -748,18 +875,23 @@ def _entry_from(at: dict[str, int]) -> Callable[[Sequence[Any], tuple[Evidence, 
     (
         entry_id, revision, kind, population, count, qualifier, start, end, party,
         nationality, framework, description, phrase, note, recorded_at, author, reason,
-        retracted,
-    ) = (at[name] for name in (
+        retracted, count_high, exchange, batch,
+    ) = (at.get(name) for name in (
         "entry_id", "revision", "kind", "population", "count", "qualifier", "period_start",
         "period_end", "party", "nationality", "framework", "description", "period_phrase",
-        "period_note", "recorded_at", "author", "reason", "retracted",
+        "period_note", "recorded_at", "author", "reason", "retracted", "count_high",
+        "exchange", "batch",
     ))  # fmt: skip
 
     def build(row: Sequence[Any], evidence: tuple[Evidence, ...]) -> Entry:
         return Entry(
-            id=row[entry_id], kind=row[kind], population=row[population], count=row[count],
-            period=Period(row[start], row[end]), party=row[party], qualifier=row[qualifier],
-            nationality=row[nationality], framework=row[framework],
+            id=row[entry_id], kind=split(row[kind]), population=row[population],
+            count=row[count], period=Period(row[start], row[end]), party=row[party],
+            qualifier=row[qualifier],
+            count_high=None if count_high is None else row[count_high],
+            nationality=split(row[nationality]), framework=row[framework],
+            exchange=None if exchange is None else row[exchange],
+            batch=None if batch is None else split(row[batch]),
             description=row[description], period_phrase=row[phrase], period_note=row[note],
             evidence=evidence, revision=row[revision], recorded_at=row[recorded_at],
             author=row[author], reason=row[reason], retracted=row[retracted],
@@ -769,17 +901,22 @@ def _entry_from(at: dict[str, int]) -> Callable[[Sequence[Any], tuple[Evidence, 
 
 
 def _entry(row: EntryRevisionRow | Row, evidence: tuple[Evidence, ...]) -> Entry:
+    """An entry from its revision row (columns a store migrated before 0006 lacks read as
+    not stated)."""
     return Entry(
         id=row.entry_id,
         revision=row.revision,
-        kind=row.kind,
+        kind=split(row.kind) or (),
         population=row.population,
         count=row.count,
         qualifier=row.qualifier,
+        count_high=getattr(row, "count_high", None),
         period=Period(row.period_start, row.period_end),
         party=row.party,
-        nationality=row.nationality,
+        nationality=split(row.nationality),
         framework=row.framework,
+        exchange=getattr(row, "exchange", None),
+        batch=split(getattr(row, "batch", None)),
         description=row.description,
         period_phrase=row.period_phrase,
         period_note=row.period_note,
@@ -802,10 +939,28 @@ def _term(row: TermRevisionRow, evidence: tuple[Evidence, ...]) -> Term:
         per=row.per,
         qualifier=row.qualifier,
         framework=row.framework,
+        exchange=row.exchange,
         period=Period(row.period_start, row.period_end),
         description=row.description,
         period_phrase=row.period_phrase,
         period_note=row.period_note,
+        evidence=evidence,
+        recorded_at=row.recorded_at,
+        author=row.author,
+        reason=row.reason,
+        retracted=row.retracted,
+    )
+
+
+def _exchange(row: ExchangeRevisionRow, evidence: tuple[Evidence, ...]) -> Exchange:
+    return Exchange(
+        id=row.exchange_id,
+        revision=row.revision,
+        name=row.name,
+        parties=split(row.parties) or (),
+        first_day=row.first_day,
+        last_day=row.last_day,
+        description=row.description,
         evidence=evidence,
         recorded_at=row.recorded_at,
         author=row.author,

@@ -104,14 +104,14 @@ class _Revision(SQLModel):
 
     id: int | None = Field(default=None, primary_key=True)
     revision: int
-    kind: str = Field(max_length=16)
     population: str = Field(max_length=16)
     count: int
     qualifier: str = Field(max_length=16)
     period_start: dt.date
     period_end: dt.date
-    party: str = Field(max_length=100)
-    framework: str = Field(max_length=16)
+    # Not stated: null (entries stored before migration 0006 kept what they were written with).
+    framework: str | None = Field(default=None, max_length=16)
+    exchange: str | None = Field(default=None, max_length=32)
     description: str = Field(sa_type=Text)
     period_phrase: str | None = Field(default=None, sa_type=Text)
     period_note: str | None = Field(default=None, sa_type=Text)
@@ -123,7 +123,6 @@ class _Revision(SQLModel):
 
 def _revision_checks() -> tuple[CheckConstraint, ...]:
     return (
-        _one_of("kind", KINDS),
         _one_of("population", POPULATIONS),
         _one_of("qualifier", QUALIFIERS),
         _one_of("framework", FRAMEWORKS),
@@ -134,15 +133,23 @@ def _revision_checks() -> tuple[CheckConstraint, ...]:
 
 
 class EntryRevisionRow(_Revision, table=True):
+    """An entry revision. Lists (kinds, nationalities, batches) are stored in one column,
+    sorted and joined by ';' (which no name may hold), so a filter is one LIKE on any engine."""
+
     __tablename__ = "entry_revision"
     __table_args__ = (
         UniqueConstraint("entry_id", "revision", name="entry_revision_once"),
         *_revision_checks(),
+        CheckConstraint("count_high IS NULL OR count_high >= count", name="range_ordered"),
         Index("entry_revision_recorded", "recorded_at"),
     )
 
     entry_id: str = Field(foreign_key="entry.id", max_length=32, index=True)
-    nationality: str | None = Field(default=None, max_length=100)
+    kind: str = Field(max_length=100)
+    party: str | None = Field(default=None, max_length=100)
+    count_high: int | None = None
+    nationality: str | None = Field(default=None, sa_type=Text)
+    batch: str | None = Field(default=None, sa_type=Text)
 
 
 class PublishedEntryRow(SQLModel, table=True):
@@ -176,11 +183,46 @@ class TermRevisionRow(_Revision, table=True):
     __table_args__ = (
         UniqueConstraint("term_id", "revision", name="term_revision_once"),
         *_revision_checks(),
+        _one_of("kind", KINDS),
         _one_of("per", TERM_PER),
     )
 
     term_id: str = Field(foreign_key="term.id", max_length=32, index=True)
+    kind: str = Field(max_length=16)
+    party: str = Field(max_length=100)
     per: str = Field(max_length=16)
+
+
+class ExchangeRow(SQLModel, table=True):
+    """The identity of an exchange; what it says lives in its revisions."""
+
+    __tablename__ = "exchange"
+
+    id: str = Field(primary_key=True, max_length=32)
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    author: str = Field(max_length=100)
+
+
+class ExchangeRevisionRow(SQLModel, table=True):
+    __tablename__ = "exchange_revision"
+    __table_args__ = (
+        UniqueConstraint("exchange_id", "revision", name="exchange_revision_once"),
+        CheckConstraint("last_day IS NULL OR first_day <= last_day", name="days_ordered"),
+        CheckConstraint("revision >= 1", name="revision_from_one"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    exchange_id: str = Field(foreign_key="exchange.id", max_length=32, index=True)
+    revision: int
+    name: str = Field(max_length=100)
+    parties: str = Field(sa_type=Text)  # sorted, joined by ';'
+    first_day: dt.date
+    last_day: dt.date | None = None
+    description: str = Field(sa_type=Text)
+    retracted: bool = False
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    author: str = Field(max_length=100)
+    reason: str | None = Field(default=None, sa_type=Text)
 
 
 class NoteRow(SQLModel, table=True):
@@ -202,7 +244,7 @@ class NoteRow(SQLModel, table=True):
 
 
 class EvidenceRow(SQLModel, table=True):
-    """A quote backing exactly one entry revision, term revision or note."""
+    """A quote backing exactly one entry revision, term revision, exchange revision or note."""
 
     __tablename__ = "evidence"
     __table_args__ = (
@@ -213,6 +255,7 @@ class EvidenceRow(SQLModel, table=True):
         CheckConstraint(
             "(CASE WHEN entry_revision_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN term_revision_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN exchange_revision_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN note_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_owner",
         ),
@@ -222,6 +265,9 @@ class EvidenceRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     entry_revision_id: int | None = Field(default=None, foreign_key="entry_revision.id", index=True)
     term_revision_id: int | None = Field(default=None, foreign_key="term_revision.id", index=True)
+    exchange_revision_id: int | None = Field(
+        default=None, foreign_key="exchange_revision.id", index=True
+    )
     note_id: str | None = Field(default=None, foreign_key="note.id", max_length=32, index=True)
     position: int
     source_id: str = Field(max_length=32, index=True)

@@ -1,6 +1,7 @@
-"""The dashboard on a ledger with findings: a conflict, a roll-up, an open-ended count and more
-entries than one page holds. Every finding is shown with working buttons, and every list pages
-through its entries instead of carrying their ids."""
+"""The dashboard on a ledger with findings: a conflict, daily counts inside a period count, an
+open-ended count and more entries than one page holds. Every finding is shown beside the number
+it explains, with working buttons, and every list pages through its entries instead of
+carrying their ids."""
 
 from __future__ import annotations
 
@@ -36,9 +37,10 @@ def post_entry(service: Service, **fields: Any) -> str:
 @pytest.fixture(scope="module")
 def ledger(service: Service) -> dict[str, Any]:
     """The seed ledger, plus: a second report of the truce's hostages that says 49 (a conflict
-    with the seed's 50), daily counts 13, 13, 13 and 10 inside it (a roll-up), an at-least
-    count, and BULK entries with no nationality stated (reports of 20 one-day events under a
-    key of their own, so they add no finding)."""
+    with the seed's 50), daily counts 13, 13, 13 and 10 inside it (which agree with the 49, so
+    the one reading sets the seed's 50 aside), an at-least count, and BULK entries with no
+    nationality stated (reports of 20 one-day events under a framework of their own, so they
+    add no finding)."""
     lines = [
         "A later tally said 49 hostages were freed in the first four days.",
         *(f"On {day} {count} hostages were freed." for day, count in DAILY),
@@ -106,32 +108,44 @@ def listed_in_full(page: Any) -> list[str]:
 def test_findings_list_real_buttons_that_open_their_entries(tab: Tab, ledger: dict[str, Any]):
     page = tab.open("/", charts=False)
     page.locator("#checks-summary").wait_for()
-    checks = page.locator("#checks-body")
-    assert "1 conflict" in page.locator("#checks-summary").inner_text()
-    assert "[object" not in checks.inner_text()
-    buttons = checks.locator("li.finding button.entry-open")
-    assert {b.get_attribute("data-entry") for b in buttons.all()} == {TRUCE, ledger["conflicting"]}
-    assert checks.locator("li.finding").inner_text().count(ledger["conflicting"]) == 2
-    checks.locator(f"button[data-entry={ledger['conflicting']}]").click()
+    assert page.locator("#checks-summary").inner_text().startswith("1 conflict")
+    # Beside the number it explains: the headline lists the conflict, linked to its entry in
+    # the page's list of findings, which names every entry involved with a button each.
+    headline = page.locator("#released-hostages li.finding.conflict")
+    assert headline.count() == 1 and "Conflict" in headline.inner_text()
+    anchor = headline.locator("a").get_attribute("href")
+    conflict = page.locator(anchor)
+    assert "[object" not in conflict.inner_text()
+    assert "The figures span every reading that sets aside 1 of them" in conflict.inner_text()
+    buttons = {b.get_attribute("data-entry") for b in conflict.locator("button.entry-open").all()}
+    assert buttons == {TRUCE, ledger["conflicting"], *ledger["daily"]}
+    # The others do not state the exchange: the part of them that is the truce's may be 0 to 49.
+    assert f"{TRUCE} says 50 (the others imply 0\N{EN DASH}49)" in conflict.inner_text()
+    conflict.locator(f"button[data-entry={ledger['conflicting']}]").click()
     mark = page.locator("#evidence-body blockquote mark.quote")
     mark.wait_for()
     assert mark.inner_text() == "49 hostages were freed"
     assert ledger["conflicting"] in page.locator("#evidence-title").inner_text()
-
-    # The roll-up: the truce's entry is checked against the daily ones, with a button each.
-    page.locator(f"#checks-body button[data-entry={TRUCE}]").click()
-    roll_up = page.locator("#evidence-body li", has_text="Roll-up ok")
-    roll_up.wait_for()
-    assert "[object" not in page.locator("#evidence-body").inner_text()
-    assert "the finer entries add up to 49" in roll_up.inner_text()
-    daily = {b.get_attribute("data-entry") for b in roll_up.locator("button.entry-open").all()}
-    assert daily == {TRUCE, ledger["conflicting"], *ledger["daily"]}
-    roll_up.locator(f"button[data-entry={ledger['daily'][-1]}]").click()
+    # The entry's own page names the conflict and the readings that set it aside.
+    listed = page.locator("#evidence-body li.finding", has_text="Conflict (")
+    listed.wait_for()
+    assert f"every reading that sets aside 1 of them: {TRUCE}" in listed.inner_text()
+    listed.locator(f"button[data-entry={ledger['daily'][-1]}]").click()
     page.locator("#evidence-title", has_text=ledger["daily"][-1]).wait_for()
     assert (
         page.locator("#evidence-body blockquote mark.quote").inner_text()
         == "On 2023-11-27 10 hostages were freed"
     )
+    assert tab.errors == []
+
+
+def test_the_days_behind_a_conflict_name_it_in_the_chart_table(tab: Tab, ledger: dict[str, Any]):
+    page = tab.open("/")
+    figure = page.locator("#chart-released-hostages")
+    figure.locator("summary").click()
+    row = figure.locator("tbody tr", has=page.locator("th", has_text="2023-11-25"))
+    (link,) = row.locator("td.findings a[href^='#finding-cfl_']").all()
+    assert page.locator(link.get_attribute("href")).is_visible()
     assert tab.errors == []
 
 
@@ -177,9 +191,9 @@ def test_the_nationality_rows_link_to_a_query_and_page_through_it(
     page = tab.open("/")
     figure = page.locator("#chart-nationality")
     figure.locator("summary").click()
-    row = figure.locator("tbody tr", has=page.locator("th", has_text="not stated")).filter(
-        has_text="hostages"
-    )
+    row = figure.locator(
+        "tbody tr", has=page.locator("th", has_text="no nationality reported")
+    ).filter(has_text="hostages")
     link = row.locator("a.drill")
     assert "/v1/entries?" in link.get_attribute("href")
     unstated = {

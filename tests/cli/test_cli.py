@@ -35,7 +35,10 @@ def test_seed_then_verify_on_an_empty_database(empty_url):
     assert seeded.returncode == 0, seeded.stderr
     assert "sources: 2 added" in seeded.stdout
     again = run(empty_url, "seed")
-    assert "sources: 0 added, 2 present; entries: 0 added, 9 present" in again.stdout
+    assert (
+        "sources: 0 added, 2 present; exchanges: 0 added, 1 present; entries: 0 added, 9 present"
+        in again.stdout
+    )
     verified = run(empty_url, "verify")
     assert verified.returncode == 0, verified.stderr
     assert "verify: ok (2 sources" in verified.stdout
@@ -145,7 +148,7 @@ def test_verify_fails_when_hashes_are_removed(tmp_path):
     sql(url, "UPDATE entry_revision SET count = 51 WHERE entry_id = 'ent_seed_truce_hostages'")
     tampered = run(url, "verify")
     assert tampered.returncode == 1
-    assert "FAIL journal 3 (entry.add ent_seed_truce_hostages revision 1)" in tampered.stderr
+    assert "FAIL journal 4 (entry.add ent_seed_truce_hostages revision 1)" in tampered.stderr
     sql(url, "UPDATE journal SET chain_sha256 = NULL, content_sha256 = NULL")
     for _ in range(2):  # a verify never seals what it checks, so the second finds it too
         unsealed = run(url, "verify")
@@ -190,7 +193,7 @@ def test_verify_head_checks_a_published_head_and_the_head_moves_with_writes(tmp_
         assert "'--head': must be SEQ:SHA256" in refused.stderr
 
 
-def test_verify_lists_conflicts_and_roll_up_mismatches_and_strict_fails_on_them(tmp_path):
+def test_verify_lists_conflicts_with_their_readings_and_strict_fails_on_them(tmp_path):
     url = f"sqlite:///{tmp_path / 'findings.sqlite3'}"
     assert run(url, "seed").returncode == 0
     clean = run(url, "verify", "--strict")
@@ -204,6 +207,7 @@ def test_verify_lists_conflicts_and_roll_up_mismatches_and_strict_fails_on_them(
             "party": "Hamas",
             "nationality": "Israeli",
             "framework": "truce_deal",
+            "exchange": "exc_nov2023_truce",
             "evidence": [{"source": "src_1ad57b34380d078e", "quote": "50 Israeli women"}],
         }
         ledger.add_entry({**entry, "count": 49}, "tester", "ent_test_conflict")
@@ -216,22 +220,27 @@ def test_verify_lists_conflicts_and_roll_up_mismatches_and_strict_fails_on_them(
         ledger.database.dispose()
     warned = run(url, "verify")
     assert warned.returncode == 0, warned.stderr
-    assert "verify: ok" in warned.stdout and "findings: 2 (listed above as WARN)" in warned.stdout
+    assert "verify: ok" in warned.stdout and "findings: 1 (listed above as WARN)" in warned.stdout
+    (conflict,) = [line for line in warned.stderr.splitlines() if line.startswith("WARN")]
+    assert conflict.startswith("WARN conflict cfl_")
     assert (
-        "WARN conflict hostages released by Hamas (Israeli, truce_deal) 2023-11-24..2023-11-27: "
-        "reports of one event give different counts: ent_seed_truce_hostages "
-        "(src_1ad57b34380d078e, src_53be30cdb8808ddb) says 50; ent_test_conflict "
-        "(src_1ad57b34380d078e) says 49"
-    ) in warned.stderr
-    assert (
-        "WARN roll-up mismatch hostages released by Hamas (Israeli, truce_deal) "
-        "2023-11-24..2023-11-27: ent_seed_truce_hostages (src_1ad57b34380d078e, "
-        "src_53be30cdb8808ddb), ent_test_conflict (src_1ad57b34380d078e) say 49 to 50, but "
-        "the finer entries inside its period add up to 60: ent_test_finer (src_1ad57b34380d078e)"
-    ) in warned.stderr
+        "2023-11-24..2023-11-27: reports that cannot all be true: ent_seed_truce_hostages "
+        "(src_1ad57b34380d078e, src_53be30cdb8808ddb) says 50, the others imply 60; "
+        "ent_test_conflict (src_1ad57b34380d078e) says 49, the others imply 60; "
+        "ent_test_finer (src_1ad57b34380d078e) says 60, the others imply 0 to 49. The totals "
+        "span every reading that sets aside 2 of them: ent_seed_truce_hostages, "
+        "ent_test_conflict or ent_seed_truce_hostages, ent_test_finer or ent_test_conflict, "
+        "ent_test_finer"
+    ) in conflict
+    assert "INFO" not in warned.stderr
     strict = run(url, "verify", "--strict")
     assert strict.returncode == 1
-    assert "WARN conflict" in strict.stderr and "verify --strict: 2 finding(s)" in strict.stderr
+    assert "WARN conflict" in strict.stderr and "verify --strict: 1 finding(s)" in strict.stderr
+    # --strict also lists every implied count, each naming its entries.
+    assert (
+        "INFO implied imp_e1b74b22f610fd1c (undated) 2023-10-07..2023-11-23: 4 of "
+        "ent_seed_prior_released on a day from 2023-10-07 to 2023-11-23 that no report gives"
+    ) in strict.stderr
     assert "--strict" in run(url, "verify", "--help").stdout
 
 
@@ -251,13 +260,19 @@ def test_two_seeds_at_once_store_one_copy(empty_url):
     outputs = [load.communicate(timeout=120) for load in loads]
     assert [load.returncode for load in loads] == [0, 0], outputs
     reports = sorted(out for out, _ in outputs)
-    assert "sources: 0 added, 2 present; entries: 0 added, 9 present" in reports[0]
-    assert "sources: 2 added, 0 present; entries: 9 added, 0 present" in reports[1]
+    assert (
+        "sources: 0 added, 2 present; exchanges: 0 added, 1 present; entries: 0 added, 9"
+        in (reports[0])
+    )
+    assert (
+        "sources: 2 added, 0 present; exchanges: 1 added, 0 present; entries: 9 added"
+        in (reports[1])
+    )
     ledger = Ledger(Database(empty_url))
     try:
         counts = ledger.counts()
         assert (counts["source"], counts["entry_revision"], counts["term_revision"]) == (2, 9, 5)
-        assert (counts["note"], counts["journal"]) == (3, 19)
+        assert (counts["note"], counts["exchange_revision"], counts["journal"]) == (3, 1, 20)
         assert ledger.verify() == []
     finally:
         ledger.database.dispose()

@@ -132,6 +132,7 @@ def test_every_post_takes_an_idempotency_key(service: Service):
     assert "Idempotency-Key" in other["errors"]
 
     term = {
+        "exchange": "exc_nov2023_truce",
         "population": "hostages",
         "party": "Test party T",
         "count": 9,

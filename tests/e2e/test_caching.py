@@ -18,7 +18,11 @@ SAMPLES = {
     "table": "entries",
     "slug": "not-found",
 }
-RECORDS = {"entries": "ent_seed_captured", "terms": "trm_seed_truce_hostages"}
+RECORDS = {
+    "entries": "ent_seed_captured",
+    "terms": "trm_seed_truce_hostages",
+    "exchanges": "exc_nov2023_truce",
+}
 # Pages that are not in the API's description but are GETs all the same.
 OTHER_PAGES = ["/", "/docs/assets/swagger-ui.css", "/static/docs.js"]
 META = {"/healthz", "/readyz", "/metrics", "/docs", "/problems/{slug}", "/openapi.json"}
@@ -108,6 +112,7 @@ def test_an_answer_as_of_a_moment_is_reproduced_byte_for_byte(service: Service):
     term = service.editor.post(
         "/v1/terms",
         json={
+            "exchange": "exc_nov2023_truce",
             "population": "hostages",
             "party": "Test party A1",
             "count": 4,

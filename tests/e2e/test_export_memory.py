@@ -3,11 +3,11 @@
 A bound on resident memory, not a timing: the worker's peak RSS during a download may not
 exceed its RSS before by more than GROWTH_BOUND_MB.
 
-entries.csv holds one batch of rows at a time. totals.csv cannot be flatter than one key:
-a key's totals need all of that key's entries at once (roll-ups and conflicts look across
-them), so it holds one key's entries, each as a small `Counted` tuple without evidence or
-words, and that key's days. The generated ledger has seven keys of about 28,600 entries each
-(7,100 on PostgreSQL); a ledger whose entries all share one key holds them all.
+entries.csv holds one batch of rows at a time. totals.csv is written from the ledger's
+analysis (its components worked out once per revision, and kept for every question asked of
+that revision): the first request computes it, and the download then holds one day of rows
+at a time. The generated ledger has seven parties over 1,500 days, about 19 reports of each
+party's releases a day that agree with each other.
 """
 
 from __future__ import annotations
@@ -78,9 +78,10 @@ def generated_ledger(url: str, size: int) -> None:
             day = dt.date(2020, 1, 1) + dt.timedelta(days=i % DAYS)
             yield Entry(
                 id=f"ent_gen{i:08d}",
-                kind="released",
+                kind=("released",),
                 population="hostages",
-                count=i % 40,
+                # Reports of one party's releases on one day agree: the same count.
+                count=(i % (PARTIES * DAYS)) % 40,
                 period=Period(day, day),
                 party=f"Party {i % PARTIES}",
                 framework="other",
@@ -121,10 +122,10 @@ def test_exporting_a_large_ledger_keeps_memory_flat(engine, tmp_path, request):
             growth = {}
             for table in ("entries", "totals"):
                 # Warm up: import everything the export path needs, then take the baseline.
-                requests.get(f"{server.base}/v1/export/{table}.csv?party=none", timeout=60)
+                requests.get(f"{server.base}/v1/export/{table}.csv?party=none", timeout=300)
                 rows[table], growth[table] = downloaded(server.base, table, worker)
     days = min(ENTRIES[engine], DAYS)
-    assert rows == {"entries": ENTRIES[engine] + 1, "totals": PARTIES * days + 1}
+    assert rows == {"entries": ENTRIES[engine] + 1, "totals": days + 1}
     for table, grown in growth.items():
         print(f"{engine}: {table}.csv grew the worker's RSS by {grown:.1f} MB at its peak")
     assert growth["entries"] < GROWTH_BOUND_MB

@@ -71,7 +71,7 @@ class Ledger:
 
     def term_revision(self, **changes: Any) -> dict[str, Any]:
         """The seed term as it reads, resent as a revision: valid but for what changes."""
-        fields = ("population", "kind", "party", "count", "per", "qualifier", "period")
+        fields = ("exchange", "population", "kind", "party", "count", "per", "qualifier", "period")
         term = {name: self.term[name] for name in fields}
         term.update(framework=self.term["framework"], description=self.term["description"])
         term["evidence"] = [

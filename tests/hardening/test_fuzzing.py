@@ -63,6 +63,17 @@ def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         editor = make_token(url, "editor", "fuzz editor")
         admin = make_token(url, "admin", "fuzz admin")
         with serving(url, workdir) as server:
+            spare = requests.post(
+                f"{server.base}/v1/exchanges",
+                json={
+                    "id": "exc_fuzz_spare", "name": "An exchange to retract", "parties": ["A"],
+                    "first_day": "2023-11-24", "evidence": [{"source": "src_1ad57b34380d078e",
+                    "quote": "an original four-day truce deal"}],
+                },
+                headers={"Authorization": f"Bearer {admin}"},
+                timeout=60,
+            )  # fmt: skip
+            assert spare.status_code == 201, spare.text
             yield Target(server, url, editor, admin)
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from ledger.errors import NotFound, Unauthorized
 from ledger.records import Entry, Evidence, Period
 from ledger.service import Ledger
-from ledger.storage.database import MIGRATIONS
 from ledger.storage.journal import HashesRemoved, Journal
 from ledger.storage.repository import Repository
 
@@ -93,14 +91,26 @@ def test_a_rewritten_chain_hash_is_found(seeded: Ledger):
     assert finding.where.startswith("journal 3 ") and "chain is broken" in finding.problem
 
 
-def test_rows_from_before_the_chain_are_sealed_by_the_migration_that_adds_it(seeded: Ledger):
+def test_rows_from_before_the_chain_are_sealed_by_the_migration_that_adds_it(
+    ledger: Ledger, seed_text: dict[str, str]
+):
+    # A ledger of what the store before the counting model v2 could hold (no exchanges): a
+    # downgrade keeps only that.
+    seeded = ledger
+    text = seed_text["001_e79ee798e13953f7.txt"]
+    source, _ = seeded.add_source(text)
+    seeded.add_entry(
+        {
+            "kind": "released", "population": "hostages", "count": 4, "party": "Hamas",
+            "framework": "other", "period": {"start": "2023-10-07", "end": "2023-11-23"},
+            "evidence": [{"source": source.id, "quote": "just four hostages"}],
+        },
+        "desk",
+    )  # fmt: skip
+    seeded.create_token("editor", "desk")
     head = seeded.chain_head()
     # The store as it stood before the chain: revision 0002, whose journal has no hash columns.
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with seeded.database.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0002")
+    seeded.database.downgrade("0002")
     assert not seeded.database.schema_is_current()
     seeded.database.migrate()
     assert seeded.verify() == []
@@ -128,7 +138,7 @@ def test_sealing_refuses_a_row_without_hashes_after_a_sealed_one(seeded: Ledger)
     sql(seeded, "UPDATE journal SET content_sha256 = NULL, chain_sha256 = NULL WHERE seq >= 3")
     with pytest.raises(HashesRemoved) as refused, seeded.database.writing() as session:
         Journal(Repository(session)).seal()
-    assert str(refused.value).startswith("journal 3 (entry.add ent_seed_truce_hostages")
+    assert str(refused.value).startswith("journal 3 (exchange.add exc_nov2023_truce")
     (finding,) = seeded.verify()
     assert finding.where.startswith("journal 3 ") and "hashes were removed" in finding.problem
 
@@ -192,7 +202,7 @@ def test_a_bulk_import_is_one_sealed_write(seeded: Ledger):
     entries = [
         Entry(
             id=f"ent_bulk{i}",
-            kind="released",
+            kind=("released",),
             population="hostages",
             count=i,
             period=Period(dt.date(2023, 11, 1), dt.date(2023, 11, 1)),
@@ -213,3 +223,35 @@ def test_a_bulk_import_is_one_sealed_write(seeded: Ledger):
     assert seeded.verify() == []
     sql(seeded, "UPDATE entry_revision SET count = 99 WHERE entry_id = 'ent_bulk5'")
     assert "entry.import" in str(seeded.verify()[0])
+
+
+def test_revisions_in_the_shape_before_0006_hash_as_they_were_written():
+    # What the chain hashed of an entry revision before migration 0006 (its fields then, one
+    # kind and one nationality as strings): a store written then still verifies after it.
+    from ledger import chain
+    from ledger.storage.journal import hashed
+
+    at = dt.datetime(2023, 11, 28, 9, tzinfo=dt.UTC)
+    evidence = (Evidence("src_a", 3, "50 hostages", 10, 21, "the sentence", dt.date(2023, 11, 28)),)
+    entry = Entry(
+        id="ent_old", kind=("released",), population="hostages", count=50,
+        period=Period(dt.date(2023, 11, 24), dt.date(2023, 11, 27)), party="Hamas",
+        nationality=("Israeli",), framework="truce_deal", evidence=evidence, recorded_at=at,
+        author="desk",
+    )  # fmt: skip
+    written_then = {
+        "id": "ent_old", "kind": "released", "population": "hostages", "count": 50,
+        "period": {"start": dt.date(2023, 11, 24), "end": dt.date(2023, 11, 27)},
+        "party": "Hamas", "qualifier": "exact", "nationality": "Israeli",
+        "framework": "truce_deal", "description": "", "period_phrase": None,
+        "period_note": None,
+        "evidence": [{"source": "src_a", "sentence": 3, "quote": "50 hostages", "start": 10,
+                      "end": 21, "sentence_text": "the sentence",
+                      "published_on": dt.date(2023, 11, 28)}],
+        "revision": 1, "recorded_at": at, "author": "desk", "reason": None, "retracted": False,
+    }  # fmt: skip
+    assert chain.content_sha256(hashed(entry)) == chain.content_sha256(written_then)
+    # A revision that uses what 0006 added hashes all of it.
+    mixed = dataclasses.replace(entry, kind=("released", "remains_returned"), batch=("r1",))
+    assert hashed(mixed)["kind"] == ("released", "remains_returned")
+    assert hashed(mixed)["batch"] == ("r1",)

@@ -181,10 +181,43 @@ def test_tokens_are_stored_as_hashes_only(ledger: Ledger, database):
         ledger.create_token("admin", "Newsroom desk")
 
 
+def exchange(source_id: str, **changes) -> dict:
+    return {
+        "name": "A truce", "parties": ["Israel", "Hamas"], "first_day": "2023-11-24",
+        "description": "from its first day",
+        "evidence": [{"source": source_id, "quote": "Hamas released 12 hostages"}], **changes,
+    }  # fmt: skip
+
+
+def test_an_exchange_is_revised_and_named_by_entries_and_terms(ledger: Ledger):
+    source, _ = ledger.add_source(REPORT)
+    truce = ledger.add_exchange(exchange(source.id), "alice", "exc_truce")
+    assert ledger.exchanges()[0].parties == ("Israel", "Hamas")
+    ended = ledger.revise_exchange(
+        truce.id, exchange(source.id, last_day="2023-11-30"), "bob", "it ended", 1
+    )
+    assert (ended.revision, ended.last_day) == (2, dt.date(2023, 11, 30))
+    assert [x.revision for x in ledger.exchange_history(truce.id)] == [1, 2]
+    assert ledger.exchange(truce.id, as_of=truce.recorded_at).last_day is None
+    named = ledger.add_entry(_entry(source.id, exchange=truce.id), "alice")
+    assert named.exchange == truce.id
+    # An exchange that an entry in force names stays: the entry would lose its days.
+    with pytest.raises(InvalidInput, match="named by 1 record"):
+        ledger.retract_exchange(truce.id, "alice", "no such truce")
+    ledger.retract_entry(named.id, "alice", "wrong exchange")
+    assert ledger.retract_exchange(truce.id, "alice", "no such truce").retracted
+    assert ledger.exchanges() == []
+    with pytest.raises(InvalidInput, match="names no exchange"):
+        ledger.add_entry(_entry(source.id, exchange=truce.id), "alice")
+    assert ledger.verify() == []
+
+
 def test_terms_and_notes_keep_their_evidence(ledger: Ledger):
     source, _ = ledger.add_source(REPORT)
+    truce = ledger.add_exchange(exchange(source.id), "alice")
     term = ledger.add_term(
         {
+            "exchange": truce.id,
             "population": "hostages",
             "party": "Hamas",
             "count": 10,

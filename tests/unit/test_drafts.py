@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from ledger.drafts import parse_entry, parse_note, parse_term
+from ledger.drafts import parse_entry, parse_exchange, parse_note, parse_term
 from ledger.errors import InvalidInput
-from ledger.records import Source
+from ledger.records import Exchange, Source
 from ledger.sources import segment, sha256_of, source_id
 
 TEXT = (
@@ -27,6 +27,10 @@ def report() -> Source:
         published_on=dt.date(2023, 11, 28),
         sentences=segment(TEXT),
     )
+
+
+TRUCE = Exchange("exc_truce", "truce", ("Israel", "Hamas"), dt.date(2023, 11, 24))
+EXCHANGES = {TRUCE.id: TRUCE}.get
 
 
 @pytest.fixture
@@ -51,7 +55,7 @@ def entry(report, **changes):
 
 def problems(data, find, parse=parse_entry):
     with pytest.raises(InvalidInput) as refused:
-        parse(data, find)
+        parse(data, find, EXCHANGES)
     return refused.value.errors
 
 
@@ -134,7 +138,7 @@ def test_every_problem_is_reported_at_once(report, find):
         "evidence",
         "colour",
     }
-    assert "released, rescued, found_dead, captured" in errors["kind"][0]
+    assert "released, rescued, found_dead, remains_returned, captured" in errors["kind"][0]
 
 
 @pytest.mark.parametrize(
@@ -151,6 +155,22 @@ def test_every_problem_is_reported_at_once(report, find):
         ({"period": {"start": "2023-11-24", "end": "2023-11-25", "days": 2}}, "period.days"),
         ({"period": {"start": "2023-11-30", "end": "2023-11-30"}}, "period.start"),
         ({"nationality": 7}, "nationality"),
+        ({"nationality": []}, "nationality"),
+        ({"nationality": ["Thai", "Thai"]}, "nationality"),
+        ({"nationality": "Thai;Filipino"}, "nationality"),
+        ({"kind": ["captured", "released"]}, "kind"),
+        ({"kind": ["released", "released"]}, "kind"),
+        ({"qualifier": "between"}, "count_high"),
+        ({"qualifier": "between", "count_high": 40}, "count_high"),
+        ({"count_high": 60}, "count_high"),
+        ({"framework": "a deal"}, "framework"),
+        ({"exchange": "exc_unknown"}, "exchange"),
+        ({"batch": "night"}, "batch"),
+        (
+            {"exchange": "exc_truce", "period": {"start": "2023-11-20", "end": "2023-11-27"}},
+            "period.start",
+        ),
+        ({"period": {"end": "2023-11-27"}}, "period.start"),
         ({"description": "x" * 5000}, "description"),
         ({"evidence": "50 civilian hostages"}, "evidence"),
         ({"evidence": [["not", "an", "object"]]}, "evidence[0]"),
@@ -167,12 +187,63 @@ def test_a_body_that_is_not_an_object_is_refused(find):
 
 def test_names_are_folded_so_keys_never_split_on_spaces(report, find):
     parsed = parse_entry(entry(report, party="  Hamas ", nationality="Russian-Israeli "), find)
-    assert (parsed.party, parsed.nationality) == ("Hamas", "Russian-Israeli")
+    assert (parsed.party, parsed.nationality) == ("Hamas", ("Russian-Israeli",))
 
 
-def test_terms_default_to_released_under_the_truce_deal(report, find):
+def test_a_part_of_the_scope_left_out_is_not_stated(report, find):
+    data = entry(report)
+    del data["party"], data["framework"]
+    parsed = parse_entry(data, find)
+    assert (parsed.party, parsed.nationality, parsed.framework) == (None, None, None)
+    assert (parsed.exchange, parsed.batch) == (None, None)
+
+
+def test_lists_of_kinds_nationalities_and_batches_are_kept_in_order(report, find):
+    parsed = parse_entry(
+        entry(
+            report, kind=["remains_returned", "released"], nationality=["Russian", "Israeli"],
+            exchange="exc_truce", batch=["r8", "r7"], qualifier="between", count=50,
+            count_high=52,
+        ),
+        find,
+        EXCHANGES,
+    )  # fmt: skip
+    assert parsed.kind == ("released", "remains_returned")
+    assert parsed.nationality == ("Israeli", "Russian") and parsed.batch == ("r7", "r8")
+    assert (parsed.statement.low, parsed.statement.high) == (50, 52)
+
+
+def test_a_running_total_of_an_exchange_may_give_only_its_end_day(report, find):
+    parsed = parse_entry(
+        entry(report, exchange="exc_truce", period={"end": "2023-11-27"}), find, EXCHANGES
+    )
+    assert (parsed.period.start, parsed.period.end) == (TRUCE.first_day, dt.date(2023, 11, 27))
+
+
+def test_an_exchange_names_its_parties_in_order_and_its_days(report, find):
+    exchange = parse_exchange(
+        {
+            "name": "truce",
+            "parties": ["Israel", "Hamas"],
+            "first_day": "2023-11-24",
+            "evidence": [{"source": report.id, "quote": "the initial four-day pause"}],
+        },
+        find,
+    )
+    assert exchange.parties == ("Israel", "Hamas") and exchange.last_day is None
+    errors = problems(
+        {"name": "", "parties": [], "first_day": "2023-11-24", "last_day": "2023-11-01",
+         "evidence": []},
+        find,
+        lambda data, found, _: parse_exchange(data, found),
+    )  # fmt: skip
+    assert set(errors) == {"name", "parties", "last_day", "evidence"}
+
+
+def test_terms_belong_to_an_exchange_and_default_to_released(report, find):
     term = parse_term(
         {
+            "exchange": "exc_truce",
             "population": "hostages",
             "party": "Hamas",
             "count": 10,
@@ -182,14 +253,16 @@ def test_terms_default_to_released_under_the_truce_deal(report, find):
             "evidence": [{"source": report.id, "quote": "50 civilian hostages"}],
         },
         find,
+        EXCHANGES,
     )
-    assert (term.kind, term.framework, term.per) == ("released", "truce_deal", "day")
+    assert (term.kind, term.framework, term.per) == ("released", None, "day")
+    assert term.exchange == "exc_truce"
     errors = problems(
         {"population": "hostages", "party": "Hamas", "count": 10, "per": "week", "evidence": []},
         find,
         parse_term,
     )
-    assert set(errors) == {"per", "period", "evidence"}
+    assert set(errors) == {"exchange", "per", "period", "evidence"}
 
 
 def test_notes_take_shares_and_open_counts(report, find):
@@ -212,7 +285,7 @@ def test_notes_take_shares_and_open_counts(report, find):
             "evidence": [{"source": report.id, "quote": "99"}],
         },
         find,
-        parse_note,
+        lambda data, found, _: parse_note(data, found),
     )
     assert set(errors) == {"count", "unit", "evidence[0].quote"}
 
@@ -263,6 +336,7 @@ def test_one_later_report_is_enough_for_a_period_that_ends_after_an_earlier_one(
 def test_a_term_may_look_ahead_of_its_report(report, find):
     term = parse_term(
         {
+            "exchange": "exc_truce",
             "population": "hostages",
             "party": "Hamas",
             "count": 10,
@@ -271,5 +345,6 @@ def test_a_term_may_look_ahead_of_its_report(report, find):
             "evidence": [{"source": report.id, "quote": "50 civilian hostages"}],
         },
         find,
+        EXCHANGES,
     )
     assert term.period.end == dt.date(2023, 12, 5)

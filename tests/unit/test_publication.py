@@ -9,6 +9,7 @@ import io
 
 import pytest
 
+from ledger.counting import analyse
 from ledger.publication import (
     DEFUSED_NOTE,
     ENTRIES,
@@ -19,11 +20,12 @@ from ledger.publication import (
     datapackage,
     entry_line,
     entry_row,
-    totals_days,
+    finding_rows,
     totals_rows,
 )
 from ledger.records import Entry, Evidence, Period
-from ledger.totals import totals
+from ledger.selection import Selection
+from ledger.totals import statements, totals
 
 FRIDAY, MONDAY = dt.date(2023, 11, 24), dt.date(2023, 11, 27)
 
@@ -45,28 +47,7 @@ def parse(text: str) -> list[list[str]]:
     ],
 )
 def test_text_that_a_spreadsheet_would_run_is_defused(dangerous):
-    row = [
-        "ent_x",
-        1,
-        "hostages",
-        "released",
-        "Hamas",
-        None,
-        "other",
-        5,
-        "exact",
-        dt.date(2023, 11, 24),
-        dt.date(2023, 11, 24),
-        dangerous,
-        None,
-        None,
-        1,
-        "src_x",
-        "q",
-        dt.datetime(2023, 11, 28, tzinfo=dt.UTC),
-        "desk",
-        None,
-    ]
+    row = entry_row(dataclasses.replace(counted("ent_x", 5, FRIDAY, FRIDAY), description=dangerous))
     header, cells = parse("".join(csv_lines(ENTRIES, [row])))
     assert cells[header.index("description")] == "'" + dangerous
     assert cells[header.index("count")] == "5"
@@ -74,61 +55,26 @@ def test_text_that_a_spreadsheet_would_run_is_defused(dangerous):
 
 
 def test_numbers_stay_numbers_even_negative_and_lines_end_crlf():
-    row = [
-        "hostages",
-        "released",
-        "Hamas",
-        None,
-        "other",
-        dt.date(2023, 11, 24),
-        -1,
-        None,
-        0,
-        None,
-        False,
-        "ent_a;ent_b",
-    ]
+    row = ["hostages", "released", "Hamas", None, "other", None, None, FRIDAY, -1, None, 0,
+           None, False, "ent_a;ent_b", None]  # fmt: skip
     text = "".join(csv_lines(TOTALS, [row]))
     assert text.endswith("\r\n") and text.count("\r\n") == 2
-    _, cells = parse(text)
-    assert cells[6] == "-1" and cells[7] == "" and cells[10] == "false"
+    header, cells = parse(text)
+    assert cells[header.index("daily_low")] == "-1" and cells[header.index("daily_high")] == ""
+    assert cells[header.index("approx")] == "false"
 
 
 def test_chunks_hold_a_bounded_number_of_rows():
-    rows = (
-        [
-            f"id{i}",
-            1,
-            "hostages",
-            "released",
-            "P",
-            None,
-            "other",
-            i,
-            "exact",
-            dt.date(2023, 1, 1),
-            dt.date(2023, 1, 1),
-            "",
-            None,
-            None,
-            1,
-            "s",
-            "q",
-            dt.datetime(2023, 1, 1, tzinfo=dt.UTC),
-            "a",
-            None,
-        ]
-        for i in range(1200)
-    )
+    rows = (entry_row(counted(f"ent_{i}", i, FRIDAY, FRIDAY)) for i in range(1200))
     chunks = list(csv_lines(ENTRIES, rows, batch=500))
     assert len(chunks) == 3
     assert len(parse("".join(chunks))) == 1201
 
 
 def test_text_that_starts_safely_is_written_as_it_is():
-    row = ["ent_x", 1, "hostages", "released", "Hamas", None, "other", 5, "exact",
-           FRIDAY, FRIDAY, "50 hostages = 50", None, None, 1, "src_x", "q",
-           dt.datetime(2023, 11, 28, tzinfo=dt.UTC), "desk", None]  # fmt: skip
+    row = entry_row(
+        dataclasses.replace(counted("ent_x", 5, FRIDAY, FRIDAY), description="50 hostages = 50")
+    )
     header, cells = parse("".join(csv_lines(ENTRIES, [row])))
     assert cells[header.index("description")] == "50 hostages = 50"
 
@@ -146,52 +92,61 @@ def test_every_column_of_words_says_how_to_undo_the_defusing():
         ("entries", "party"), ("entries", "nationality"), ("entries", "description"),
         ("entries", "period_phrase"), ("entries", "period_note"), ("entries", "quotes"),
         ("entries", "author"), ("entries", "reason"), ("evidence", "quote"),
-        ("evidence", "sentence_text"), ("totals", "party"), ("sources", "title"),
+        ("evidence", "sentence_text"), ("totals", "party"), ("entries", "batch"),
+        ("findings", "description"), ("exchanges", "name"), ("sources", "title"),
         ("sources", "publisher"), ("sentences", "text"),
     } <= described  # fmt: skip
     # Ids, enums, numbers and dates never begin like a formula: their descriptions stay short.
     assert not {("entries", "entry_id"), ("entries", "kind"), ("evidence", "start")} & described
 
 
-def counted(id: str, count: int, start: dt.date, end: dt.date, party: str = "Hamas") -> Entry:
+def counted(
+    id: str, count: int, start: dt.date, end: dt.date, party: str = "Hamas", **scope: object
+) -> Entry:
     return Entry(
-        id=id, kind="released", population="hostages", count=count, period=Period(start, end),
-        party=party, framework="truce_deal",
-        evidence=(Evidence("src_a", 0, "q", 0, 1, "a sentence", FRIDAY),),
+        id=id, kind=("released",), population="hostages", count=count,
+        period=Period(start, end), party=party, framework="truce_deal",
+        evidence=(Evidence("src_a", 0, "q", 0, 1, "a sentence", FRIDAY),), **scope,
     )  # fmt: skip
 
 
-def test_totals_rows_run_every_key_over_the_same_days_so_a_date_sums():
+def test_totals_rows_are_the_days_of_the_json_totals_per_population_and_kind():
     early = counted("ent_early", 4, dt.date(2023, 11, 20), dt.date(2023, 11, 22), party="Other")
     truce = counted("ent_truce", 50, FRIDAY, MONDAY)
-    entries = sorted([early, truce], key=lambda e: tuple(p or "" for p in e.key))
-    days = totals_days(Period(early.period.start, MONDAY), None, None)
-    rows = list(totals_rows([entries], days))
-    by_key: dict[str, list[tuple]] = {}
-    for row in rows:
-        by_key.setdefault(row[2], []).append(row)
-    assert [len(v) for v in by_key.values()] == [8, 8]  # 2023-11-20 .. 2023-11-27, each key
-    # Before its first entry a key adds nothing; after its last it carries its cumulative.
-    assert by_key["Hamas"][0][5:] == (dt.date(2023, 11, 20), 0, 0, 0, 0, False, "")
-    assert by_key["Other"][-1][5:] == (MONDAY, 0, 0, 4, 4, False, "")
-    whole = totals(entries)
-    for day in whole.days:
-        on_day = [r for r in rows if r[5] == day.date]
-        assert sum(r[8] for r in on_day) == day.cumulative.low
-        assert sum(r[9] for r in on_day) == day.cumulative.high
-        assert sum(r[6] for r in on_day) == day.daily.low
+    bodies = dataclasses.replace(
+        counted("ent_bodies", 2, MONDAY, MONDAY), kind=("remains_returned",)
+    )
+    analysis = analyse(statements([early, truce, bodies]))
+    rows = list(totals_rows(analysis, Selection()))
+    assert {(r[0], r[1]) for r in rows} == {
+        ("hostages", "released"), ("hostages", "remains_returned"),
+    }  # fmt: skip
+    released = [r for r in rows if r[1] == "released"]
+    whole = totals([early, truce], kind="released")
+    assert [(r[7], r[10], r[11]) for r in released] == [
+        (d.date, d.cumulative.low, d.cumulative.high) for d in whole.days
+    ]
+    assert released[-1][7:12] == (MONDAY, 0, 50, 54, 54)
+    # The filters asked for are written beside the figures; a day names its findings.
+    only = list(totals_rows(analysis, Selection(kind="released", party="Hamas", start=MONDAY)))
+    assert [(r[2], r[7], r[10]) for r in only] == [("Hamas", MONDAY, 50)]
+    assert only[0][-1] and only[0][-1].startswith("imp_")
 
 
-def test_totals_days_are_those_of_the_json_totals():
-    span = Period(FRIDAY, MONDAY)
-    assert totals_days(span, None, None) == span
-    assert totals_days(span, dt.date(2023, 11, 25), None) == Period(dt.date(2023, 11, 25), MONDAY)
-    assert totals_days(span, dt.date(2023, 11, 28), None) is None
-    assert totals_days(None, None, None) is None
-    entries = [counted("ent_truce", 50, FRIDAY, MONDAY)]
-    assert list(totals_rows([entries], None)) == []
-    clipped = list(totals_rows([entries], totals_days(span, MONDAY, None)))
-    assert [(r[5], r[8]) for r in clipped] == [(MONDAY, 50)]
+def test_findings_rows_name_conflicts_with_their_readings_and_implied_counts():
+    one = counted("ent_one", 14, FRIDAY, FRIDAY)
+    other = dataclasses.replace(
+        counted("ent_other", 13, FRIDAY, FRIDAY),
+        evidence=(Evidence("src_b", 0, "q", 0, 1, "a sentence", FRIDAY),),
+    )
+    four = counted("ent_four", 50, FRIDAY, MONDAY, party="Other", nationality=("Israeli",))
+    rows = list(finding_rows(analyse(statements([one, other, four])), Selection()))
+    conflict = next(r for r in rows if r[1] == "conflict")
+    assert conflict[7] == "ent_one;ent_other"
+    assert conflict[9] == "ent_one | ent_other"
+    assert "ent_one states exact 14; the others imply 13" in conflict[10]
+    undated = next(r for r in rows if r[1] == "implied")
+    assert undated[2:8] == ("undated", FRIDAY, MONDAY, 50, 50, "ent_four")
 
 
 def test_the_package_describes_every_table_with_keys_and_license():
@@ -199,9 +154,9 @@ def test_the_package_describes_every_table_with_keys_and_license():
     assert [r["name"] for r in package["resources"]] == list(TABLES)
     by_name = {r["name"]: r for r in package["resources"]}
     assert by_name["entries"]["schema"]["primaryKey"] == ["entry_id"]
-    assert by_name["totals"]["schema"]["primaryKey"] == [
-        "population", "kind", "party", "nationality", "framework", "date",
-    ]  # fmt: skip
+    assert by_name["totals"]["schema"]["primaryKey"] == ["population", "kind", "date"]
+    assert by_name["findings"]["schema"]["primaryKey"] == ["finding_id"]
+    assert by_name["exchanges"]["schema"]["primaryKey"] == ["exchange_id"]
     evidence_keys = by_name["evidence"]["schema"]["foreignKeys"]
     assert {
         "fields": ["entry_id"],
@@ -216,8 +171,10 @@ def test_the_package_describes_every_table_with_keys_and_license():
 
 
 PINNED = Entry(
-    id="ent_pinned", kind="released", population="hostages", count=50, qualifier="at_least",
-    period=Period(FRIDAY, MONDAY), party="Hamas", framework="truce_deal",
+    id="ent_pinned", kind=("released", "remains_returned"), population="hostages", count=50,
+    qualifier="at_least", period=Period(FRIDAY, MONDAY), party="Hamas",
+    nationality=("Israeli", "Russian"), framework="truce_deal", exchange="exc_truce",
+    batch=("r1",),
     description='women, "and" children', period_phrase="=the first four days",
     period_note="the truce began\r\non Friday",
     evidence=(Evidence("src_b", 3, "50 hostages", 10, 21), Evidence("src_a", 1, "+50", 0, 3),
@@ -232,7 +189,8 @@ def test_the_stored_rows_of_entries_csv_are_written_as_pinned_here():
     # fails, entries.csv is now written differently: add a migration that empties
     # published_entry_row and calls fill_published_rows, then update the row below.
     assert entry_line(PINNED) == (
-        "ent_pinned,2,hostages,released,Hamas,,truce_deal,50,at_least,2023-11-24,2023-11-27,"
+        "ent_pinned,2,hostages,released;remains_returned,Hamas,Israeli;Russian,truce_deal,"
+        "exc_truce,r1,50,at_least,,2023-11-24,2023-11-27,"
         '"women, ""and"" children",\'=the first four days,"the truce began\r\non Friday",2,'
         "src_a;src_b,50 hostages | +50 | fifty,2023-11-28T09:30:00+00:00,desk,'@correction"
     )

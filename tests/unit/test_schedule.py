@@ -1,14 +1,22 @@
-"""The schedule: the terms' expected cumulative beside the reported one."""
+"""The schedule: per exchange, the terms' expected cumulative beside the reported one."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from ledger.records import Entry, Evidence, Period, Term
-from ledger.schedule import expected_entries, schedule, status
-from ledger.totals import Interval
+import pytest
+
+from ledger.counting import analyse
+from ledger.errors import InvalidInput
+from ledger.records import Entry, Evidence, Exchange, Period, Term
+from ledger.schedule import Schedule, status
+from ledger.schedule import schedule as scheduled
+from ledger.totals import Interval, statements
 
 HOSTAGES = {"population": "hostages", "kind": "released", "party": "Hamas"}
+TRUCE = Exchange(
+    "exc_truce", "truce", ("Israel", "Hamas"), dt.date(2023, 11, 24), dt.date(2023, 11, 30)
+)
 
 
 def day(n: int) -> dt.date:
@@ -25,20 +33,31 @@ def term(
         per=per,
         qualifier=qualifier,
         framework="truce_deal",
+        exchange=TRUCE.id,
         evidence=(Evidence("reuters", 10, str(count), 0, 2),),
         **HOSTAGES,
     )
 
 
-def entry(id: str, count: int, start: int, end: int | None = None) -> Entry:
+def entry(
+    id: str, count: int, start: int, end: int | None = None, framework: str = "truce_deal"
+) -> Entry:
     return Entry(
         id=id,
         count=count,
         period=Period(day(start), day(end or start)),
-        framework="truce_deal",
+        framework=framework,
+        exchange=TRUCE.id,
         evidence=(Evidence("aljazeera", 3, str(count), 0, 2),),
-        **HOSTAGES,
+        population="hostages",
+        kind=("released",),
+        party="Hamas",
     )
+
+
+def schedule(terms: list[Term], entries: list[Entry], **key: str) -> Schedule:
+    analysis = analyse(statements(entries), {TRUCE.id: TRUCE.span})
+    return scheduled(terms, analysis, [TRUCE], **key)
 
 
 SEED_TERMS = [
@@ -60,15 +79,31 @@ def test_seed_terms_expect_50_then_10_a_day():
         day(28): Interval(60, 60),
         day(29): Interval(70, 70),
     }
-    # Restating terms are one event; the two-day total is a roll-up check that holds.
+    # Restating terms are one event, and the two-day total agrees with the days'.
     assert result.expected.conflicts == ()
-    assert [c.status for c in result.expected.checks] == ["ok"]
+    assert result.exchange == TRUCE.id
+    assert result.terms == tuple(sorted(t.id for t in SEED_TERMS))
 
 
-def test_a_per_day_term_is_one_event_per_day():
-    (first, second) = expected_entries([term("daily", 10, 28, 29, per="day")])
+def test_a_per_day_term_is_one_statement_per_day():
+    (first, second) = term("daily", 10, 28, 29, per="day").statements()
     assert (first.period, second.period) == (Period(day(28), day(28)), Period(day(29), day(29)))
-    assert first.count == second.count == 10
+    assert first.low == second.low == 10
+
+
+def test_terms_of_several_exchanges_need_one_named():
+    other = Exchange("exc_later", "later", ("Israel", "Hamas"), dt.date(2025, 1, 19))
+    later = Term(
+        id="later", count=33, period=Period(dt.date(2025, 1, 19), dt.date(2025, 3, 1)),
+        exchange=other.id, evidence=(Evidence("x", 0, "33", 0, 2),), **HOSTAGES,
+    )  # fmt: skip
+    terms = [*SEED_TERMS, later]
+    analysis = analyse([], {})
+    with pytest.raises(InvalidInput) as refused:
+        scheduled(terms, analysis, [TRUCE, other], **HOSTAGES)
+    assert "exchange" in refused.value.errors
+    one = scheduled(terms, analysis, [TRUCE, other], exchange=other.id, **HOSTAGES)
+    assert one.terms == ("later",)
 
 
 def test_reported_beside_expected_day_by_day():
@@ -93,17 +128,15 @@ def test_behind_when_even_the_high_is_short():
 
 
 def test_days_span_both_sides():
-    result = schedule([term("t", 10, 28, 28)], [entry("e", 5, 20)], **HOSTAGES)
-    assert result.days[0].date == day(20)
+    result = schedule([term("t", 10, 28, 28)], [entry("e", 5, 25)], **HOSTAGES)
+    assert result.days[0].date == day(25)
     assert result.days[-1].date == day(28)
     assert result.days[0].expected is None
     assert result.days[0].status == "unknown"
 
 
 def test_framework_filters_both_sides_when_given():
-    other = Entry(
-        id="other", count=5, period=Period(day(27), day(27)), framework="other", **HOSTAGES
-    )
+    other = entry("other", 5, 27, framework="other")
     result = schedule(
         SEED_TERMS, [entry("e", 50, 24, 27), other], framework="truce_deal", **HOSTAGES
     )

@@ -1,12 +1,15 @@
-"""Still held: captured - released - rescued - found_dead, per party, as an interval."""
+"""Still held: captured - released - rescued - found_dead - remains_returned, per party, as
+an interval."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from ledger.counting import analyse
 from ledger.records import Entry, Evidence, Period
-from ledger.still_held import still_held
-from ledger.totals import Interval
+from ledger.still_held import StillHeld
+from ledger.still_held import still_held as held
+from ledger.totals import Interval, statements
 
 OCT_7 = dt.date(2023, 10, 7)
 BEFORE_FRIDAY = dt.date(2023, 11, 23)
@@ -29,16 +32,20 @@ def entry(
 ) -> Entry:
     return Entry(
         id=id,
-        kind=kind,
+        kind=(kind,),
         population=population,
         count=count,
         qualifier=qualifier,
         period=Period(start, end or start),
         party=party,
-        nationality=nationality,
+        nationality=None if nationality is None else tuple(nationality.split("+")),
         framework=framework,
         evidence=(Evidence("reuters", 6, str(count), 0, 3),),
     )
+
+
+def still_held(entries: list[Entry], **filters: str) -> tuple[StillHeld, ...]:
+    return held(analyse(statements(entries)), **filters)
 
 
 SEED = [
@@ -53,7 +60,7 @@ SEED = [
     ),
     entry("thai", "released", 17, FRIDAY, TUESDAY, nationality="Thai", framework="parallel_deal"),
     entry("filipino", "released", 1, FRIDAY, TUESDAY, nationality="Filipino"),
-    entry("russian", "released", 1, FRIDAY, TUESDAY, nationality="Russian-Israeli"),
+    entry("russian", "released", 1, FRIDAY, TUESDAY, nationality="Russian+Israeli"),
     entry("before-truce", "released", 4, OCT_7, BEFORE_FRIDAY),
     entry("rescued", "rescued", 1, OCT_7, BEFORE_FRIDAY),
     entry("found-dead", "found_dead", 2, OCT_7, BEFORE_FRIDAY),
@@ -106,9 +113,37 @@ def test_each_party_on_its_own_sorted_and_other_populations_left_out():
         entry("pij", "captured", 30, OCT_7, party="PIJ"),
         entry("det", "released", 150, TUESDAY, party="Israel", population="detainees"),
     ]
-    assert [s.party for s in still_held(ledger)] == ["Hamas", "PIJ"]
+    # Every party together first, then each on its own.
+    assert [s.party for s in still_held(ledger)] == [None, "Hamas", "PIJ"]
+    assert still_held(ledger)[0].total == Interval(270, 270)
     (pij,) = still_held(ledger, party="PIJ")
     assert pij.total == Interval(30, 30)
     assert still_held(ledger, party="Israel", population="detainees")[0].total == Interval(0, 0)
     (nobody,) = still_held(ledger, party="nobody")
     assert nobody.days == ()
+
+
+def test_remains_returned_are_no_longer_held():
+    (hamas,) = still_held(
+        [entry("c", "captured", 10, OCT_7), entry("bodies", "remains_returned", 2, TUESDAY)]
+    )
+    assert hamas.total == Interval(8, 8)
+
+
+def test_a_release_that_does_not_name_its_party_may_be_any_partys():
+    ledger = [
+        entry("h", "captured", 240, OCT_7),
+        entry("pij", "captured", 30, OCT_7, party="PIJ"),
+        Entry(
+            id="anyone",
+            kind=("released",),
+            population="hostages",
+            count=10,
+            period=Period(TUESDAY, TUESDAY),
+            evidence=(Evidence("reuters", 6, "10", 0, 2),),
+        ),
+    ]
+    together, hamas, pij = still_held(ledger)
+    assert together.total == Interval(260, 260)
+    assert hamas.total == Interval(230, 240)
+    assert pij.total == Interval(20, 30)
