@@ -166,21 +166,26 @@ class EntryChangeSchema(EntryInSchema, ChangeSchema):
     """A new revision of an entry: the whole entry as it should now read, and why."""
 
 
-class Revised(Schema):
+class Revision(Schema):
+    """What every revisable record carries: its revision, who made it and why, its evidence."""
+
     id = fields.String(required=True)
     revision = fields.Integer(required=True)
     recorded_at = fields.DateTime(required=True)
     author = fields.String(required=True)
     reason = fields.String(allow_none=True, required=True)
     retracted = fields.Boolean(required=True)
-    period = fields.Nested(PeriodSchema, required=True)
-    period_phrase = fields.String(allow_none=True, required=True)
-    period_note = fields.String(allow_none=True, required=True)
     description = fields.String(required=True)
     evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
     corroboration = fields.Integer(
         required=True, metadata={"description": "How many distinct sources the evidence cites."}
     )
+
+
+class Revised(Revision):
+    period = fields.Nested(PeriodSchema, required=True)
+    period_phrase = fields.String(allow_none=True, required=True)
+    period_note = fields.String(allow_none=True, required=True)
 
 
 class EntrySchema(Revised):
@@ -293,20 +298,11 @@ class ExchangeChangeSchema(ExchangeInSchema, ChangeSchema):
         exclude = ("id",)
 
 
-class ExchangeSchema(Schema):
-    id = fields.String(required=True)
-    revision = fields.Integer(required=True)
-    recorded_at = fields.DateTime(required=True)
-    author = fields.String(required=True)
-    reason = fields.String(allow_none=True, required=True)
-    retracted = fields.Boolean(required=True)
+class ExchangeSchema(Revision):
     name = fields.String(required=True)
     parties = fields.List(fields.String(), required=True)
     first_day = fields.Date(required=True)
     last_day = fields.Date(allow_none=True, required=True)
-    description = fields.String(required=True)
-    evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
-    corroboration = fields.Integer(required=True)
 
 
 @example(
