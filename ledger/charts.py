@@ -118,7 +118,7 @@ def nationality_rows(
     and an unnamed remainder shows as such. A dual national counts under each nationality."""
     named: dict[str, set[str]] = {}
     for component in analysis.components:
-        for row in component.problem.rows:
+        for row in component.rows:
             scope = row.scope
             if kind in scope.kind and population in (None, scope.population):
                 found = named.setdefault(scope.population, set())

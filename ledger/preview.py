@@ -57,14 +57,14 @@ def preview(
         before = [e.statement for e in entries]
         held = _holding(before, analysis.context, before.index(replaced.statement))
         near |= {before[i].id for i in held}
-    kept = [c for c in analysis.components if not any(r.id in near for r in c.problem.rows)]
+    kept = [c for c in analysis.components if not any(r.id in near for r in c.rows)]
     worked = [
         component(sorted(group, key=lambda s: (s.id, s.period)), context)
         for group in _groups([s for s in after if s.id in near], context)
     ]
     changed = Analysis(tuple(after), context, kept + worked)
     # Only the components the change meets can gain or lose a finding.
-    meeting = [c for c in analysis.components if any(r.id in near for r in c.problem.rows)]
+    meeting = [c for c in analysis.components if any(r.id in near for r in c.rows)]
     old_ids = {f.id for found in findings(Analysis((), analysis.context, meeting)) for f in found}
     new_conflicts, new_implied = findings(Analysis((), context, worked))
     new_ids = {f.id for f in (*new_conflicts, *new_implied)}

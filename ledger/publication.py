@@ -480,7 +480,7 @@ def series(analysis: Analysis, selection: Selection) -> list[tuple[str, str]]:
     within the selection's population and kind."""
     found = set()
     for component in analysis.components:
-        for row in component.problem.rows:
+        for row in component.rows:
             for kind in row.scope.kind:
                 found.add((row.scope.population, kind))
     return sorted(

@@ -18,7 +18,7 @@ one component name, plus one atom, OTHER, for every value none of them names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 
@@ -129,21 +129,22 @@ def framework_atoms(scopes: list[Scope], frameworks: tuple[str, ...]) -> list[st
 
 
 def handover_atoms(
-    scopes: list[Scope], batches: Iterable[Handover], exchanges: Iterable[str]
+    scopes: list[Scope], batches: Mapping[str, Sequence[str]], exchanges: Iterable[str]
 ) -> list[object]:
-    """Named batches the scopes cover, each exchange's people in no named batch, and OTHER.
+    """Named batches the scopes cover (`batches`: the labels of each exchange), each
+    exchange's people in no named batch, and OTHER.
 
     A scope that names no exchange covers every exchange the ledger knows, so each of them
     is an atom of its own (its days may be known) and OTHER is the people of none of them."""
-    batches = list(batches)
     unstated = any(s.exchange is None for s in scopes)
     named = {s.exchange for s in scopes if s.exchange is not None}
     if unstated:
-        named |= set(exchanges) | {e for e, _ in batches}
-    found: set[Handover] = {(e, label) for e, label in batches if e in named}
-    found |= {(e, None) for e in named}
-    ordered: list[object] = sorted(found, key=lambda h: (h[0], h[1] is not None, h[1] or ""))
-    return [*ordered, OTHER] if unstated else ordered
+        named |= set(exchanges) | set(batches)
+    found: list[object] = []
+    for exchange in sorted(named):
+        found.append((exchange, None))
+        found += [(exchange, label) for label in batches.get(exchange, ())]
+    return [*found, OTHER] if unstated else found
 
 
 # --- what a scope covers ----------------------------------------------------------------------

@@ -70,7 +70,7 @@ def still_held(
         r
         for c in analysis.components
         if c.population == population
-        for r in c.problem.rows
+        for r in c.rows
         if set(r.scope.kind) & {CAPTURED, *OUT}
     ]
     parties = sorted({r.scope.party for r in rows if r.scope.party is not None})

@@ -191,10 +191,8 @@ def answer(
             matching.append((component, asked, statuses))
     if not matching:
         return EMPTY
-    first = min(
-        c.problem.rows[i].period.start for c, _, st in matching for i, s in enumerate(st) if s
-    )
-    last = max(c.problem.rows[i].period.end for c, _, st in matching for i, s in enumerate(st) if s)
+    first = min(c.rows[i].period.start for c, _, st in matching for i, s in enumerate(st) if s)
+    last = max(c.rows[i].period.end for c, _, st in matching for i, s in enumerate(st) if s)
     # Clipping only narrows the days shown: every figure is computed on the whole series.
     shown = Period(max(first, start or first), min(last, end or last))
     until = min(last, end or last)
@@ -209,7 +207,7 @@ def answer(
         series.add(component, asked, row_statuses, found)
         approximate += [
             Approximate(r.id, r.count, r.period)
-            for r, s in zip(component.problem.rows, row_statuses, strict=True)
+            for r, s in zip(component.rows, row_statuses, strict=True)
             if s and r.approx
         ]
     days = series.days(shown) if shown.start <= shown.end else ()
@@ -327,7 +325,7 @@ def findings(analysis: Analysis) -> tuple[tuple[Conflict, ...], tuple[Implied, .
 
 
 def _conflicts(component: Component) -> list[Conflict]:
-    rows = component.problem.rows
+    rows = component.rows
     found = []
     for clash in component.readings.clashes:
         members = sorted(clash.rows, key=lambda i: rows[i].id)
@@ -388,7 +386,7 @@ def _implied(component: Component, asked: list[int]) -> list[Conflict | Implied]
 
 
 def _as_implied(component: Component, region: Region) -> Implied:
-    rows = component.problem.rows
+    rows = component.rows
     entries = tuple(sorted(rows[i].id for i in region.covering))
     less = tuple(sorted(rows[i].id for i in region.less))
     interval = Interval.of(region.low, region.high)
@@ -435,7 +433,7 @@ def _finding_id(prefix: str, parts: Iterable[str]) -> str:
 def _events(matching: list[tuple[Component, list[int], list[int]]]) -> tuple[Event, ...]:
     groups: dict[tuple[Scope, Period], list[Statement]] = defaultdict(list)
     for component, _, statuses in matching:
-        for row, status in zip(component.problem.rows, statuses, strict=True):
+        for row, status in zip(component.rows, statuses, strict=True):
             if status:
                 groups[(row.scope, row.period)].append(row)
     found = []

@@ -1,16 +1,19 @@
 """The counting engine: exact intervals from the statements in force (DESIGN.md, rules 1-5).
 
-`analyse` splits the statements into independent components and works out, once, what each
-allows: its readings (rule 4) and the regions it must place people in (rule 5). Any question
-(a selection of groups) is then answered per component, per segment, by the nested path or by
-HiGHS, and the answers of the components are added day by day.
+`analyse` splits the statements into independent components. What a component allows (its
+variables, its readings under rule 4, the regions it must place people in under rule 5) is
+worked out once, when a question first asks something of it: a question about one population
+and kind leaves the rest of a large ledger alone. Any question (a selection of groups) is then
+answered per component, per segment, by the nested path or by HiGHS, and the answers of the
+components are added day by day.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from ledger.counting.findings import Region, regions
 from ledger.counting.model import Context, Problem, Statement, components, problem
@@ -23,19 +26,32 @@ INF = math.inf
 Bounds = tuple[float, float]
 
 
-@dataclass
 class Component:
-    """Statements that share groups and days, and what they allow."""
+    """Statements that share groups and days, and what they allow: worked out when a
+    question first asks something of them (most questions touch few of a ledger's
+    components), then kept."""
 
-    problem: Problem
-    oracle: Oracle
-    readings: Readings
-    regions: list[Region]
-    kinds: frozenset[str] = field(default_factory=frozenset)
+    def __init__(self, rows: Sequence[Statement], context: Context) -> None:
+        self.rows = tuple(rows)
+        self.context = context
+        self.population = self.rows[0].scope.population
+        self.kinds = frozenset(k for r in self.rows for k in r.scope.kind)
 
-    @property
-    def population(self) -> str:
-        return self.problem.rows[0].scope.population
+    @cached_property
+    def problem(self) -> Problem:
+        return problem(self.rows, self.context)
+
+    @cached_property
+    def oracle(self) -> Oracle:
+        return Oracle(self.problem)
+
+    @cached_property
+    def readings(self) -> Readings:
+        return readings(self.oracle)
+
+    @cached_property
+    def regions(self) -> list[Region]:
+        return regions(self.problem, self.least, self.bounds)
 
     @property
     def nested(self) -> bool:
@@ -51,6 +67,14 @@ class Component:
             lo, hi = self.oracle.bounds(self.oracle.every - aside, asked)
             low, high = min(low, lo), max(high, hi)
         return low, high
+
+    def least(self, asked: Sequence[int]) -> float:
+        """The least sum of the asked variables over every reading (one program each, where
+        `bounds` solves two)."""
+        listed = self.readings.readings
+        if listed is None:
+            return _all_readings(self, asked)[0]
+        return min(self.oracle.least(self.oracle.every - aside, asked) for aside in listed)
 
     def figures(self, asked: Sequence[int]) -> tuple[list[Bounds], list[Bounds]]:
         """Per segment: the cumulative by its last day, and its own sum."""
@@ -72,7 +96,7 @@ class Component:
 
 @dataclass
 class Analysis:
-    """The statements in force, split into components, each worked out."""
+    """The statements in force, split into components."""
 
     statements: tuple[Statement, ...]
     context: Context
@@ -94,7 +118,7 @@ class Analysis:
 def analyse(
     statements: Iterable[Statement], exchanges: Mapping[str, Period | None] | None = None
 ) -> Analysis:
-    """Split the statements into components and work out what each allows."""
+    """Split the statements into components (each worked out when first asked)."""
     ordered = tuple(sorted(statements, key=lambda s: (s.period.start, s.id)))
     context = Context.of(ordered, exchanges)
     found = []
@@ -105,13 +129,8 @@ def analyse(
 
 
 def component(rows: Sequence[Statement], context: Context) -> Component:
-    """One component worked out: its variables, readings and implied regions."""
-    made = problem(rows, context)
-    oracle = Oracle(made)
-    kinds = frozenset(k for r in rows for k in r.scope.kind)
-    worked = Component(made, oracle, readings(oracle), [], kinds)
-    worked.regions = regions(made, worked.bounds)
-    return worked
+    """One component, to be worked out when first asked."""
+    return Component(rows, context)
 
 
 def _all_readings(component: Component, asked: Sequence[int]) -> Bounds:

@@ -41,9 +41,13 @@ class Region:
         return Period(self.days[0].start, self.days[-1].end)
 
 
-def regions(problem: Problem, bounds: Callable[[list[int]], tuple[float, float]]) -> list[Region]:
-    """The regions that must hold someone and are either unstated or undated; `bounds`
-    gives the range of a sum of variables over every reading."""
+def regions(
+    problem: Problem,
+    least: Callable[[list[int]], float],
+    bounds: Callable[[list[int]], tuple[float, float]],
+) -> list[Region]:
+    """The regions that must hold someone and are either unstated or undated; `least` and
+    `bounds` give the least and the range of a sum of variables over every reading."""
     by_mask: dict[int, int] = defaultdict(int)
     for v, variable in enumerate(problem.variables):
         by_mask[variable.mask] |= 1 << v
@@ -56,11 +60,10 @@ def regions(problem: Problem, bounds: Callable[[list[int]], tuple[float, float]]
         unstated = region not in stated
         if not (unstated or multi_day):
             continue
-        low, high = bounds(
-            [FULL if region >> v & 1 else NONE for v in range(len(problem.variables))]
-        )
-        if low <= 0:
+        asked = [FULL if region >> v & 1 else NONE for v in range(len(problem.variables))]
+        if least(asked) <= 0:
             continue
+        low, high = bounds(asked)
         covering = _innermost(problem, [i for i in range(len(problem.rows)) if mask >> i & 1])
         less = _less(problem, covering, region) if unstated else ()
         found.append(

@@ -60,7 +60,7 @@ class Context:
 
     parties: tuple[str, ...] = ()
     nationalities: frozenset[frozenset[str]] = frozenset()  # every named group, singletons too
-    batches: tuple[Handover, ...] = ()
+    batches: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # labels per exchange
     exchanges: tuple[str, ...] = ()
     days: Mapping[object, tuple[Period, ...]] = field(default_factory=dict)  # handover atom
     frameworks: tuple[str, ...] = FRAMEWORKS
@@ -108,7 +108,7 @@ class Context:
         return cls(
             parties=tuple(sorted(parties)),
             nationalities=frozenset(named),
-            batches=tuple(sorted(batch_days)),
+            batches=_labels(batch_days),
             exchanges=tuple(sorted(named_exchanges)),
             days=days,
         )
@@ -367,6 +367,15 @@ def _atoms_of(scope: Scope, context: Context) -> list[tuple[object, ...]]:
     for dim, atoms in zip(DIMENSIONS, per_dimension, strict=True):
         combos = [(*c, a) for c in combos for a in atoms if dim.covers(scope, a)]
     return combos
+
+
+def _labels(handovers: Iterable[Handover]) -> dict[str, tuple[str, ...]]:
+    """The batch labels of each exchange, sorted."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for exchange, label in sorted(handovers, key=lambda h: (h[0], h[1] or "")):
+        if label is not None:
+            found[exchange].append(label)
+    return {exchange: tuple(labels) for exchange, labels in found.items()}
 
 
 def _merged(periods: Iterable[Period]) -> tuple[Period, ...]:

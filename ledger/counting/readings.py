@@ -33,7 +33,7 @@ MAX_READINGS = 64
 
 class Oracle:
     """A component's feasibility and bounds with some of its rows set aside: by the nested
-    path where the rows nest, else by HiGHS (one solver per set of rows, kept)."""
+    path where the rows nest, else by HiGHS (one model, whichever rows are in force)."""
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
@@ -43,7 +43,7 @@ class Oracle:
         self.one_event = len(set(problem.row_vars)) == 1
         self.nested = self.one_event or nested.tree(problem) is not None
         self._trees: dict[Rows, nested.Tree] = {}
-        self._solvers: dict[Rows, Solver] = {}
+        self._model: Solver | None = None  # one HiGHS model, its rows in force set per call
 
     def feasible(self, rows: Rows) -> bool:
         if self.one_event:
@@ -65,6 +65,12 @@ class Oracle:
             return nested.bounds(self._tree(rows), asked)
         return self._solver(rows).bounds(asked)
 
+    def least(self, rows: Rows, asked: Sequence[int]) -> float:
+        """The least sum of the asked variables with only `rows` in force."""
+        if self.one_event or self.nested:
+            return self.bounds(rows, asked)[0]
+        return self._solver(rows).least(asked)
+
     def _meet(self, rows: Rows) -> tuple[float, float]:
         found = [self.problem.rows[i] for i in rows]
         return max((r.low for r in found), default=0), min((r.high for r in found), default=INF)
@@ -79,12 +85,10 @@ class Oracle:
         return found
 
     def _solver(self, rows: Rows) -> Solver:
-        found = self._solvers.get(rows)
-        if found is None:
-            found = Solver(self.problem, sorted(rows))
-            if len(self._solvers) < MAX_READINGS * 2:
-                self._solvers[rows] = found
-        return found
+        if self._model is None:
+            self._model = Solver(self.problem)
+        self._model.use(rows)
+        return self._model
 
 
 @dataclass(frozen=True)

@@ -31,29 +31,56 @@ class Unsolved(Exception):
 
 
 class Solver:
-    """One component's rows (those in force in one reading) as a HiGHS model."""
+    """One component's rows as a HiGHS model; `use` puts some of them in force (a reading,
+    or a trial of a deletion filter) by freeing the bounds of the rest, so one model and its
+    warm start serve every set of rows."""
 
     def __init__(self, problem: Problem, rows: Iterable[int] | None = None) -> None:
         self.problem = problem
-        self.rows = list(range(len(problem.rows)) if rows is None else rows)
         self.width = len(problem.variables)
         self.highs = _Highs()
         self.highs.setOptionValue("output_flag", False)
         self.columns = np.arange(self.width, dtype=np.int32)
-        # A variable that no row in force covers holds nothing: the ledger counts only what
-        # reports state, and the reports of it are set aside in this reading.
-        covered = 0
-        for i in self.rows:
-            covered |= problem.row_vars[i]
-        upper = np.array([kHighsInf if covered >> v & 1 else 0.0 for v in range(self.width)])
+        count = len(problem.rows)
+        self.indexes = np.arange(count, dtype=np.int32)
+        self.lows = np.array([float(r.low) for r in problem.rows])
+        self.highs_of = np.array(
+            [kHighsInf if r.high == INF else float(r.high) for r in problem.rows]
+        )
+        self.rows: list[int] | None = None
+        self._span: tuple[np.ndarray, np.ndarray | None] | None = None
         if self.width:
-            self.highs.addVars(self.width, np.zeros(self.width), upper)
-        for i in self.rows:
-            row = problem.rows[i]
-            index = bits(problem.row_vars[i])
-            high = kHighsInf if row.high == INF else float(row.high)
-            columns = np.array(index, dtype=np.int32)
-            self.highs.addRow(float(row.low), high, len(index), columns, np.ones(len(index)))
+            self.highs.addVars(self.width, np.zeros(self.width), np.zeros(self.width))
+            members = [bits(b) for b in problem.row_vars]
+            starts = np.cumsum([0, *(len(m) for m in members[:-1])], dtype=np.int32)
+            flat = np.array([v for m in members for v in m], dtype=np.int32)
+            self.highs.addRows(count, self.lows, self.highs_of, len(flat), starts, flat,
+                               np.ones(len(flat)))  # fmt: skip
+        self.use(range(count) if rows is None else rows)
+
+    def use(self, rows: Iterable[int]) -> None:
+        """Put only `rows` in force. A variable that no row in force covers holds nothing:
+        the ledger counts only what reports state, and the reports of it are set aside."""
+        chosen = sorted(set(rows))
+        if chosen == self.rows:
+            return
+        self.rows = chosen
+        self._span = None
+        if not self.width:
+            return
+        kept = np.zeros(len(self.lows), dtype=bool)
+        kept[chosen] = True
+        self.highs.changeRowsBounds(
+            len(self.indexes),
+            self.indexes,
+            np.where(kept, self.lows, -kHighsInf),
+            np.where(kept, self.highs_of, kHighsInf),
+        )
+        covered = 0
+        for i in chosen:
+            covered |= self.problem.row_vars[i]
+        upper = np.array([kHighsInf if covered >> v & 1 else 0.0 for v in range(self.width)])
+        self.highs.changeColsBounds(self.width, self.columns, np.zeros(self.width), upper)
 
     def feasible(self) -> bool:
         """Whether some whole-number truth meets every row."""
@@ -70,14 +97,88 @@ class Solver:
         full = np.array([1.0 if a == FULL else 0.0 for a in asked])
         some = np.array([1.0 if a in (FULL, PARTIAL) else 0.0 for a in asked])
         low = self._optimum(full, ObjSense.kMinimize) if full.any() else 0
-        high = self._optimum(some, ObjSense.kMaximize) if some.any() else 0
+        if some.any():
+            same = low if np.array_equal(full, some) else None
+            high = self._optimum(some, ObjSense.kMaximize, same)
+        else:
+            high = 0
         return low, high
 
-    def _optimum(self, costs: np.ndarray, sense: ObjSense) -> float:
+    def least(self, asked: Sequence[int]) -> float:
+        """The least sum of the asked variables (FULL counted); the rows must be feasible."""
+        full = np.array([1.0 if a == FULL else 0.0 for a in asked])
+        if not self.width or not full.any():
+            return 0
+        return self._optimum(full, ObjSense.kMinimize)
+
+    def _optimum(self, costs: np.ndarray, sense: ObjSense, fixed: float | None = None) -> float:
+        """The optimum of one objective; without a program when the exact rows in force fix
+        the sum (`fixed`: its value, when the caller knows it is fixed)."""
+        if fixed is not None and self._fixed(costs) is not None:
+            return fixed
+        found = self._fixed(costs)
+        if found is not None:
+            return found
         found = self._run(costs, sense)
         if found is None:
             raise Unsolved("the rows were feasible, yet HiGHS found no solution")
         return found
+
+    def _fixed(self, costs: np.ndarray) -> float | None:
+        """The sum when every solution gives the same: when the costs are a combination of
+        the exact rows in force (low = high) and of the variables no row in force covers
+        (held at 0), the sum is the same on every solution, so one solution gives it. Most
+        sums a ledger asks for are of this kind (a day's count told exactly, a running total
+        that its daily counts add up to)."""
+        if self._span is None:
+            self._span = self._exact_span()
+        basis, point = self._span
+        if point is None:
+            return None
+        rest = costs - (costs @ basis.T) @ basis
+        if np.max(np.abs(rest)) > WHOLE:
+            return None
+        value = float(costs @ point)
+        return round(value) if abs(value - round(value)) <= WHOLE else None
+
+    def _exact_span(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """An orthonormal basis of the sums the exact rows in force fix (with the variables
+        that hold 0 on every solution), and one solution."""
+        empty = np.zeros((0, self.width))
+        self.highs.changeObjectiveSense(ObjSense.kMaximize)
+        self.highs.changeColsCost(self.width, self.columns, np.zeros(self.width))
+        if self._solve() != HighsModelStatus.kOptimal:
+            return empty, None
+        point = np.asarray(self.highs.getSolution().col_value)
+        rows: list[np.ndarray] = []
+        for i in self.rows or ():
+            if self.lows[i] == self.highs_of[i]:
+                row = np.zeros(self.width)
+                row[bits(self.problem.row_vars[i])] = 1.0
+                rows.append(row)
+        rows += list(np.eye(self.width)[self._zeros(point)])
+        if not rows:
+            return empty, point
+        _, values, vectors = np.linalg.svd(np.array(rows), full_matrices=False)
+        return vectors[: int(np.sum(values > WHOLE * values[0]))], point
+
+    def _zeros(self, point: np.ndarray) -> np.ndarray:
+        """The variables that hold 0 on every solution (a running total that its daily counts
+        add up to leaves nobody undated): those at 0 in `point` that a program maximising
+        their sum cannot raise, a few rounds at most, each dropping those it raised."""
+        maybe = point <= WHOLE
+        for _ in range(3):
+            if not maybe.any():
+                break
+            self.highs.changeColsCost(self.width, self.columns, maybe.astype(float))
+            if self._solve() != HighsModelStatus.kOptimal:
+                break  # unbounded: some of them can grow, which is not worth finding
+            found = np.asarray(self.highs.getSolution().col_value)
+            raised = maybe & (found > WHOLE)
+            if not raised.any():
+                return maybe
+            maybe &= ~raised
+        return np.zeros(self.width, dtype=bool)
 
     def _run(self, costs: np.ndarray, sense: ObjSense) -> float | None:
         """The optimum of one objective over whole numbers; INF when unbounded, None when
