@@ -13,6 +13,7 @@ variable at all, since the ledger counts only what reports state.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import math
@@ -209,7 +210,14 @@ def problem(rows: Sequence[Statement], context: Context) -> Problem:
     """The variables of one component's statements."""
     groups, atoms_of, cells = context.shape(tuple(r.scope for r in rows))
     segments = _segments(rows, [g.days for g in groups[HANDOVER]])
-    seg_masks = [sum(1 << i for i, r in enumerate(rows) if r.period.contains(s)) for s in segments]
+    starts = [s.start for s in segments]
+    seg_masks = [0] * len(segments)
+    for i, r in enumerate(rows):
+        # Segments are cut at every row's first day and the day after its last.
+        first = bisect.bisect_left(starts, r.period.start)
+        last = bisect.bisect_right(starts, r.period.end)
+        for s in range(first, last):
+            seg_masks[s] |= 1 << i
     found: dict[tuple[int, int], list[tuple[int, ...]]] = defaultdict(list)
     for mask, cell in cells:
         days = groups[HANDOVER][cell[HANDOVER]].days
@@ -319,10 +327,11 @@ def components(statements: Sequence[Statement], context: Context) -> list[list[i
     for i, s in enumerate(statements):
         by_scope[s.scope].append(i)
     by_atom: dict[tuple[object, ...], list[Scope]] = defaultdict(list)
+    known: dict[tuple[int, object], list[object]] = {}
     for scope in by_scope:
         members = sorted(by_scope[scope], key=lambda i: statements[i].period.start)
         _join_overlapping([members], statements, join)
-        for atom in _atoms_of(scope, context):
+        for atom in _atoms_of(scope, context, known):
             by_atom[atom].append(scope)
     for scopes in by_atom.values():
         if len(scopes) > 1:
@@ -352,21 +361,36 @@ def _join_overlapping(
             reach, holder = period.end, i
 
 
-def _atoms_of(scope: Scope, context: Context) -> list[tuple[object, ...]]:
+def _atoms_of(
+    scope: Scope, context: Context, known: dict[tuple[int, object], list[object]]
+) -> list[tuple[object, ...]]:
     """Every combination of atoms (one per dimension) the scope covers in the whole ledger:
-    a part left unstated covers every value any statement names, and OTHER."""
-    parties: list[object] = [scope.party] if scope.party is not None else [*context.parties, OTHER]
-    per_dimension = [
-        list(scope.kind),
-        parties,
-        nationality_atoms([scope], context.nationalities, every=True),
-        framework_atoms([scope], context.frameworks),
-        handover_atoms([scope], context.batches, context.exchanges),
-    ]
-    combos: list[tuple[object, ...]] = [(scope.population,)]
-    for dim, atoms in zip(DIMENSIONS, per_dimension, strict=True):
-        combos = [(*c, a) for c in combos for a in atoms if dim.covers(scope, a)]
-    return combos
+    a part left unstated covers every value any statement names, and OTHER. What each part
+    covers depends on that part alone, so it is worked out once per value (`known`)."""
+    parts = (scope.kind, scope.party, scope.nationality, scope.framework,
+             (scope.exchange, scope.batch))  # fmt: skip
+    per_dimension: list[list[object]] = [[scope.population]]
+    for d, part in enumerate(parts):
+        found = known.get((d, part))
+        if found is None:
+            found = known[(d, part)] = _covered(d, scope, context)
+        per_dimension.append(found)
+    return list(itertools.product(*per_dimension))
+
+
+def _covered(d: int, scope: Scope, context: Context) -> list[object]:
+    """The atoms of dimension `d` that the scope covers in the whole ledger."""
+    if d == 0:
+        atoms: list[object] = list(scope.kind)
+    elif d == 1:
+        atoms = [scope.party] if scope.party is not None else [*context.parties, OTHER]
+    elif d == 2:
+        atoms = nationality_atoms([scope], context.nationalities, every=True)
+    elif d == 3:
+        atoms = list(framework_atoms([scope], context.frameworks))
+    else:
+        atoms = handover_atoms([scope], context.batches, context.exchanges)
+    return [a for a in atoms if DIMENSIONS[d].covers(scope, a)]
 
 
 def _labels(handovers: Iterable[Handover]) -> dict[str, tuple[str, ...]]:

@@ -40,7 +40,10 @@ class Solver:
         self.width = len(problem.variables)
         self.highs = _Highs()
         self.highs.setOptionValue("output_flag", False)
+        # Simplex proves an infeasible program with a ray (`culprits`); presolve would not.
+        self.highs.setOptionValue("presolve", "off")
         self.columns = np.arange(self.width, dtype=np.int32)
+        self.culprits: frozenset[int] | None = None  # of the last program found infeasible
         count = len(problem.rows)
         self.indexes = np.arange(count, dtype=np.int32)
         self.lows = np.array([float(r.low) for r in problem.rows])
@@ -49,6 +52,7 @@ class Solver:
         )
         self.rows: list[int] | None = None
         self._span: tuple[np.ndarray, np.ndarray | None] | None = None
+        self._asked = 0  # questions asked of the rows in force since they were put in force
         if self.width:
             self.highs.addVars(self.width, np.zeros(self.width), np.zeros(self.width))
             members = [bits(b) for b in problem.row_vars]
@@ -65,7 +69,7 @@ class Solver:
         if chosen == self.rows:
             return
         self.rows = chosen
-        self._span = None
+        self._span, self._asked, self.culprits = None, 0, None
         if not self.width:
             return
         kept = np.zeros(len(self.lows), dtype=bool)
@@ -83,39 +87,46 @@ class Solver:
         self.highs.changeColsBounds(self.width, self.columns, np.zeros(self.width), upper)
 
     def feasible(self) -> bool:
-        """Whether some whole-number truth meets every row."""
+        """Whether some whole-number truth meets every row in force."""
+        self.culprits = None
         if not self.width:
             return all(self.problem.rows[i].low <= 0 for i in self.rows)
-        status = self._run(np.zeros(self.width), ObjSense.kMinimize)
-        return status is not None
+        return self._run(np.zeros(self.width), ObjSense.kMinimize) is not None
+
+    def _culprits(self) -> frozenset[int] | None:
+        """After simplex found no solution at all, even in fractions: the rows in force that
+        its proof (a Farkas ray) uses, which cannot hold together by themselves (freeing the
+        bounds of other rows only leaves more variables at 0); None without a proof."""
+        _, exists = self.highs.getDualRayExist()
+        if not exists:
+            return None
+        _, _, ray = self.highs.getDualRay()
+        kept = set(self.rows or ())
+        return frozenset(i for i in np.flatnonzero(np.abs(ray) > WHOLE).tolist() if i in kept)
 
     def bounds(self, asked: Sequence[int]) -> tuple[float, float]:
         """The least and greatest sum of the asked variables (FULL counted whole, PARTIAL for
         the greatest only); INF when there is no greatest. The rows must be feasible."""
         if not self.width:
             return 0, 0
+        self._asked += 1
         full = np.array([1.0 if a == FULL else 0.0 for a in asked])
         some = np.array([1.0 if a in (FULL, PARTIAL) else 0.0 for a in asked])
         low = self._optimum(full, ObjSense.kMinimize) if full.any() else 0
-        if some.any():
-            same = low if np.array_equal(full, some) else None
-            high = self._optimum(some, ObjSense.kMaximize, same)
-        else:
-            high = 0
+        high = self._optimum(some, ObjSense.kMaximize) if some.any() else 0
         return low, high
 
     def least(self, asked: Sequence[int]) -> float:
         """The least sum of the asked variables (FULL counted); the rows must be feasible."""
+        self._asked += 1
         full = np.array([1.0 if a == FULL else 0.0 for a in asked])
         if not self.width or not full.any():
             return 0
         return self._optimum(full, ObjSense.kMinimize)
 
-    def _optimum(self, costs: np.ndarray, sense: ObjSense, fixed: float | None = None) -> float:
+    def _optimum(self, costs: np.ndarray, sense: ObjSense) -> float:
         """The optimum of one objective; without a program when the exact rows in force fix
-        the sum (`fixed`: its value, when the caller knows it is fixed)."""
-        if fixed is not None and self._fixed(costs) is not None:
-            return fixed
+        the sum."""
         found = self._fixed(costs)
         if found is not None:
             return found
@@ -131,6 +142,8 @@ class Solver:
         sums a ledger asks for are of this kind (a day's count told exactly, a running total
         that its daily counts add up to)."""
         if self._span is None:
+            if self._asked < 3:
+                return None  # rows in force asked of once or twice: programs cost less
             self._span = self._exact_span()
         basis, point = self._span
         if point is None:
@@ -198,6 +211,7 @@ class Solver:
             # Bounds are only asked of rows known to be feasible: unbounded it is.
             return INF if sense == ObjSense.kMaximize else -INF
         if status == HighsModelStatus.kInfeasible:
+            self.culprits = self._culprits()
             return None
         values = np.asarray(highs.getSolution().col_value)
         if np.all(np.abs(values - np.round(values)) <= WHOLE):
