@@ -1,15 +1,19 @@
 """Large synthetic ledgers for the benchmarks: generated reports, and N entries citing them.
 
 Sources go through the product's own path (`Ledger.add_source`: hashing, pysbd sentences), so
-every generated quote slices out of a real sentence. Entries are then written straight into the
-tables by bulk paths that bypass the ORM: `executemany` on SQLite, `COPY` on PostgreSQL. They
-are first revisions, exactly as `Ledger.import_entries` would write them, only faster (their
-stored rows of entries.csv are then filled by the product's own `fill_published_rows`); the
-database still enforces every key and check.
+every generated quote slices out of a real sentence. The entries are those of `bench.shaped`
+(exchanges of daily handovers reported as aggregates, breakdowns, running totals, with
+batches, remains and a few wrong reports), written straight into the tables by bulk paths that
+bypass the ORM: `executemany` on SQLite, `COPY` on PostgreSQL. They are first revisions,
+exactly as `Ledger.import_entries` would write them, only faster (their stored rows of
+entries.csv are then filled by the product's own `fill_published_rows`); the database still
+enforces every key and check. The exchanges they name are recorded through the product's path
+(`Ledger.add_exchange`), each with its days.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import io
 import random
@@ -20,15 +24,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
-from ledger.records import FRAMEWORKS, KINDS, POPULATIONS, QUALIFIERS, Sentence
+from bench import shaped
+from ledger.records import Sentence
 from ledger.service import Ledger
 from ledger.storage.database import Database
 from ledger.storage.exports import fill_published_rows
 from ledger.storage.journal import Journal
-from ledger.storage.repository import Repository
+from ledger.storage.repository import Repository, joined
 
-PARTIES = ("Hamas", "Islamic Jihad", "Israel", "Egypt", "Qatar", *(f"Group {i}" for i in range(7)))
-NATIONALITIES = (None, None, None, "Thai", "Israeli", "Filipino", "Palestinian", "Nepali")
 FIRST = dt.date(2015, 1, 1)
 YEARS = 10
 DAYS = 365 * YEARS
@@ -97,38 +100,37 @@ def add_sources(ledger: Ledger, count: int, sentences: int) -> list[Cited]:
     return cited
 
 
-def entry_rows(n: int, cited: list[Cited], seed: int = 3) -> Iterator[tuple]:
-    """(entry, revision, evidence rows) per generated entry: many keys over ten years.
-
-    Most entries cover one day; some a week or a month (roll-ups, overlaps), and keys repeat
-    over days, so reports of one event (corroboration, conflicts) occur as in real ledgers.
-    """
-    rng = random.Random(seed)
-    for i in range(n):
-        roll = rng.random()
-        length = 1 if roll < 0.85 else rng.randrange(2, 8) if roll < 0.97 else rng.randrange(8, 31)
-        start = FIRST + dt.timedelta(days=rng.randrange(DAYS))
-        end = start + dt.timedelta(days=length - 1)
-        q = rng.random()
-        qualifier = QUALIFIERS[0 if q < 0.8 else 1 if q < 0.9 else 2 if q < 0.95 else 3]
-        evidence = []
-        for _ in range(1 if rng.random() < 0.8 else 2):
-            c = cited[rng.randrange(len(cited))]
-            quote = c.sentence.text[: rng.randrange(12, 40)].rstrip()
-            evidence.append((c.source, c.sentence.n, quote, c.sentence.start))
+def entry_rows(
+    n: int, cited: list[Cited], reported: list[shaped.Exchange] | None = None
+) -> Iterator[tuple]:
+    """(entry, kinds, population, count, qualifier, start, end, party, nationalities,
+    framework, exchange, batches, description, evidence rows) per generated entry, the lists
+    as the store keeps them (sorted, joined by ';')."""
+    for row in shaped.entry_rows(n, cited, reported=reported):
+        (entry_id, kinds, population, count, qualifier, start, end, party, nationalities,
+         framework, exchange, batches, description, evidence) = row  # fmt: skip
         yield (
-            f"ent_b{i:09d}",
-            rng.choice(KINDS),
-            rng.choice(POPULATIONS),
-            rng.randrange(0, 60),
-            qualifier,
-            start,
-            end,
-            rng.choice(PARTIES),
-            rng.choice(NATIONALITIES),
-            rng.choice(FRAMEWORKS),
-            f"generated group {i % 997}",
-            evidence,
+            entry_id, joined(kinds), population, count, qualifier, start, end, party,
+            joined(nationalities), framework, exchange, joined(batches), description, evidence,
+        )  # fmt: skip
+
+
+def add_exchanges(ledger: Ledger, exchanges: list[shaped.Exchange], cited: list[Cited]) -> None:
+    """Record the exchanges the entries name, through the product's path."""
+    for n, exchange in enumerate(exchanges):
+        c = cited[n % len(cited)]
+        quote = c.sentence.text[:30].rstrip()
+        ledger.add_exchange(
+            {
+                "name": f"Generated exchange {n}",
+                "parties": ["Hamas", "Israel"],
+                "first_day": exchange.first.isoformat(),
+                "last_day": exchange.last.isoformat(),
+                "description": "Generated for the benchmarks.",
+                "evidence": [{"source": c.source, "sentence": c.sentence.n, "quote": quote}],
+            },
+            author=AUTHOR,
+            exchange_id=exchange.id,
         )
 
 
@@ -141,6 +143,11 @@ def build(url: str, n: int, sources: int = 40, sentences: int = 60) -> dict[str,
     ledger = Ledger(database)
     cited = add_sources(ledger, sources, sentences)
     timings["sources_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    reported: list[shaped.Exchange] = []
+    collections.deque(entry_rows(n, cited, reported), maxlen=0)
+    add_exchanges(ledger, reported, cited)
+    timings["exchanges_s"] = time.perf_counter() - started
     started = time.perf_counter()
     at = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=1)
     if database.is_sqlite:
@@ -186,9 +193,10 @@ def _load_sqlite(path: str, n: int, cited: list[Cited], at: dt.datetime) -> None
         )
         connection.executemany(
             "INSERT INTO entry_revision (id, entry_id, revision, kind, population, count, "
-            "qualifier, period_start, period_end, party, nationality, framework, description, "
-            "period_phrase, period_note, retracted, recorded_at, author, reason) "
-            "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?, NULL)",
+            "qualifier, period_start, period_end, party, nationality, framework, exchange, "
+            "batch, description, period_phrase, period_note, retracted, recorded_at, author, "
+            "reason) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?, "
+            "NULL)",
             revisions,
         )
         connection.executemany(
@@ -200,12 +208,13 @@ def _load_sqlite(path: str, n: int, cited: list[Cited], at: dt.datetime) -> None
         entries.clear(), revisions.clear(), evidence.clear()
 
     for row in entry_rows(n, cited):
-        entry_id, kind, population, count, qualifier, start, end, party, nat, fw, desc, evs = row
+        (entry_id, kind, population, count, qualifier, start, end, party, nat, fw, exchange,
+         batch, desc, evs) = row  # fmt: skip
         rev_id += 1
         entries.append((entry_id, stamp, AUTHOR))
         revisions.append(
             (rev_id, entry_id, kind, population, count, qualifier, start.isoformat(),
-             end.isoformat(), party, nat, fw, desc, stamp, AUTHOR)
+             end.isoformat(), party, nat, fw, exchange, batch, desc, stamp, AUTHOR)
         )  # fmt: skip
         for position, (source, sentence_n, quote, offset) in enumerate(evs):
             ev_id += 1
@@ -231,15 +240,16 @@ def _load_postgres(url: str, n: int, cited: list[Cited], at: dt.datetime) -> Non
         ev_id = cursor.fetchone()[0]
         entries, revisions, evidence = io.StringIO(), io.StringIO(), io.StringIO()
         stamp = at.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy writes a DateTime
+        null = "\\N"
         for row in entry_rows(n, cited):
-            entry_id, kind, population, count, qualifier, start, end, party, nat, fw, desc, evs = (
-                row
-            )
+            (entry_id, kind, population, count, qualifier, start, end, party, nat, fw, exchange,
+             batch, desc, evs) = row  # fmt: skip
             rev_id += 1
             entries.write(f"{entry_id}\t{stamp}\t{AUTHOR}\n")
             revisions.write(
                 f"{rev_id}\t{entry_id}\t1\t{kind}\t{population}\t{count}\t{qualifier}\t"
-                f"{start}\t{end}\t{party}\t{nat or chr(92) + 'N'}\t{fw}\t{desc}\t"
+                f"{start}\t{end}\t{party or null}\t{nat or null}\t{fw or null}\t"
+                f"{exchange or null}\t{batch or null}\t{desc}\t"
                 f"\\N\t\\N\tf\t{stamp}\t{AUTHOR}\t\\N\n"
             )
             for position, (source, sentence_n, quote, offset) in enumerate(evs):
@@ -254,8 +264,8 @@ def _load_postgres(url: str, n: int, cited: list[Cited], at: dt.datetime) -> Non
             (
                 "entry_revision",
                 "id, entry_id, revision, kind, population, count, qualifier, period_start, "
-                "period_end, party, nationality, framework, description, period_phrase, "
-                "period_note, retracted, recorded_at, author, reason",
+                "period_end, party, nationality, framework, exchange, batch, description, "
+                "period_phrase, period_note, retracted, recorded_at, author, reason",
                 revisions,
             ),
             (

@@ -121,6 +121,11 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                       f"{p5['reports'] / p5['ingest_s']:.0f}",
                       f"pysbd alone, 1 process {p5['reports'] / p5['pysbd_s']:.0f}",
                       f"{p5['ratio']:.2f}x", "≥ 0.8x", _verdict(p5["ratio"] >= 0.8)))  # fmt: skip
+    if p6 := results.get("P6"):
+        met = p6["seconds"] <= 1 and p6["component_rows"] >= 200
+        found.append((f"P6 solver path: first answer, non-nested component of "
+                      f"{p6['component_rows']} entries", _seconds(p6["seconds"]), "—", "—",
+                      "≤ 1 s", _verdict(met)))  # fmt: skip
     return found
 
 

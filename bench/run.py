@@ -1,4 +1,5 @@
-"""`make bench`: P1-P5, each as a ratio to its peer measured in the same run.
+"""`make bench`: P1-P5, each as a ratio to its peer measured in the same run, and P6, the
+counting engine's solver path, against its target.
 
 python -m bench [--entries N] [--reports N] [--seconds S] [--rounds R] [--only P1,P3]
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench import generate, report
+from bench import generate, report, shaped
 from bench.harness import BIN, download, free_port, serving, timed, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=10_000, help="reports ingested in P5")
     parser.add_argument("--seconds", type=float, default=5, help="each wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating wrk runs per pair")
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6")
     parser.add_argument("--totals-timeout", type=float, default=900, help="P2 service, seconds")
     options = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         "P3": lambda: p3(ledgers),
         "P4": lambda: p4(options, postgres),
         "P5": lambda: p5(options),
+        "P6": p6,
     }
     errors = {}
     try:
@@ -477,3 +479,43 @@ def _fresh(folder: Path) -> Path:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# --- P6: the solver's path ----------------------------------------------------------------------
+
+SOLVER_DAYS = 55  # daily handovers whose reports make one non-nested component of over 200
+
+
+def p6() -> dict[str, object]:
+    """The first answer about one exchange whose reports do not nest (HiGHS, not the nested
+    path): its statements analysed, the totals of hostages released with every finding, and
+    the ledger's conflicts and implied counts, from nothing, in this process; median of 5."""
+    from ledger.counting import analyse
+    from ledger.records import Period, Statement, reported_range
+    from ledger.scope import Scope
+    from ledger.totals import answer, ask, findings
+
+    exchange, rows = shaped.crossing(SOLVER_DAYS)
+    statements = []
+    for n, row in enumerate(rows):
+        kinds, population, count, qualifier, start, end, party, nats, fw, x, batch, _ = row
+        low, high = reported_range(qualifier, count, None)
+        scope = Scope(population, kinds, party, nats, fw, x, batch)
+        statements.append(Statement(f"ent_{n:05d}", scope, Period(start, end), low, high))
+    days = {exchange.id: Period(exchange.first, exchange.last)}
+    question = ask(population="hostages", kind="released")
+    runs, rows_solved = [], 0
+    for _ in range(5):
+        started = time.perf_counter()
+        analysis = analyse(statements, days)
+        answer(analysis, question, None, None)
+        findings(analysis)
+        runs.append(time.perf_counter() - started)
+        crossing = [c for c in analysis.components if not c.nested]
+        rows_solved = max((len(c.rows) for c in crossing), default=0)
+    return {
+        "statements": len(statements),
+        "component_rows": rows_solved,
+        "seconds": statistics.median(runs),
+        "runs_s": runs,
+    }
