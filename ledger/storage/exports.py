@@ -18,8 +18,10 @@ import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, case, func, insert, inspect, literal
+from sqlalchemy import Integer, Select, case, func, insert, inspect, literal
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
 from ledger.publication import entry_line
@@ -226,9 +228,8 @@ def in_force(as_of: dt.datetime | None, selection: Selection) -> Select:
     for name in LISTED:
         wanted = getattr(selection, name, None)
         if wanted is not None:
-            column = getattr(row, name)
-            pattern = "%;" + _like_escaped(wanted) + ";%"
-            query = query.where((literal(";") + column + literal(";")).like(pattern, escape="\\"))
+            listed = literal(";") + getattr(row, name) + literal(";")
+            query = query.where(Position(listed, literal(";" + wanted + ";")) > 0)
     if selection.start is not None:
         query = query.where(row.period_end >= selection.start)
     if selection.end is not None:
@@ -293,8 +294,22 @@ def _rendered(session: Session, revision_ids: Sequence[int]) -> dict[int, tuple[
     return rendered
 
 
-def _like_escaped(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+class Position(FunctionElement[int]):
+    """Where a text first occurs in another (1 on), 0 when it does not: case-sensitive on
+    both engines, as names are (LIKE ignores case on SQLite and not on PostgreSQL)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(Position, "sqlite")
+def _instr(element: Position, compiler: Any, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(Position, "postgresql")
+def _strpos(element: Position, compiler: Any, **kw: Any) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
 
 
 def _evidence(session: Session, revision_ids: Sequence[int]) -> dict[Any, tuple[Evidence, ...]]:

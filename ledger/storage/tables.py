@@ -134,7 +134,8 @@ def _revision_checks() -> tuple[CheckConstraint, ...]:
 
 class EntryRevisionRow(_Revision, table=True):
     """An entry revision. Lists (kinds, nationalities, batches) are stored in one column,
-    sorted and joined by ';' (which no name may hold), so a filter is one LIKE on any engine."""
+    sorted and joined by ';' (which no name may hold), so a filter is one text search on
+    any engine."""
 
     __tablename__ = "entry_revision"
     __table_args__ = (

@@ -139,7 +139,11 @@ def test_a_migration_that_changes_entries_csv_stores_every_row_again(
 
 def test_a_page_of_entries_read_from_the_database_is_that_page_of_the_ledger(ledger: Ledger):
     middle, _ = written(ledger)
-    for as_of, selection in [*QUESTIONS, (middle, None), (middle, Selection(kind="released"))]:
+    # Names are matched as written on both engines (SQLite's LIKE would ignore case).
+    named = [(middle, Selection(nationality=n)) for n in ("@Thai", "@thai", "Thai")]
+    assert [len(ledger.entries(*question)) for question in named] == [1, 0, 0]
+    for as_of, selection in [*QUESTIONS, (middle, None), (middle, Selection(kind="released")),
+                             *named]:  # fmt: skip
         whole = ledger.entries(as_of, selection)
         for offset, limit in [(0, 100), (0, 2), (2, 2), (4, 3), (len(whole), 5), (2**31, 5)]:
             total, page = ledger.entries_page(as_of, selection or Selection(), offset, limit)
