@@ -557,4 +557,4 @@ def _said(report: Any) -> str:
             f" to {implied.high}" if implied.high is not None else " or more"
         )
     )  # fmt: skip
-    return f"{report.entry} states {report.qualifier} {report.count}{others}"
+    return f"{report.entry} states {report.words}{others}"

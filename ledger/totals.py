@@ -63,6 +63,16 @@ class Said(Plain):
     sources: tuple[str, ...]
     implied: Interval | None  # what the other reports of its conflict allow for it
 
+    @property
+    def words(self) -> str:
+        """What it states, in words: "at least 10", "30 to 40"."""
+        if self.qualifier == "between":
+            return f"{self.stated.low} to {self.stated.high}"
+        if self.qualifier == "at_most":
+            return f"at most {self.stated.high}"
+        said = {"at_least": "at least ", "approx": "about "}
+        return f"{said.get(self.qualifier, '')}{self.stated.low}"
+
 
 @dataclass(frozen=True)
 class Conflict(Plain):

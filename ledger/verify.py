@@ -237,7 +237,7 @@ def describe_checks(checks: Checks, entries: Iterable[Entry]) -> list[Finding]:
     found = []
     for conflict in checks.conflicts:
         said = "; ".join(
-            f"{r.entry} ({', '.join(r.sources)}) says {_stated(r.qualifier, r.stated)}"
+            f"{r.entry} ({', '.join(r.sources)}) says {r.words}"
             + (f", the others imply {_interval(r.implied)}" if r.implied else "")
             for r in conflict.reports
         )
@@ -287,12 +287,3 @@ def _interval(interval: Interval) -> str:
     if interval.low == interval.high:
         return str(interval.low)
     return f"{interval.low} to {interval.high}"
-
-
-def _stated(qualifier: str, stated: Interval) -> str:
-    if qualifier == "between":
-        return f"{stated.low} to {stated.high}"
-    if qualifier == "at_most":
-        return f"at most {stated.high}"
-    words = {"at_least": "at least ", "approx": "about "}
-    return f"{words.get(qualifier, '')}{stated.low}"

@@ -231,7 +231,10 @@
       entry.period.start === entry.period.end
         ? entry.period.start
         : `${entry.period.start} to ${entry.period.end}`;
-    const count = `${entry.qualifier === "exact" ? "" : words(entry.qualifier) + " "}${entry.count}`;
+    const count =
+      entry.qualifier === "between"
+        ? `${entry.count} to ${entry.count_high}`
+        : `${entry.qualifier === "exact" ? "" : words(entry.qualifier) + " "}${entry.count}`;
     const population = entry.count === 1 ? entry.population.replace(/s$/, "") : entry.population;
     return el(
       "tr",

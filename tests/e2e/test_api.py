@@ -388,6 +388,38 @@ def test_a_conflict_gives_a_range_and_is_listed_in_checks(service: Service):
     assert any(sorted(c["entries"]) == sorted(ids) for c in checks["conflicts"])
 
 
+def test_a_reported_range_is_counted_as_its_range_and_named_so(service: Service):
+    text = report("Between 30 and 40 detainees were freed, officials said. A guard said 45.")
+    source = add_source(service, text)
+    common = {"population": "detainees", "party": "Test party R", "nationality": None}
+    ranged = service.editor.post(
+        "/v1/entries",
+        json=entry(source["id"], "Between 30 and 40 detainees were freed", count=30,
+                   qualifier="between", count_high=40, **common),
+    )  # fmt: skip
+    assert ranged.status_code == 201, ranged.text
+    assert (ranged.json()["qualifier"], ranged.json()["count_high"]) == ("between", 40)
+    totals = service.public.get("/v1/totals", params={"party": "Test party R"}).json()
+    assert totals["total"] == {"low": 30, "high": 40} and totals["conflicts"] == []
+    # A range upside down is refused, naming the field, and writes nothing.
+    upside_down = entry(source["id"], "Between 30 and 40 detainees were freed", count=40,
+                        qualifier="between", count_high=30, **common)  # fmt: skip
+    body = is_problem(service.editor.post("/v1/entries", json=upside_down), 422)
+    assert "count_high" in body["errors"]
+    # A report outside the range conflicts with it, and the conflict gives the range whole.
+    other = service.editor.post(
+        "/v1/entries", json=entry(source["id"], "A guard said 45", count=45, **common)
+    )
+    assert other.status_code == 201, other.text
+    (conflict,) = service.public.get("/v1/totals", params={"party": "Test party R"}).json()[
+        "conflicts"
+    ]
+    stated = {r["entry"]: r["stated"] for r in conflict["reports"]}
+    assert stated[ranged.json()["id"]] == {"low": 30, "high": 40}
+    findings = service.public.get("/v1/export/findings.csv", params={"party": "Test party R"}).text
+    assert f"{ranged.json()['id']} states 30 to 40" in findings
+
+
 def test_revise_with_if_match_and_as_of_before_the_correction(service: Service):
     source = add_source(service, report("Hamas released 9 hostages, then a correction said 8."))
     posted = service.editor.post(
