@@ -88,3 +88,45 @@ def test_unsupported_database_urls_are_refused_by_name(url):
         Database(url)
     assert refused.value.detail.startswith("LEDGER_DATABASE_URL uses ")
     assert "postgresql://user@host/db" in refused.value.detail
+
+
+def test_entries_and_terms_stored_before_the_counting_model_v2_keep_their_values(
+    database: Database,
+):
+    # A store as migration 0005 left it, with rows written the old way: one kind, a party and
+    # a framework always (an omitted framework was stored as 'other'), one nationality or none.
+    database.downgrade("0005")
+    stamp = "2023-11-28 12:00:00.000000"
+    revision = (
+        "INSERT INTO {table} (id, {owner}, revision, kind, population, count, qualifier, "
+        "period_start, period_end, party, {extra}framework, description, retracted, "
+        "recorded_at, author) VALUES (1, 'old_1', 1, 'released', 'hostages', 13, 'exact', "
+        "'2023-11-24', '2023-11-24', 'Hamas', {value}'other', 'old row', {false}, '{stamp}', "
+        "'alice')"
+    )
+    false = "0" if database.is_sqlite else "false"
+    with database.engine.begin() as connection:
+        for table, parent, owner, extra, value in (
+            ("entry_revision", "entry", "entry_id", "nationality, ", "'Thai', "),
+            ("term_revision", "term", "term_id", "per, ", "'period', "),
+        ):
+            connection.execute(
+                text(f"INSERT INTO {parent} (id, recorded_at, author) VALUES ('old_1', "
+                     f"'{stamp}', 'alice')")
+            )  # fmt: skip
+            connection.execute(
+                text(revision.format(table=table, owner=owner, extra=extra, value=value,
+                                     false=false, stamp=stamp))
+            )  # fmt: skip
+    database.migrate()
+    assert database.schema_is_current()
+    with database.engine.connect() as connection:
+        entry = connection.execute(
+            text("SELECT kind, party, nationality, framework, exchange, batch, count_high "
+                 "FROM entry_revision")
+        ).one()  # fmt: skip
+        term = connection.execute(
+            text("SELECT kind, party, framework, exchange FROM term_revision")
+        ).one()
+    assert tuple(entry) == ("released", "Hamas", "Thai", "other", None, None, None)
+    assert tuple(term) == ("released", "Hamas", "other", None)
