@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from typing import Any
 
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
@@ -245,6 +246,40 @@ def test_the_order_entries_arrive_in_changes_nothing(
         first = answer(analyse(statements, {"E": EXCHANGE_DAYS}), question, None, None)
         second = answer(analyse(shuffled, {"E": EXCHANGE_DAYS}), question, None, None)
         assert first == second
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(contradicted(), st.randoms(use_true_random=False))
+def test_neither_arrival_order_nor_ids_change_a_figure_or_a_conflict(
+    statements: list[Statement], rng: random.Random
+) -> None:
+    # The entries arrive in another order and under other ids (ids order rows within a
+    # component, so this moves every row): the figures, and each conflict with its readings
+    # and implied figures, are the same under the new names.
+    names = [s.id for s in statements]
+    renamed = dict(zip(names, rng.sample(names, len(names)), strict=True))
+    moved = [s._replace(id=renamed[s.id]) for s in statements]
+    rng.shuffle(moved)
+    for question in QUESTIONS[:4]:
+        first = answer(analyse(statements, {"E": EXCHANGE_DAYS}), question, None, None)
+        second = answer(analyse(moved, {"E": EXCHANGE_DAYS}), question, None, None)
+        assert [(d.date, d.daily, d.cumulative) for d in first.days] == [
+            (d.date, d.daily, d.cumulative) for d in second.days
+        ]
+        assert sorted(_conflict(c, renamed) for c in first.conflicts) == sorted(
+            _conflict(c, {n: n for n in names}) for c in second.conflicts
+        )
+
+
+def _conflict(conflict: Any, renamed: dict[str, str]) -> tuple[Any, ...]:
+    """A conflict as its reports, readings and implied figures, under new names."""
+    reports = sorted((renamed[r.entry], r.stated, r.implied) for r in conflict.reports)
+    readings = sorted(sorted(renamed[i] for i in aside) for aside in conflict.readings)
+    return tuple(reports), tuple(map(tuple, readings))
 
 
 @SETTINGS
