@@ -124,7 +124,8 @@ class StillHeld(MethodView):
     @blp.arguments(StillHeldArgs(), location="query")
     @blp.response(200, StillHeldSchema)
     def get(self, args: dict[str, Any]) -> Response:
-        """Captured minus released, rescued and found dead, per party, as intervals."""
+        """Captured minus released, rescued, found dead and remains returned, per party, as
+        intervals."""
         return rendered(STILL_HELD, _still_held(args))
 
 
@@ -152,7 +153,7 @@ class Checks(MethodView):
     @blp.arguments(AsOfArgs(), location="query")
     @blp.response(200, ChecksSchema)
     def get(self, args: dict[str, Any]) -> Response:
-        """Every conflict and roll-up mismatch in the ledger, and the chain head to cite."""
+        """Every conflict and implied count in the ledger, and the chain head to cite."""
         return rendered(CHECKS, _checks(args.get("as_of")))
 
 
