@@ -29,8 +29,9 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# `make bench`: P1-P5 of docs/benchmarks.md, each against its peer in the same run.
-# BENCH_ENTRIES (1000000, as the targets are set; about 15 minutes in all, BENCH_ENTRIES=100000
+# `make bench`: P1-P5 of docs/benchmarks.md, each against its peer in the same run, and P6
+# (the counting engine's solver path) against its target.
+# BENCH_ENTRIES (1000000, as the targets are set; about 30 minutes in all, BENCH_ENTRIES=100000
 # for a quicker look) sizes P2/P3's ledger; BENCH_REPORTS (10000) sizes P5.
 BENCH_ENTRIES ?= 1000000
 BENCH_REPORTS ?= 10000
