@@ -140,7 +140,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(_limit_body)
     turns.install(app)
     app.before_request(_check_body)
-    app.before_request(_check_query)
     app.after_request(_tag_response)
     # Registered last, so it runs first: every hook after it sees a 304 as a 304.
     app.after_request(caching.tag_every_get)
@@ -157,22 +156,6 @@ def _limit_body() -> None:
     """10 MB a body; a new source's body may be larger (see MAX_SOURCE_BODY_BYTES)."""
     if (request.method, request.endpoint) == SOURCE_POST:
         request.max_content_length = MAX_SOURCE_BODY_BYTES
-
-
-def _check_query() -> Response | None:
-    """Every query parameter of the API takes one value: one given twice is refused (422),
-    never read as its first value alone (`kind=released&kind=rescued` is not a total of
-    both). The dashboard's page keeps its own canonical form."""
-    if not request.path.startswith("/v1/"):
-        return None
-    repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
-    if not repeated:
-        return None
-    return problems.problem(
-        422,
-        f"{', '.join(repeated)} given more than once: each query parameter takes one value.",
-        errors={k: ["Given more than once: give it once."] for k in repeated},
-    )
 
 
 def _check_body() -> Response | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from ledger.records import FIRST_DAY, FRAMEWORKS, KINDS, LAST_DAY, POPULATIONS, QUALIFIERS
 
@@ -149,11 +149,27 @@ class ScopeSchema(Schema):
     batch = Names(allow_none=True)
 
 
-class AsOfArgs(Schema):
+class QueryArgs(Schema):
+    """Query parameters, each taking one value: one given twice is refused (422, naming it),
+    never read as its first value alone (`kind=released&kind=rescued` is not both)."""
+
+    @pre_load
+    def _given_once(self, data: Any, **_: Any) -> Any:
+        sent = getattr(data, "data", None)  # webargs' proxy of the query as sent
+        if not hasattr(sent, "getlist"):
+            return data
+        keys = (field.data_key or name for name, field in self.fields.items())
+        repeated = sorted(k for k in keys if len(sent.getlist(k)) > 1)
+        if repeated:
+            raise ValidationError({k: ["Given more than once: give it once."] for k in repeated})
+        return data
+
+
+class AsOfArgs(QueryArgs):
     as_of = Moment(metadata={"description": "Answer as the ledger stood at this moment."})
 
 
-class DayRangeArgs(Schema):
+class DayRangeArgs(QueryArgs):
     """`from` and `to`: the days a query covers, in order."""
 
     from_ = Day(data_key="from", metadata={"description": "Days from (inclusive)."})
