@@ -433,16 +433,7 @@ class Repository:
         self, term_id: str | None = None, as_of: dt.datetime | None = None
     ) -> list[Term]:
         """Every revision (of one term, or of all), oldest first, up to `as_of`."""
-        query = select(TermRevisionRow)
-        if term_id is not None:
-            query = query.where(TermRevisionRow.term_id == term_id)
-        if as_of is not None:
-            query = query.where(TermRevisionRow.recorded_at <= as_of)
-        rows = list(
-            self.session.exec(query.order_by(TermRevisionRow.term_id, TermRevisionRow.revision))
-        )
-        evidence = self._evidence(EvidenceRow.term_revision_id, [row.id for row in rows])
-        return [_term(row, evidence[row.id]) for row in rows]
+        return self._revisions(TermRevisionRow, "term_id", term_id, as_of, _term)
 
     # --- exchanges ----------------------------------------------------------------------------
 
@@ -509,18 +500,27 @@ class Repository:
         self, exchange_id: str | None = None, as_of: dt.datetime | None = None
     ) -> list[Exchange]:
         """Every revision (of one exchange, or of all), oldest first, up to `as_of`."""
-        query = select(ExchangeRevisionRow)
-        if exchange_id is not None:
-            query = query.where(ExchangeRevisionRow.exchange_id == exchange_id)
+        return self._revisions(ExchangeRevisionRow, "exchange_id", exchange_id, as_of, _exchange)
+
+    def _revisions(
+        self,
+        table: Any,
+        owner: str,
+        owner_id: str | None,
+        as_of: dt.datetime | None,
+        record: Callable[[Any, tuple[Evidence, ...]], Any],
+    ) -> list[Any]:
+        """The revisions of a term or an exchange (`owner`: the column naming it), oldest
+        first, up to `as_of`, each read as its record with its evidence."""
+        query = select(table)
+        if owner_id is not None:
+            query = query.where(getattr(table, owner) == owner_id)
         if as_of is not None:
-            query = query.where(ExchangeRevisionRow.recorded_at <= as_of)
-        rows = list(
-            self.session.exec(
-                query.order_by(ExchangeRevisionRow.exchange_id, ExchangeRevisionRow.revision)
-            )
-        )
-        evidence = self._evidence(EvidenceRow.exchange_revision_id, [row.id for row in rows])
-        return [_exchange(row, evidence[row.id]) for row in rows]
+            query = query.where(table.recorded_at <= as_of)
+        rows = list(self.session.exec(query.order_by(getattr(table, owner), table.revision)))
+        column = getattr(EvidenceRow, owner.replace("_id", "_revision_id"))
+        evidence = self._evidence(column, [row.id for row in rows])
+        return [record(row, evidence[row.id]) for row in rows]
 
     # --- context notes ------------------------------------------------------------------------
 
