@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ledger.counting import Analysis, Context, component
-from ledger.counting.model import components
+from ledger.counting.components import components
 from ledger.records import Entry, Period, Statement
 from ledger.scope import Question
 from ledger.totals import Conflict, Implied, Interval, Plain, answer, findings

@@ -15,8 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from ledger.counting.components import components
 from ledger.counting.findings import Region, regions
-from ledger.counting.model import Context, Problem, Statement, components, problem
+from ledger.counting.model import Context, Problem, Statement, problem
 from ledger.counting.readings import Oracle, Readings, readings
 from ledger.counting.solver import bounds_setting_aside
 from ledger.records import Period
