@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from ledger.counting import Analysis, Component, analyse
 from ledger.counting.findings import PLACED, REST, Region
-from ledger.counting.model import Statement, bits, status_of_rows
+from ledger.counting.model import Statement, bits
 from ledger.records import Period
 from ledger.scope import NONE, Question, Scope, combine
 
@@ -196,7 +196,7 @@ def answer(
     """The totals of one question of an analysis, shown from `start` to `end`."""
     matching = []
     for component, asked in analysis.touching(question):
-        statuses = status_of_rows(component.problem, asked)
+        statuses = component.statuses(asked)
         if any(statuses):
             matching.append((component, asked, statuses))
     if not matching:
@@ -441,28 +441,40 @@ def _finding_id(prefix: str, parts: Iterable[str]) -> str:
 
 
 def _events(matching: list[tuple[Component, list[int], list[int]]]) -> tuple[Event, ...]:
+    """The reported events (one scope and period, however many reports tell of it) that the
+    question asks about. Reports of one event meet, so they share a component: each
+    component's are found once per question."""
+    found = [
+        ordered
+        for component, asked, statuses in matching
+        for ordered in component.kept(
+            ("events", tuple(asked)), lambda c=component, st=statuses: _events_of(c, st)
+        )
+    ]
+    return tuple(event for _, event in sorted(found, key=lambda ordered: ordered[0]))
+
+
+def _events_of(component: Component, statuses: list[int]) -> list[tuple[tuple, Event]]:
     groups: dict[tuple[Scope, Period], list[Statement]] = defaultdict(list)
-    for component, _, statuses in matching:
-        for row, status in zip(component.rows, statuses, strict=True):
-            if status:
-                groups[(row.scope, row.period)].append(row)
+    for row, status in zip(component.rows, statuses, strict=True):
+        if status:
+            groups[(row.scope, row.period)].append(row)
     found = []
     for (scope, period), rows in groups.items():
         low = max(r.low for r in rows)
         high = min(r.high for r in rows)
         if low > high:  # reports of one event that disagree: their hull
             low, high = min(r.low for r in rows), max(r.high for r in rows)
-        found.append(
-            Event(
-                scope=scope,
-                period=period,
-                interval=Interval.of(low, high),
-                entries=tuple(sorted(r.id for r in rows)),
-                sources=frozenset().union(*(r.sources for r in rows)),
-                approx=any(r.approx for r in rows),
-            )
+        event = Event(
+            scope=scope,
+            period=period,
+            interval=Interval.of(low, high),
+            entries=tuple(sorted(r.id for r in rows)),
+            sources=frozenset().union(*(r.sources for r in rows)),
+            approx=any(r.approx for r in rows),
         )
-    return tuple(sorted(found, key=lambda e: (e.period, repr(e.scope))))
+        found.append(((period, repr(scope)), event))
+    return found
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -11,13 +11,14 @@ components are added day by day.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, TypeVar
 
 from ledger.counting.components import components
 from ledger.counting.findings import Region, regions
-from ledger.counting.model import Context, Problem, Statement, problem
+from ledger.counting.model import Context, Problem, Statement, problem, status_of_rows
 from ledger.counting.readings import Oracle, Readings, readings
 from ledger.counting.solver import bounds_setting_aside
 from ledger.records import Period
@@ -25,6 +26,7 @@ from ledger.scope import NONE, Question
 
 INF = math.inf
 Bounds = tuple[float, float]
+T = TypeVar("T")
 
 
 class Component:
@@ -37,6 +39,10 @@ class Component:
         self.context = context
         self.population = self.rows[0].scope.population
         self.kinds = frozenset(k for r in self.rows for k in r.scope.kind)
+        # Where it stands among the components: by its earliest statement, as `analyse` finds.
+        self.first = min((r.period.start, r.id) for r in self.rows)
+        self.span = Period(self.first[0], max(r.period.end for r in self.rows))
+        self._kept: dict[Hashable, Any] = {}
 
     @cached_property
     def problem(self) -> Problem:
@@ -58,6 +64,21 @@ class Component:
     def nested(self) -> bool:
         return self.oracle.nested
 
+    def kept(self, key: Hashable, work: Callable[[], T]) -> T:
+        """What `work` gives for this component, worked out once per key: a component that
+        a write leaves alone answers the same question again without working anything out."""
+        if key not in self._kept:
+            self._kept[key] = work()
+        return self._kept[key]  # type: ignore[no-any-return]
+
+    def asked(self, question: Question) -> list[int]:
+        """How much of each variable the question asks for."""
+        return self.kept(("asked", question), lambda: self.problem.asked(question))
+
+    def statuses(self, asked: Sequence[int]) -> list[int]:
+        """How much of each row's groups the asked variables make up."""
+        return self.kept(("statuses", tuple(asked)), lambda: status_of_rows(self.problem, asked))
+
     def bounds(self, asked: Sequence[int]) -> Bounds:
         """The least and greatest sum of the asked variables over every reading."""
         listed = self.readings.readings
@@ -78,7 +99,11 @@ class Component:
         return min(self.oracle.least(self.oracle.every - aside, asked) for aside in listed)
 
     def figures(self, asked: Sequence[int]) -> tuple[list[Bounds], list[Bounds]]:
-        """Per segment: the cumulative by its last day, and its own sum."""
+        """Per segment: the cumulative by its last day, and its own sum (kept per question
+        asked of it: a component a write leaves alone answers again without solving)."""
+        return self.kept(("figures", tuple(asked)), lambda: self._worked_figures(asked))
+
+    def _worked_figures(self, asked: Sequence[int]) -> tuple[list[Bounds], list[Bounds]]:
         variables = self.problem.variables
         cumulative: list[Bounds] = []
         own: list[Bounds] = []
@@ -103,6 +128,21 @@ class Analysis:
     context: Context
     components: list[Component]
 
+    @cached_property
+    def holding(self) -> dict[str, int]:
+        """The position of the component holding each statement, by statement id."""
+        return {r.id: k for k, c in enumerate(self.components) for r in c.rows}
+
+    @cached_property
+    def by_exchange(self) -> dict[tuple[str, str | None], list[int]]:
+        """The components holding statements of each population and exchange (None: of no
+        stated exchange), by position."""
+        found: dict[tuple[str, str | None], list[int]] = {}
+        for k, c in enumerate(self.components):
+            for key in {(c.population, r.scope.exchange) for r in c.rows}:
+                found.setdefault(key, []).append(k)
+        return found
+
     def touching(self, question: Question) -> Iterable[tuple[Component, list[int]]]:
         """The components the question asks something of, with what it asks of each
         variable."""
@@ -111,7 +151,7 @@ class Analysis:
                 continue
             if question.kind is not None and not component.kinds & set(question.kind):
                 continue
-            asked = component.problem.asked(question)
+            asked = component.asked(question)
             if any(asked):
                 yield component, asked
 

@@ -1,0 +1,122 @@
+"""A change to the ledger, analysed by what it can reach.
+
+A write adds, replaces or retracts a few statements. Only three kinds of component can come
+out of it split, joined or worked out differently: those that held a statement it replaces or
+retracts, those an added statement meets, and those whose groups it renames (a batch,
+nationality, party or exchange the ledger names for the first time or no longer names, or an
+exchange's days). Those are split again with the change; every other component is kept with
+everything it has worked out, so the first answer after a write works out only what the write
+touched.
+
+`revised(analysis, gone, added, exchanges)` gives exactly what `analyse` gives on the ledger
+after the change (tests/unit/test_counting_changes.py holds it to that).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+
+from ledger.counting import Analysis, component
+from ledger.counting.components import components
+from ledger.counting.model import Context
+from ledger.records import Period, Statement
+from ledger.scope import Scope
+
+
+def revised(
+    analysis: Analysis,
+    gone: Collection[str],
+    added: Sequence[Statement],
+    exchanges: Mapping[str, Period | None] | None = None,
+) -> Analysis:
+    """The analysis of the ledger once the statements of ids `gone` leave it and `added`
+    come in (an added statement replaces any of its id)."""
+    leaving = {*gone, *(s.id for s in added)}
+    staying = [s for s in analysis.statements if s.id not in leaving]
+    for statement in added:  # into their places: the statements are kept in order
+        bisect.insort(staying, statement, key=_place)
+    statements = tuple(staying)
+    context = Context.of(statements, exchanges)
+    reached = _renamed(analysis.context, context)
+    near = {analysis.holding[i] for i in leaving if i in analysis.holding}
+    for statement in added:
+        near.update(_could_meet(analysis, statement))
+    renamed = {
+        k
+        for k, c in enumerate(analysis.components)
+        if reached is not None and any(reached(r.scope) for r in c.rows)
+    }
+    near |= renamed
+    pool = [r for k in near for r in analysis.components[k].rows if r.id not in leaving]
+    pool += added
+    # A component the change meets may come out with the same statements: it keeps its
+    # work, unless the change renamed its groups.
+    unchanged = {frozenset(c.rows): c for c in (analysis.components[k] for k in near - renamed)}
+    found = [c for k, c in enumerate(analysis.components) if k not in near]
+    for members in components(pool, context):
+        rows = sorted((pool[i] for i in members), key=lambda s: (s.id, s.period))
+        same = unchanged.get(frozenset(rows))
+        found.append(same if same is not None else component(rows, context))
+    found.sort(key=lambda c: c.first)
+    return Analysis(statements, context, found)
+
+
+def _place(statement: Statement) -> tuple[object, str]:
+    return (statement.period.start, statement.id)
+
+
+def _could_meet(analysis: Analysis, statement: Statement) -> Iterable[int]:
+    """The components that may meet the statement: of its population, naming its exchange
+    (or none, or any where it names none), on days that overlap its own."""
+    scope, period = statement.scope, statement.period
+    if scope.exchange is None:
+        keys: Iterable[tuple[str, str | None]] = (
+            key for key in analysis.by_exchange if key[0] == scope.population
+        )
+    else:
+        keys = ((scope.population, scope.exchange), (scope.population, None))
+    for key in keys:
+        for k in analysis.by_exchange.get(key, ()):
+            span = analysis.components[k].span
+            if span.start <= period.end and period.start <= span.end:
+                yield k
+
+
+def _renamed(before: Context, after: Context) -> Callable[[Scope], bool] | None:
+    """Which scopes cover different groups after the change (None: none do).
+
+    A part left unstated covers every value the ledger names, a nationality covers the named
+    groups that hold it, an exchange its batches and their days: a scope's groups change only
+    where what the ledger names in that part changes.
+    """
+    parties = set(before.parties) ^ set(after.parties)
+    groups = before.nationalities ^ after.nationalities
+    members = frozenset().union(*groups)
+    named = set(before.exchanges) ^ set(after.exchanges)
+    handovers = {
+        e
+        for e in set(before.batches) | set(after.batches)
+        if before.batches.get(e) != after.batches.get(e)
+    }
+    handovers |= {
+        key[0]  # type: ignore[index]
+        for key in set(before.days) | set(after.days)
+        if before.days.get(key) != after.days.get(key)
+    }
+    if not (parties or groups or named or handovers):
+        return None
+
+    def reached(scope: Scope) -> bool:
+        if parties and scope.party is None:
+            return True
+        if groups and (scope.nationality is None or members.intersection(scope.nationality)):
+            return True
+        if scope.exchange is None:
+            return bool(named or handovers)
+        return scope.exchange in handovers
+
+    return reached
+
+
+__all__ = ["revised"]
