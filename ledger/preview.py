@@ -1,9 +1,10 @@
 """A dry run: what a new entry, or a new revision of one, would change, written nowhere.
 
-Only the part of the ledger the entry meets can change: the components that hold it (or held
-the revision it replaces). They are worked out again with the change, and set beside the
-ledger as it stands: the findings the change would add or settle, and the days whose figures
-would move, for every population and kind the entry counts.
+Only the part of the ledger the entry reaches can change (`ledger.counting.changes`): the
+components that meet it (or held the revision it replaces). They are worked out again with
+the change, and set beside the ledger as it stands: the findings the change would add or
+settle, and the days whose figures would move, for every population and kind the entry
+counts.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ledger.counting import Analysis, Context, component
-from ledger.counting.components import components
-from ledger.records import Entry, Period, Statement
+from ledger.counting import Analysis
+from ledger.counting.changes import revised
+from ledger.records import Entry, Period
 from ledger.scope import Question
 from ledger.totals import Conflict, Implied, Interval, Plain, answer, findings
 
@@ -50,23 +51,13 @@ def preview(
     """The change `draft` would make to a ledger of `entries` (analysed as `analysis`); a
     draft with the id of an entry in force replaces it."""
     replaced = next((e for e in entries if e.id == draft.id), None)
-    after = [e.statement for e in entries if e.id != draft.id] + [draft.statement]
-    context = Context.of(after, exchanges)
-    near = {after[i].id for i in _holding(after, context, len(after) - 1)}
-    if replaced is not None:
-        before = [e.statement for e in entries]
-        held = _holding(before, analysis.context, before.index(replaced.statement))
-        near |= {before[i].id for i in held}
-    kept = [c for c in analysis.components if not any(r.id in near for r in c.rows)]
-    worked = [
-        component(sorted(group, key=lambda s: (s.id, s.period)), context)
-        for group in _groups([s for s in after if s.id in near], context)
-    ]
-    changed = Analysis(tuple(after), context, kept + worked)
-    # Only the components the change meets can gain or lose a finding.
-    meeting = [c for c in analysis.components if any(r.id in near for r in c.rows)]
+    changed = revised(analysis, (), [draft.statement], exchanges)
+    # Only the components the change reached can gain or lose a finding.
+    kept = {id(c) for c in changed.components} & {id(c) for c in analysis.components}
+    meeting = [c for c in analysis.components if id(c) not in kept]
+    worked = [c for c in changed.components if id(c) not in kept]
     old_ids = {f.id for found in findings(Analysis((), analysis.context, meeting)) for f in found}
-    new_conflicts, new_implied = findings(Analysis((), context, worked))
+    new_conflicts, new_implied = findings(Analysis((), changed.context, worked))
     new_ids = {f.id for f in (*new_conflicts, *new_implied)}
     settled = sorted(old_ids - new_ids)
     kinds = {(draft.population, k) for k in draft.kind}
@@ -102,12 +93,3 @@ def _carried(days: dict[dt.date, Interval], date: dt.date) -> Interval:
     """A running total on a day outside its own days: 0 before them, the last after."""
     earlier = [d for d in days if d < date]
     return days[max(earlier)] if earlier else Interval(0, 0)
-
-
-def _holding(statements: list[Statement], context: Context, index: int) -> list[int]:
-    """The statements of the component that holds statements[index]."""
-    return next(group for group in components(statements, context) if index in group)
-
-
-def _groups(statements: list[Statement], context: Context) -> list[list[Statement]]:
-    return [[statements[i] for i in group] for group in components(statements, context)]

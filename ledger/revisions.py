@@ -43,6 +43,24 @@ def current(revisions: Iterable[R], as_of: dt.datetime | None = None) -> list[R]
     return [latest[i] for i in sorted(latest) if not latest[i].retracted]
 
 
+def advanced(held: Iterable[R], newer: Iterable[R]) -> list[R]:
+    """What `current` gives of every revision, from the records in force at one moment
+    (`held`) and the revisions recorded after it (`newer`): a later revision replaces its
+    record, a retraction removes it."""
+    found = {record.id: record for record in held}
+    latest: dict[str, R] = {}
+    for record in newer:
+        known = latest.get(record.id)
+        if known is None or _rank(record) > _rank(known):
+            latest[record.id] = record
+    for record_id, record in latest.items():
+        if record.retracted:
+            found.pop(record_id, None)
+        else:
+            found[record_id] = record
+    return [found[i] for i in sorted(found)]
+
+
 def _recorded_by(record: Revised, as_of: dt.datetime | None) -> bool:
     # A record that does not know when it was recorded (built in memory, never stored) is
     # taken as already there: as_of can only exclude what it can place in time.

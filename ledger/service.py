@@ -42,7 +42,7 @@ from ledger.records import (
     Token,
     check_record_id,
 )
-from ledger.revisions import current
+from ledger.revisions import advanced, current
 from ledger.schedule import Schedule, schedule
 from ledger.selection import Selection
 from ledger.state import Memo, State
@@ -139,6 +139,8 @@ class Ledger:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._memo = Memo(capacity=256)
+        # The newest state analysed, and its analysis: where the next revision's starts from.
+        self._newest: tuple[State, Analysis] | None = None
         # Sources never change once stored (a source is its text's hash), so evidence is
         # checked against a kept copy instead of reading the report again for every write.
         self._sources = Memo(capacity=SOURCES_KEPT)
@@ -707,28 +709,54 @@ class Ledger:
 
         The revision is the journal's seq at `as_of` (the head, without one): the number of
         writes the state contains. An earlier moment's state keeps its revision after later
-        writes, so the same as_of question is answered the same, revision included.
+        writes, so the same as_of question is answered the same, revision included. The
+        newest state moves on from the one read before it: only the entry revisions written
+        since are read.
         """
         with self.database.reading() as session:
             repository = Repository(session)
-            revision = _revision_at(repository, as_of)
+            head = repository.head() if as_of is None else None
+            revision = _revision_at(repository, as_of) if head is None else head[0]
             key = ("state", revision, as_of)
             found = self._memo.get(key)
             if found is None:
+                earlier = self._newest[0] if self._newest else None
+                if head is not None and earlier is not None and earlier.revision < revision:
+                    since = repository.entry_revisions(after=earlier.moment)
+                    entries = advanced(earlier.entries, since)
+                else:
+                    entries = current(repository.entry_revisions(as_of=as_of), as_of)
                 found = State(
                     revision=revision,
                     as_of=as_of,
-                    entries=tuple(current(repository.entry_revisions(as_of=as_of), as_of)),
+                    entries=tuple(entries),
                     terms=tuple(current(repository.term_revisions(as_of=as_of), as_of)),
                     exchanges=tuple(current(repository.exchange_revisions(as_of=as_of), as_of)),
+                    moment=head[1] if head is not None else None,
                 )
                 self._memo.put(key, found)
             return found
 
     def analysis(self, as_of: dt.datetime | None = None) -> Analysis:
         """The entries in force at `as_of`, split into components and worked out (readings,
-        implied counts): once per revision, for every question asked of it."""
-        return self._computed("analysis", as_of, {}, lambda state: state.analysis())
+        implied counts): once per revision, for every question asked of it.
+
+        The newest analysis moves on from the one before it (`State.analysis`): a write's
+        first answer works out only the components the write reached.
+        """
+        return self._computed("analysis", as_of, {}, self._analysed)
+
+    def _analysed(self, state: State) -> Analysis:
+        newest = self._newest
+        if state.as_of is not None or self.database.in_unit:
+            return state.analysis()  # a unit's writes may yet roll back: not a base to keep
+        if newest is not None and newest[0].revision < state.revision:
+            found = state.analysis(since=newest)
+        else:
+            found = state.analysis()
+        if newest is None or newest[0].revision < state.revision:
+            self._newest = (state, found)
+        return found
 
     def totals(
         self,

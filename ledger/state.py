@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.counting import Analysis, analyse
+from ledger.counting.changes import revised
 from ledger.records import Entry, Exchange, Period, Term
 
 
@@ -22,14 +23,27 @@ class State:
     entries: tuple[Entry, ...]
     terms: tuple[Term, ...]
     exchanges: tuple[Exchange, ...] = ()
+    moment: dt.datetime | None = None  # of the newest write it holds, when read as the newest
 
     def exchange_days(self) -> dict[str, Period]:
         """The days each exchange in force can have moved anyone on."""
         return {exchange.id: exchange.span for exchange in self.exchanges}
 
-    def analysis(self) -> Analysis:
-        """The entries in force, split into components and worked out."""
-        return analyse((e.statement for e in self.entries), self.exchange_days())
+    def analysis(self, since: tuple[State, Analysis] | None = None) -> Analysis:
+        """The entries in force, split into components and worked out; `since` an earlier
+        state and its analysis, only what changed between them is worked out again."""
+        if since is None:
+            return analyse((e.statement for e in self.entries), self.exchange_days())
+        earlier, analysis = since
+        held = {e.id: e for e in earlier.entries}
+        now = {e.id for e in self.entries}
+        added = [
+            e.statement
+            for e in self.entries
+            if (was := held.get(e.id)) is not e and (was is None or was.statement != e.statement)
+        ]
+        gone = [i for i in held if i not in now]
+        return revised(analysis, gone, added, self.exchange_days())
 
 
 class Memo:

@@ -129,6 +129,11 @@ class Database:
             finally:
                 _unit_of_work.reset(token)
 
+    @property
+    def in_unit(self) -> bool:
+        """Whether this runs inside a unit of work (whose writes may yet roll back)."""
+        return _unit_of_work.get() is not None
+
     def newest_seq(self) -> int:
         """The newest journal row's seq (0 before any write): the ledger's revision.
 

@@ -314,20 +314,26 @@ class Repository:
         _publish(connection, [(revision_of[e.id], e) for e in entries])
 
     def entry_revisions(
-        self, entry_id: str | None = None, as_of: dt.datetime | None = None
+        self,
+        entry_id: str | None = None,
+        as_of: dt.datetime | None = None,
+        after: dt.datetime | None = None,
     ) -> list[Entry]:
-        """Every revision (of one entry, or of all), oldest first, up to `as_of`."""
+        """Every revision (of one entry, or of all), oldest first, up to `as_of` (and only
+        those recorded after `after`: what was written since a moment)."""
         r = EntryRevisionRow.__table__
         query = select(r)
         if entry_id is not None:
             query = query.where(r.c.entry_id == entry_id)
         if as_of is not None:
             query = query.where(r.c.recorded_at <= as_of)
+        if after is not None:
+            query = query.where(r.c.recorded_at > after)
         # Core rows, not ORM objects: the whole ledger is read this way to compute its totals.
         result = self.connection.execute(query.order_by(r.c.entry_id, r.c.revision))
         rows = result.all()
         at = {name: i for i, name in enumerate(result.keys())}
-        if entry_id is None:
+        if entry_id is None and after is None:
             evidence = self._evidence_of_all(as_of)
         else:
             evidence = self._evidence(
