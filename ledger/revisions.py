@@ -7,8 +7,9 @@ whose latest revision is a retraction.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
 
@@ -43,22 +44,32 @@ def current(revisions: Iterable[R], as_of: dt.datetime | None = None) -> list[R]
     return [latest[i] for i in sorted(latest) if not latest[i].retracted]
 
 
-def advanced(held: Iterable[R], newer: Iterable[R]) -> list[R]:
+def advanced(held: Sequence[R], newer: Iterable[R]) -> tuple[list[R], list[str]]:
     """What `current` gives of every revision, from the records in force at one moment
-    (`held`) and the revisions recorded after it (`newer`): a later revision replaces its
-    record, a retraction removes it."""
-    found = {record.id: record for record in held}
+    (`held`, in the order of their ids, as `current` gives them) and the revisions recorded
+    after it (`newer`): a later revision replaces its record, a retraction removes it. With
+    the ids that changed."""
     latest: dict[str, R] = {}
     for record in newer:
         known = latest.get(record.id)
         if known is None or _rank(record) > _rank(known):
             latest[record.id] = record
-    for record_id, record in latest.items():
+    found = list(held)
+    for record_id, record in sorted(latest.items()):
+        i = bisect.bisect_left(found, record_id, key=_id)
+        there = i < len(found) and found[i].id == record_id
         if record.retracted:
-            found.pop(record_id, None)
+            if there:
+                del found[i]
+        elif there:
+            found[i] = record
         else:
-            found[record_id] = record
-    return [found[i] for i in sorted(found)]
+            found.insert(i, record)
+    return found, sorted(latest)
+
+
+def _id(record: Revised) -> str:
+    return record.id
 
 
 def _recorded_by(record: Revised, as_of: dt.datetime | None) -> bool:

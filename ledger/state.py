@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ class State:
     terms: tuple[Term, ...]
     exchanges: tuple[Exchange, ...] = ()
     moment: dt.datetime | None = None  # of the newest write it holds, when read as the newest
+    # The revision of the state it moved on from, and the ids of the entries changed since.
+    moved: tuple[int, tuple[str, ...]] | None = None
 
     def exchange_days(self) -> dict[str, Period]:
         """The days each exchange in force can have moved anyone on."""
@@ -35,15 +38,25 @@ class State:
         if since is None:
             return analyse((e.statement for e in self.entries), self.exchange_days())
         earlier, analysis = since
-        held = {e.id: e for e in earlier.entries}
-        now = {e.id for e in self.entries}
-        added = [
-            e.statement
-            for e in self.entries
-            if (was := held.get(e.id)) is not e and (was is None or was.statement != e.statement)
-        ]
-        gone = [i for i in held if i not in now]
+        if self.moved is not None and self.moved[0] == earlier.revision:
+            changed: Iterable[str] = self.moved[1]
+        else:  # another pair of states: every entry is compared
+            changed = {e.id for e in earlier.entries} | {e.id for e in self.entries}
+        gone, added = [], []
+        for entry_id in changed:
+            now, was = _found(self.entries, entry_id), _found(earlier.entries, entry_id)
+            if now is None:
+                if was is not None:
+                    gone.append(entry_id)
+            elif was is None or (was is not now and was.statement != now.statement):
+                added.append(now.statement)
         return revised(analysis, gone, added, self.exchange_days())
+
+
+def _found(entries: tuple[Entry, ...], entry_id: str) -> Entry | None:
+    """The entry of that id, of entries in the order of their ids."""
+    i = bisect.bisect_left(entries, entry_id, key=lambda e: e.id)
+    return entries[i] if i < len(entries) and entries[i].id == entry_id else None
 
 
 class Memo:

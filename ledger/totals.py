@@ -473,7 +473,8 @@ def _events_of(component: Component, statuses: list[int]) -> list[tuple[tuple, E
             sources=frozenset().union(*(r.sources for r in rows)),
             approx=any(r.approx for r in rows),
         )
-        found.append(((period, repr(scope)), event))
+        # In the order of their days, then scopes: plain dates and text compare fastest.
+        found.append(((period.start, period.end, repr(scope)), event))
     return found
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -120,6 +120,42 @@ class Component:
         return cumulative, own
 
 
+@dataclass(frozen=True)
+class Indexes:
+    """Where each statement's component is, and which components hold statements of each
+    population and exchange (None: of no stated exchange): what a change needs to find the
+    components it reaches without reading the whole ledger."""
+
+    holding: dict[str, Component]
+    by_exchange: dict[tuple[str, str | None], frozenset[Component]]
+
+    @classmethod
+    def of(cls, components: Iterable[Component]) -> Indexes:
+        return cls({}, {}).moved((), components)
+
+    def moved(self, left: Iterable[Component], came: Iterable[Component]) -> Indexes:
+        """The indexes once the components `left` are replaced by those that `came`; only
+        the keys they hold are touched."""
+        holding = dict(self.holding)
+        changed: dict[tuple[str, str | None], set[Component]] = {}
+
+        def held(key: tuple[str, str | None]) -> set[Component]:
+            if key not in changed:
+                changed[key] = set(self.by_exchange.get(key, ()))
+            return changed[key]
+
+        for component in left:
+            for row in component.rows:
+                holding.pop(row.id, None)
+                held((component.population, row.scope.exchange)).discard(component)
+        for component in came:
+            for row in component.rows:
+                holding[row.id] = component
+                held((component.population, row.scope.exchange)).add(component)
+        by_exchange = {**self.by_exchange, **{k: frozenset(v) for k, v in changed.items()}}
+        return Indexes(holding, by_exchange)
+
+
 @dataclass
 class Analysis:
     """The statements in force, split into components."""
@@ -127,21 +163,11 @@ class Analysis:
     statements: tuple[Statement, ...]
     context: Context
     components: list[Component]
+    given: Indexes | None = field(default=None, repr=False, compare=False)
 
     @cached_property
-    def holding(self) -> dict[str, int]:
-        """The position of the component holding each statement, by statement id."""
-        return {r.id: k for k, c in enumerate(self.components) for r in c.rows}
-
-    @cached_property
-    def by_exchange(self) -> dict[tuple[str, str | None], list[int]]:
-        """The components holding statements of each population and exchange (None: of no
-        stated exchange), by position."""
-        found: dict[tuple[str, str | None], list[int]] = {}
-        for k, c in enumerate(self.components):
-            for key in {(c.population, r.scope.exchange) for r in c.rows}:
-                found.setdefault(key, []).append(k)
-        return found
+    def indexes(self) -> Indexes:
+        return self.given if self.given is not None else Indexes.of(self.components)
 
     def touching(self, question: Question) -> Iterable[tuple[Component, list[int]]]:
         """The components the question asks something of, with what it asks of each
@@ -182,4 +208,4 @@ def _all_readings(component: Component, asked: Sequence[int]) -> Bounds:
     return bounds_setting_aside(component.problem, asked, suspects, aside)
 
 
-__all__ = ["Analysis", "Component", "Context", "Statement", "analyse", "component"]
+__all__ = ["Analysis", "Component", "Context", "Indexes", "Statement", "analyse", "component"]

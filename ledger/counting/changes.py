@@ -15,9 +15,9 @@ after the change (tests/unit/test_counting_changes.py holds it to that).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from ledger.counting import Analysis, component
+from ledger.counting import Analysis, Component, Indexes, component
 from ledger.counting.components import components
 from ledger.counting.model import Context
 from ledger.records import Period, Statement
@@ -38,58 +38,54 @@ def revised(
         bisect.insort(staying, statement, key=_place)
     statements = tuple(staying)
     context = Context.of(statements, exchanges)
-    reached = _renamed(analysis.context, context)
-    near = {analysis.holding[i] for i in leaving if i in analysis.holding}
+    indexes = analysis.indexes
+    near = {indexes.holding[i] for i in leaving if i in indexes.holding}
     for statement in added:
-        near.update(_could_meet(analysis, statement))
-    renamed = {
-        k
-        for k, c in enumerate(analysis.components)
-        if reached is not None and any(reached(r.scope) for r in c.rows)
-    }
+        near.update(_could_meet(indexes, statement))
+    renamed = set(_renamed(analysis, context))
     near |= renamed
-    pool = [r for k in near for r in analysis.components[k].rows if r.id not in leaving]
+    pool = [r for c in near for r in c.rows if r.id not in leaving]
     pool += added
     # A component the change meets may come out with the same statements: it keeps its
     # work, unless the change renamed its groups.
-    unchanged = {frozenset(c.rows): c for c in (analysis.components[k] for k in near - renamed)}
-    found = [c for k, c in enumerate(analysis.components) if k not in near]
+    unchanged = {frozenset(c.rows): c for c in near - renamed}
+    made = []
     for members in components(pool, context):
         rows = sorted((pool[i] for i in members), key=lambda s: (s.id, s.period))
         same = unchanged.get(frozenset(rows))
-        found.append(same if same is not None else component(rows, context))
-    found.sort(key=lambda c: c.first)
-    return Analysis(statements, context, found)
+        made.append(same if same is not None else component(rows, context))
+    found = [c for c in analysis.components if c not in near]
+    for c in made:  # into their places: the components are kept in order too
+        bisect.insort(found, c, key=lambda c: c.first)
+    return Analysis(statements, context, found, indexes.moved(near, made))
 
 
 def _place(statement: Statement) -> tuple[object, str]:
     return (statement.period.start, statement.id)
 
 
-def _could_meet(analysis: Analysis, statement: Statement) -> Iterable[int]:
+def _could_meet(indexes: Indexes, statement: Statement) -> Iterable[Component]:
     """The components that may meet the statement: of its population, naming its exchange
     (or none, or any where it names none), on days that overlap its own."""
     scope, period = statement.scope, statement.period
     if scope.exchange is None:
-        keys: Iterable[tuple[str, str | None]] = (
-            key for key in analysis.by_exchange if key[0] == scope.population
-        )
+        keys: Iterable[tuple[str, str | None]] = [
+            key for key in indexes.by_exchange if key[0] == scope.population
+        ]
     else:
         keys = ((scope.population, scope.exchange), (scope.population, None))
     for key in keys:
-        for k in analysis.by_exchange.get(key, ()):
-            span = analysis.components[k].span
-            if span.start <= period.end and period.start <= span.end:
-                yield k
+        for c in indexes.by_exchange.get(key, ()):
+            if c.span.start <= period.end and period.start <= c.span.end:
+                yield c
 
 
-def _renamed(before: Context, after: Context) -> Callable[[Scope], bool] | None:
-    """Which scopes cover different groups after the change (None: none do).
-
-    A part left unstated covers every value the ledger names, a nationality covers the named
-    groups that hold it, an exchange its batches and their days: a scope's groups change only
-    where what the ledger names in that part changes.
-    """
+def _renamed(analysis: Analysis, after: Context) -> Iterable[Component]:
+    """The components whose groups the change renames: a part left unstated covers every
+    value the ledger names, a nationality covers the named groups that hold it, an exchange
+    its batches and their days, so a scope's groups change only where what the ledger names
+    in that part changes."""
+    before = analysis.context
     parties = set(before.parties) ^ set(after.parties)
     groups = before.nationalities ^ after.nationalities
     members = frozenset().union(*groups)
@@ -105,7 +101,7 @@ def _renamed(before: Context, after: Context) -> Callable[[Scope], bool] | None:
         if before.days.get(key) != after.days.get(key)
     }
     if not (parties or groups or named or handovers):
-        return None
+        return ()
 
     def reached(scope: Scope) -> bool:
         if parties and scope.party is None:
@@ -116,7 +112,15 @@ def _renamed(before: Context, after: Context) -> Callable[[Scope], bool] | None:
             return bool(named or handovers)
         return scope.exchange in handovers
 
-    return reached
+    if parties or groups:
+        candidates: Iterable[Component] = analysis.components
+    else:  # only what exchanges name changed: the components of those, or of none
+        by_exchange = analysis.indexes.by_exchange
+        candidates = {
+            c for key, held in by_exchange.items() if key[1] is None or key[1] in handovers
+            for c in held
+        }  # fmt: skip
+    return [c for c in candidates if any(reached(r.scope) for r in c.rows)]
 
 
 __all__ = ["revised"]

@@ -82,20 +82,18 @@ class Context:
     ) -> Context:
         """The context of these statements, with each exchange's days (None: not known)."""
         exchanges = dict(exchanges or {})
-        named: set[frozenset[str]] = set()
-        parties: set[str] = set()
+        statements = statements if isinstance(statements, Sequence) else list(statements)
+        scopes = [s.scope for s in statements]
+        # Each part's distinct values first: a large ledger names few of them, many times.
+        parties = {scope.party for scope in scopes} - {None}
+        stated = {scope.nationality for scope in scopes} - {None}
+        named = {frozenset(n) for n in stated} | {frozenset([one]) for n in stated for one in n}
+        named_exchanges = set(exchanges) | ({scope.exchange for scope in scopes} - {None})
         batch_days: dict[Handover, list[Period]] = defaultdict(list)
-        named_exchanges = set(exchanges)
-        for s in statements:
-            if s.scope.party is not None:
-                parties.add(s.scope.party)
-            if s.scope.nationality is not None:
-                named.add(frozenset(s.scope.nationality))
-                named.update(frozenset([n]) for n in s.scope.nationality)
-            if s.scope.exchange is not None:
-                named_exchanges.add(s.scope.exchange)
-                for label in s.scope.batch or ():
-                    batch_days[(s.scope.exchange, label)].append(s.period)
+        for s, scope in zip(statements, scopes, strict=True):
+            if scope.batch is not None and scope.exchange is not None:
+                for label in scope.batch:
+                    batch_days[(scope.exchange, label)].append(s.period)
         days: dict[object, tuple[Period, ...]] = {}
         for exchange in named_exchanges:
             span = exchanges.get(exchange)
@@ -311,7 +309,9 @@ def _labels(handovers: Iterable[Handover]) -> dict[str, tuple[str, ...]]:
     return {exchange: tuple(labels) for exchange, labels in found.items()}
 
 
-def _merged(periods: Iterable[Period]) -> tuple[Period, ...]:
+def _merged(periods: Sequence[Period]) -> tuple[Period, ...]:
+    if len(periods) == 1:  # most batches: one report, or reports of the same days
+        return (periods[0],)
     found: list[Period] = []
     for p in sorted(periods):
         if found and p.start <= found[-1].end + ONE_DAY:

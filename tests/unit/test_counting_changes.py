@@ -7,6 +7,7 @@ out."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
@@ -55,6 +56,15 @@ def edited(draw: st.DrawFn, statements: list[Statement]) -> tuple[str, list[str]
     return f"{what} {part}", [], [chosen._replace(scope=scope)]
 
 
+def _plain(index: dict[Any, Any]) -> dict[Any, Any]:
+    def rows(held: Any) -> Any:
+        if isinstance(held, frozenset):
+            return frozenset(frozenset(r.id for r in c.rows) for c in held)
+        return frozenset(r.id for r in held.rows)
+
+    return {key: rows(held) for key, held in index.items() if held}
+
+
 def _worked(analysis: Analysis) -> None:
     """Ask what a dashboard asks, so the components hold work to keep or drop."""
     for question in QUESTIONS:
@@ -67,6 +77,10 @@ def _same(kept: Analysis, fresh: Analysis) -> None:
     assert groups == {frozenset(r.id for r in c.rows) for c in fresh.components}
     assert [c.first for c in kept.components] == [c.first for c in fresh.components]
     assert kept.statements == fresh.statements
+    # The indexes handed on from change to change are those made afresh.
+    for name in ("holding", "by_exchange"):
+        handed_on, made = (_plain(getattr(a.indexes, name)) for a in (kept, fresh))
+        assert handed_on == made, name
     assert kept.context == fresh.context
     for question in QUESTIONS:
         assert answer(kept, question, None, None) == answer(fresh, question, None, None), question
