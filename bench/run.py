@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
@@ -294,6 +295,26 @@ def _served_totals(url: str, folder: Path, engine: str, timeout: float) -> dict[
     with started as server, requests.Session() as session:
         found["first_s"], found["whole_bytes"] = get(session, server.base, TOTALS_PATH)
         _, found["figures_bytes"] = get(session, server.base, FIGURES_PATH)
+        # The moment an editor waits for: a report recorded, then the first answer after it,
+        # on a new connection each time (either worker may take it; each has worked out the
+        # ledger, one for the answer above, the other in its first quiet moment).
+        token = _token(env, folder)
+        after, pages, tries = [], itertools.count(1), itertools.count()
+        while len(after) < report.AFTER_WRITES:
+            posted = session.post(
+                server.base + "/v1/entries",
+                json=_second_report(server.base, next(pages)),
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=timeout,
+            )
+            if posted.status_code == 422 and next(tries) < 100:
+                continue  # generated entries may cite a report dated before their days
+            if not posted.ok:
+                raise RuntimeError(f"a write was refused: {posted.text[:300]}")
+            with requests.Session() as fresh:
+                after.append(get(fresh, server.base, TOTALS_PATH)[0])
+        found["after_write_s"] = after
+        get(session, server.base, FIGURES_PATH)  # kept too, at the revision the next reads
     port = free_port()
     started = serving([*args, "--port", str(port)], port, log, env, cwd=folder)
     with started as server, requests.Session() as session:
@@ -302,6 +323,29 @@ def _served_totals(url: str, folder: Path, engine: str, timeout: float) -> dict[
             warm = [get(session, server.base, path)[0] for _ in range(WARM_RUNS)]
             found[f"{name}_warm_s"] = statistics.median(warm)
     return found
+
+
+def _token(env: dict[str, str], folder: Path) -> str:
+    return subprocess.run(
+        [str(BIN / "exchange-ledger"), "token", "create", "--role", "editor"],
+        capture_output=True, text=True, check=True, env={**os.environ, **env}, cwd=folder,
+    ).stdout.strip().splitlines()[-1]  # fmt: skip
+
+
+def _second_report(base: str, page: int) -> dict[str, object]:
+    """A second report of one entry's release, as it states it: the same figure for the
+    same people and days, quoting the same sentence."""
+    body, _ = _get(f"{base}/v1/entries?page_size=1&page={page}")
+    entry = json.loads(body)[0]
+    kept = ("kind", "population", "count", "qualifier", "count_high", "period", "party",
+            "nationality", "framework", "exchange", "batch")  # fmt: skip
+    return {
+        **{k: entry[k] for k in kept if entry.get(k) is not None},
+        "description": "a second report of the same release (benchmark)",
+        "evidence": [
+            {k: e[k] for k in ("source", "sentence", "quote")} for e in entry["evidence"][:1]
+        ],
+    }
 
 
 # --- P3: entries.csv against Datasette and sqlite3 -csv -------------------------------------
@@ -407,10 +451,7 @@ def _writes(
     args = [str(BIN / "exchange-ledger"), "serve", "--seed", "--workers", "2"]
     args += ["--host", "127.0.0.1", "--port", str(port)]
     with serving(args, port, folder / f"service-{engine}.log", env, cwd=folder) as service:
-        token = subprocess.run(
-            [str(BIN / "exchange-ledger"), "token", "create", "--role", "editor"],
-            capture_output=True, text=True, check=True, env={**os.environ, **env}, cwd=folder,
-        ).stdout.strip().splitlines()[-1]  # fmt: skip
+        token = _token(env, folder)
         body = _entry_body(service.base)
         script = folder / f"post-{engine}.lua"
         script.write_text(

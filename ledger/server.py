@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import tempfile
+import threading
+import time
 from contextlib import suppress
 from http import HTTPStatus
 from typing import Any
@@ -80,8 +83,64 @@ def _child_exit(_server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
-def _pre_request(_worker: Any, request: Any) -> None:
+QUIET_S = 5.0  # with no request in flight and none for this long, a worker warms up
+
+
+class _Quiet:
+    """Whether a worker has nothing to do: no request in flight, and none for QUIET_S."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._since = time.monotonic()
+
+    def begin(self) -> None:
+        with self._lock:
+            self._busy += 1
+
+    def end(self) -> None:
+        with self._lock:
+            self._busy -= 1
+            self._since = time.monotonic()
+
+    def wait(self) -> None:
+        while True:
+            with self._lock:
+                left = 0.5 if self._busy else self._since + QUIET_S - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(left)
+
+
+def _post_worker_init(worker: Any) -> None:
+    # Each worker works out the newest analysis in its first quiet moment (Ledger.warm_up),
+    # so that the first answer after a write moves on from it on whichever worker it lands,
+    # instead of one worker working out the whole ledger then. Not at once: a new server's
+    # first answers are kept ones, read while nothing else competes for the worker.
+    worker.quiet = _Quiet()
+    threading.Thread(target=_warm_up, args=(worker,), name="warm-up", daemon=True).start()
+
+
+def _warm_up(worker: Any) -> None:
+    worker.quiet.wait()
+    log = logging.getLogger("exchange_ledger")
+    started = time.perf_counter()
+    try:
+        worker.wsgi.extensions["ledger"].warm_up()
+    except Exception:  # the first question works it out instead, and reports what fails
+        log.exception("warm-up failed")
+    else:
+        log.info("warm-up done in %.1f s", time.perf_counter() - started)
+
+
+def _post_request(worker: Any, _request: Any, _environ: Any, _response: Any) -> None:
+    worker.quiet.end()
+
+
+def _pre_request(worker: Any, request: Any) -> None:
     from api import turns
+
+    worker.quiet.begin()
 
     # A write that comes while two others already wait for this worker's write turn
     # (turns.CROWD) closes its connection after the answer, so that the client's next request
@@ -167,6 +226,8 @@ def _serve(host: str, port: int, workers: int) -> None:
             "logconfig_dict": logging_config(),
             "child_exit": _child_exit,
             "pre_request": _pre_request,
+            "post_worker_init": _post_worker_init,
+            "post_request": _post_request,
             "preload_app": False,
             # gunicorn's control socket has one fixed path per user; several servers (tests,
             # benchmarks) would fight over it, and nothing here uses it.

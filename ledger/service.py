@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from ledger.idempotency import StoredResponse
 from ledger.preview import Preview, preview
 from ledger.records import (
     ID,
+    POPULATIONS,
     Entry,
     Exchange,
     Note,
@@ -141,6 +143,7 @@ class Ledger:
         self._memo = Memo(capacity=256)
         # The newest state analysed, and its analysis: where the next revision's starts from.
         self._newest: tuple[State, Analysis] | None = None
+        self._analysing = threading.Lock()
         # Sources never change once stored (a source is its text's hash), so evidence is
         # checked against a kept copy instead of reading the report again for every write.
         self._sources = Memo(capacity=SOURCES_KEPT)
@@ -721,9 +724,11 @@ class Ledger:
             found = self._memo.get(key)
             if found is None:
                 earlier = self._newest[0] if self._newest else None
+                moved = None
                 if head is not None and earlier is not None and earlier.revision < revision:
                     since = repository.entry_revisions(after=earlier.moment)
-                    entries = advanced(earlier.entries, since)
+                    entries, changed = advanced(earlier.entries, since)
+                    moved = (earlier.revision, tuple(changed))
                 else:
                     entries = current(repository.entry_revisions(as_of=as_of), as_of)
                 found = State(
@@ -733,6 +738,7 @@ class Ledger:
                     terms=tuple(current(repository.term_revisions(as_of=as_of), as_of)),
                     exchanges=tuple(current(repository.exchange_revisions(as_of=as_of), as_of)),
                     moment=head[1] if head is not None else None,
+                    moved=moved,
                 )
                 self._memo.put(key, found)
             return found
@@ -746,17 +752,31 @@ class Ledger:
         """
         return self._computed("analysis", as_of, {}, self._analysed)
 
+    def warm_up(self) -> None:
+        """Work out the newest analysis, and what the dashboard's first page asks of it, before
+        anyone asks (a server's worker does in its first quiet moment): the first answer
+        after a later write then works out only what the write reached, whichever worker it
+        lands on."""
+        for population in POPULATIONS:
+            self.totals(population=population, kind=("released",))
+        self.still_held()
+        self.checks()
+
     def _analysed(self, state: State) -> Analysis:
-        newest = self._newest
         if state.as_of is not None or self.database.in_unit:
             return state.analysis()  # a unit's writes may yet roll back: not a base to keep
-        if newest is not None and newest[0].revision < state.revision:
-            found = state.analysis(since=newest)
-        else:
-            found = state.analysis()
-        if newest is None or newest[0].revision < state.revision:
-            self._newest = (state, found)
-        return found
+        # One at a time: a question asked while the warm-up works waits for its analysis
+        # instead of working out the same again beside it.
+        with self._analysing:
+            newest = self._newest
+            if newest is not None and newest[0].revision == state.revision:
+                return newest[1]
+            # From the newest analysis, even to an older state (a request whose snapshot
+            # was read before another's write): a few changes either way.
+            found = state.analysis() if newest is None else state.analysis(since=newest)
+            if newest is None or newest[0].revision < state.revision:
+                self._newest = (state, found)
+            return found
 
     def totals(
         self,

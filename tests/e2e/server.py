@@ -30,6 +30,13 @@ class Server:
     process: subprocess.Popen[str]
     log: Path
 
+    def wait_for_log(self, line: str, times: int = 1, timeout: float = 300) -> None:
+        """Until the server has logged `line` (at least `times` times: once per worker)."""
+        deadline = time.monotonic() + timeout
+        while self.log.read_text().count(line) < times:
+            assert time.monotonic() < deadline, f"the server logged {line!r} fewer times"
+            time.sleep(0.2)
+
     def get(self, path: str) -> tuple[int, bytes]:
         try:
             with urllib.request.urlopen(self.base + path, timeout=10) as response:

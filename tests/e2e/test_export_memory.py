@@ -120,6 +120,9 @@ def test_exporting_a_large_ledger_keeps_memory_flat(engine, tmp_path, request):
                 ).stdout.split(),
             )
             growth = {}
+            # The worker works out the ledger's analysis in its first quiet moment (its
+            # warm-up): the baselines below come after it.
+            server.wait_for_log("warm-up done")
             for table in ("entries", "totals"):
                 # Warm up: import everything the export path needs and work out the ledger's
                 # components (kept for the revision; a query of days before any entry asks

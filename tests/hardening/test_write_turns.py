@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from gunicorn.http.unreader import IterUnreader
 
 from api import create_app, turns
 from ledger.seed import load_seed
-from ledger.server import _pre_request
+from ledger.server import _pre_request, _Quiet
 from ledger.service import Ledger
 from ledger.storage.database import Database
 
@@ -78,6 +79,7 @@ def _request(method: str) -> Request:
 def test_a_write_that_would_wait_behind_a_crowd_has_its_connection_closed():
     """gunicorn's pre_request hook closes a crowded write's connection after its answer, so
     the client's next request may go to a worker with less to do."""
+    worker = SimpleNamespace(quiet=_Quiet())  # what the hook reads of gunicorn's worker
     turns._turn.take()
     waiters: list[threading.Thread] = []
     try:
@@ -85,8 +87,8 @@ def test_a_write_that_would_wait_behind_a_crowd_has_its_connection_closed():
             waiters.append(_in_thread(_wait_for_the_turn)[0])
             _until(lambda count=count: turns._turn.waiting == count)
             late, reading = _request("POST"), _request("GET")
-            _pre_request(None, late)
-            _pre_request(None, reading)
+            _pre_request(worker, late)
+            _pre_request(worker, reading)
             assert late.should_close() is (count == turns.CROWD)
             assert not reading.should_close()
     finally:
