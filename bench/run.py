@@ -296,8 +296,9 @@ def _served_totals(url: str, folder: Path, engine: str, timeout: float) -> dict[
         found["first_s"], found["whole_bytes"] = get(session, server.base, TOTALS_PATH)
         _, found["figures_bytes"] = get(session, server.base, FIGURES_PATH)
         # The moment an editor waits for: a report recorded, then the first answer after it,
-        # on a new connection each time (either worker may take it; each has worked out the
-        # ledger, one for the answer above, the other in its first quiet moment).
+        # on a new connection each time (either worker may take it, once each has worked
+        # out the ledger in its first quiet moment).
+        _logged(log, "warm-up done", times=2, timeout=timeout)
         token = _token(env, folder)
         after, pages, tries = [], itertools.count(1), itertools.count()
         while len(after) < report.AFTER_WRITES:
@@ -323,6 +324,14 @@ def _served_totals(url: str, folder: Path, engine: str, timeout: float) -> dict[
             warm = [get(session, server.base, path)[0] for _ in range(WARM_RUNS)]
             found[f"{name}_warm_s"] = statistics.median(warm)
     return found
+
+
+def _logged(log: Path, line: str, times: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while log.read_text().count(line) < times:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server logged {line!r} fewer than {times} times")
+        time.sleep(1)
 
 
 def _token(env: dict[str, str], folder: Path) -> str:
