@@ -118,7 +118,8 @@ def _post_worker_init(worker: Any) -> None:
     # instead of one worker working out the whole ledger then. Not at once: a new server's
     # first answers are kept ones, read while nothing else competes for the worker.
     worker.quiet = _Quiet()
-    threading.Thread(target=_warm_up, args=(worker,), name="warm-up", daemon=True).start()
+    if os.environ.get("LEDGER_WARM_UP", "1") != "0":
+        threading.Thread(target=_warm_up, args=(worker,), name="warm-up", daemon=True).start()
 
 
 def _warm_up(worker: Any) -> None:
