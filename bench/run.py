@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5, help="each wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating wrk runs per pair")
     parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6")
-    parser.add_argument("--totals-timeout", type=float, default=900, help="P2 service, seconds")
+    parser.add_argument("--totals-timeout", type=float, default=1800, help="P2 service, seconds")
     options = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     wanted = set(options.only.upper().split(","))
