@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,7 +46,7 @@ from ledger.records import (
 from ledger.revisions import advanced, current
 from ledger.schedule import Schedule, schedule
 from ledger.selection import Selection
-from ledger.state import Memo, State
+from ledger.state import Memo, Newest, State
 from ledger.still_held import StillHeld, still_held
 from ledger.storage import backup as storage_backup
 from ledger.storage.answers import Answers, Kept
@@ -142,8 +141,7 @@ class Ledger:
         self.database = database
         self._memo = Memo(capacity=256)
         # The newest state analysed, and its analysis: where the next revision's starts from.
-        self._newest: tuple[State, Analysis] | None = None
-        self._analysing = threading.Lock()
+        self._newest = Newest()
         # Sources never change once stored (a source is its text's hash), so evidence is
         # checked against a kept copy instead of reading the report again for every write.
         self._sources = Memo(capacity=SOURCES_KEPT)
@@ -723,7 +721,7 @@ class Ledger:
             key = ("state", revision, as_of)
             found = self._memo.get(key)
             if found is None:
-                earlier = self._newest[0] if self._newest else None
+                earlier = self._newest.state
                 moved = None
                 if head is not None and earlier is not None and earlier.revision < revision:
                     since = repository.entry_revisions(after=earlier.moment)
@@ -765,18 +763,7 @@ class Ledger:
     def _analysed(self, state: State) -> Analysis:
         if state.as_of is not None or self.database.in_unit:
             return state.analysis()  # a unit's writes may yet roll back: not a base to keep
-        # One at a time: a question asked while the warm-up works waits for its analysis
-        # instead of working out the same again beside it.
-        with self._analysing:
-            newest = self._newest
-            if newest is not None and newest[0].revision == state.revision:
-                return newest[1]
-            # From the newest analysis, even to an older state (a request whose snapshot
-            # was read before another's write): a few changes either way.
-            found = state.analysis() if newest is None else state.analysis(since=newest)
-            if newest is None or newest[0].revision < state.revision:
-                self._newest = (state, found)
-            return found
+        return self._newest.analysis(state)
 
     def totals(
         self,

@@ -59,6 +59,35 @@ def _found(entries: tuple[Entry, ...], entry_id: str) -> Entry | None:
     return entries[i] if i < len(entries) and entries[i].id == entry_id else None
 
 
+class Newest:
+    """The newest state analysed and its analysis, per worker: where the next revision's
+    analysis starts from, so a write's first answer works out only what the write reached."""
+
+    def __init__(self) -> None:
+        self._held: tuple[State, Analysis] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> State | None:
+        held = self._held
+        return held[0] if held else None
+
+    def analysis(self, state: State) -> Analysis:
+        """The analysis of `state` (read as the newest), moved on from the one held."""
+        # One at a time: a question asked while the warm-up works waits for its analysis
+        # instead of working out the same again beside it.
+        with self._lock:
+            held = self._held
+            if held is not None and held[0].revision == state.revision:
+                return held[1]
+            # From the held analysis, even to an older state (a request whose snapshot was
+            # read before another's write): a few changes either way.
+            found = state.analysis() if held is None else state.analysis(since=held)
+            if held is None or held[0].revision < state.revision:
+                self._held = (state, found)
+            return found
+
+
 class Memo:
     """A small thread-safe LRU of computed answers, keyed by the ledger revision.
 
