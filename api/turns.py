@@ -13,6 +13,8 @@ only the overlap of its writes' waits; reads never wait for a turn.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask, g, request
 
@@ -79,3 +81,19 @@ def _end_turn(_error: BaseException | None) -> None:
     # Teardown runs however the request ended: an error never leaves the turn taken.
     if g.pop("write_turn", False):
         _turn.give_back()
+
+
+@contextmanager
+def set_aside() -> Iterator[None]:
+    """Let the worker's other writes have the turn while this write does slow work that
+    needs no turn (cutting a long report into sentences); take it back after."""
+    if not g.get("write_turn"):
+        yield
+        return
+    g.write_turn = False
+    _turn.give_back()
+    try:
+        yield
+    finally:
+        _turn.take()
+        g.write_turn = True

@@ -72,6 +72,14 @@ def report(rng: random.Random, sentences: int, day: dt.date) -> str:
     return "\n".join(lines) + "\n"
 
 
+def paragraph(size: int, seed: int = 11) -> str:
+    """A generated report of one paragraph of about `size` bytes after its date line."""
+    rng = random.Random(seed)
+    text = report(rng, max(1, size // 90), FIRST)
+    head, _, body = text.partition("\n\n")
+    return head.splitlines()[0] + "\n" + " ".join(body.split("\n\n")).replace("\n", " ")
+
+
 def reports(count: int, sentences: int = 8, seed: int = 7) -> list[str]:
     """`count` distinct generated reports (each names its own number, so no two are equal)."""
     rng = random.Random(seed)

@@ -1,7 +1,9 @@
-"""`make bench`: P1-P5, each as a ratio to its peer measured in the same run, and P6, the
-counting engine's solver path, against its target.
+"""`make bench`: P1-P5, each as a ratio to its peer measured in the same run; P6, the
+counting engine's solver path, against its target; P7, a 10 MB report of one paragraph stored
+over HTTP, against pysbd on its sentences.
 
 python -m bench [--entries N] [--reports N] [--seconds S] [--rounds R] [--only P1,P3]
+                [--report-mb MB]
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -52,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=10_000, help="reports ingested in P5")
     parser.add_argument("--seconds", type=float, default=5, help="each wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating wrk runs per pair")
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7")
+    parser.add_argument("--report-mb", type=float, default=10, help="P7's report, in MB")
     parser.add_argument("--totals-timeout", type=float, default=1800, help="P2 service, seconds")
     options = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
@@ -75,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         "P4": lambda: p4(options, postgres),
         "P5": lambda: p5(options),
         "P6": p6,
+        "P7": lambda: p7(options),
     }
     errors = {}
     try:
@@ -569,3 +575,71 @@ def p6() -> dict[str, object]:
         "seconds": statistics.median(runs),
         "runs_s": runs,
     }
+
+
+# --- P7: one long paragraph stored over HTTP ----------------------------------------------------
+
+
+def p7(options: argparse.Namespace) -> dict[str, object]:
+    """A report of one paragraph of `--report-mb` MB POSTed to a served ledger (SQLite, 2
+    workers) until its answer, with an entry POSTed every second meanwhile (the slowest of
+    those answers shows whether the report held other writes); the peer is pysbd alone, in
+    one process, on the same text cut at its stored sentence ends."""
+    import pysbd
+
+    folder = _fresh(WORK / "p7")
+    text = generate.paragraph(int(options.report_mb * 1024 * 1024))
+    port = free_port()
+    env = {"LEDGER_DATABASE_URL": f"sqlite:///{folder / 'p7.sqlite3'}"}
+    args = [str(BIN / "exchange-ledger"), "serve", "--seed", "--workers", "2"]
+    args += ["--host", "127.0.0.1", "--port", str(port)]
+    with serving(args, port, folder / "service.log", env, cwd=folder) as service:
+        token = _token(env, folder)
+        entry = json.dumps(_entry_body(service.base)).encode()
+        waits: list[float] = []
+        stored = threading.Event()
+        writer = threading.Thread(
+            target=_write_every_second, args=(service.base, token, entry, stored, waits)
+        )
+        writer.start()
+        body = json.dumps({"text": text}).encode()
+        started = time.perf_counter()
+        try:
+            answer = _post(service.base + "/v1/sources", token, body, timeout=3600)
+        finally:
+            stored.set()
+            writer.join()
+        store_s = time.perf_counter() - started
+        source = json.loads(answer)
+        listed, _ = _get(f"{service.base}/v1/sources/{source['id']}/sentences")
+    sentences = [sentence["text"] for sentence in json.loads(listed)]
+    segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    started = time.perf_counter()
+    for sentence in sentences:
+        segmenter.segment(sentence)
+    pysbd_s = time.perf_counter() - started
+    return {
+        "bytes": len(text.encode()),
+        "sentences": len(sentences),
+        "store_s": store_s,
+        "pysbd_s": pysbd_s,
+        "ratio": store_s / pysbd_s,
+        "writes_meanwhile": len(waits),
+        "slowest_write_meanwhile_s": max(waits, default=None),
+    }
+
+
+def _post(url: str, token: str, body: bytes, timeout: float) -> bytes:
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read()
+
+
+def _write_every_second(
+    base: str, token: str, entry: bytes, stop: threading.Event, waits: list[float]
+) -> None:
+    while not stop.wait(1):
+        started = time.perf_counter()
+        _post(base + "/v1/entries", token, entry, timeout=3600)
+        waits.append(time.perf_counter() - started)

@@ -155,6 +155,19 @@ class Ledger:
         with self.database.writing():
             yield
 
+    def split_source(self, text: object) -> texts.Split:
+        """A report checked and cut into sentences for add_source, before anything waits on it.
+
+        Cutting a long report takes seconds of one core; a caller that holds writes back
+        (the API's write turn) does it first, so no other write waits behind it. A text
+        stored already is not cut again.
+        """
+        text = texts.check_text(text)
+        sha256 = texts.sha256_of(text)
+        with self.database.reading() as session:
+            stored = Repository(session).source_by_sha256(sha256)
+        return texts.Split(text, sha256, None if stored is not None else texts.segment(text))
+
     def add_source(
         self,
         text: object,
@@ -164,15 +177,20 @@ class Ledger:
         url: object = None,
         author: str = SYSTEM,
     ) -> tuple[Source, bool]:
-        """Store a report byte-for-byte; the same text twice is one source (created=False)."""
-        text = texts.check_text(text)
-        sha256 = texts.sha256_of(text)
+        """Store a report byte-for-byte; the same text twice is one source (created=False).
+
+        `text` may be a split_source() of it, whose sentences are then not worked out again.
+        """
+        split = text if isinstance(text, texts.Split) else None
+        text = split.text if split is not None else texts.check_text(text)
+        sha256 = split.sha256 if split is not None else texts.sha256_of(text)
         with self.database.reading() as session:
             stored = Repository(session).source_by_sha256(sha256)
         if stored is not None:
             return stored, False
         meta = texts.check_metadata(text, published_on, title, publisher, url)
-        sentences = texts.segment(text)
+        found = split.sentences if split is not None else None
+        sentences = found if found is not None else texts.segment(text)
         try:
             with self.database.writing() as session, session.begin_nested():
                 # A savepoint: losing a race to the same text must not spoil an enclosing unit.

@@ -156,6 +156,15 @@ def _parse_day(value: object, name: str, problems: Problems) -> dt.date | None:
     return day
 
 
+@dataclass(frozen=True)
+class Split:
+    """A report's text, checked, with its sentences: None when the text is stored already."""
+
+    text: str
+    sha256: str
+    sentences: tuple[Sentence, ...] | None
+
+
 def segment(text: str) -> tuple[Sentence, ...]:
     """Split a text into sentences with exact offsets: text[start:end] == sentence.text."""
     return _sentences(text, _spans(text, _segmenter()))
@@ -207,15 +216,73 @@ def _lines(text: str, offset: int) -> Iterator[tuple[int, int]]:
 def _trimmed(line: str, segmenter: pysbd.Segmenter) -> Iterator[tuple[int, int]]:
     """pysbd's spans, trimmed of surrounding blanks; text it skips becomes a span of its own."""
     covered = 0
-    for span in segmenter.segment(line):
-        if span.start > covered and line[covered : span.start].strip():
-            yield _strip(line, covered, span.start)
-        start, end = _strip(line, max(span.start, covered), span.end)
+    for span_start, span_end in _bounded(line, segmenter):
+        if span_start > covered and line[covered:span_start].strip():
+            yield _strip(line, covered, span_start)
+        start, end = _strip(line, max(span_start, covered), span_end)
         if end > start:
             yield start, end
-        covered = max(covered, span.end)
+        covered = max(covered, span_end)
     if line[covered:].strip():
         yield _strip(line, covered, len(line))
+
+
+# pysbd's work on one paragraph grows with the square of its length (every abbreviation it
+# meets is replaced throughout the paragraph): 108 KB took 5 s, 1 MB 464 s. A long paragraph is
+# given to it in bounded pieces, each cut where a sentence may end (PIECE_CUT) once it holds
+# PIECE characters. A piece's sentence ends are kept only where CONTEXT characters of the piece
+# follow them, so every end is decided with the text after it in view, and the next piece
+# starts at the first sentence not kept: pysbd's rules look a few words ahead, and a quotation,
+# parenthesis or dash pair shorter than CONTEXT is always whole in the piece that decides the
+# ends inside it. tests/unit/test_sentence_pieces.py shows the pieces change no sentence of the
+# seeds, the fixtures and generated paragraphs. A piece holding no end to keep grows (doubling)
+# up to MAX_PIECE; past that, a run with no sentence end, which no report holds, is cut at a
+# blank, so the work stays linear in the text whatever its shape.
+PIECE = 1_500
+CONTEXT = 500
+MAX_PIECE = 8_000
+PIECE_CUT = re.compile(r"[.!?\u2026][\"'\u2019\u201d)\]]*\s+")
+BLANK = re.compile(r"\s+")
+
+
+def _bounded(line: str, segmenter: pysbd.Segmenter) -> Iterator[tuple[int, int]]:
+    """pysbd's spans of a line (start, end; an end includes the blanks after it), worked out
+    in bounded pieces; a line of up to PIECE + CONTEXT characters is one piece."""
+    piece, context, most = PIECE, CONTEXT, MAX_PIECE
+    start, size = 0, piece
+    while len(line) - start > piece + context:
+        end, grows = _cut(line, start, size, most)
+        spans = segmenter.segment(line[start:end])
+        kept = [span for span in spans[:-1] if span.end <= end - start - context]
+        if kept and end < len(line):
+            yield from ((start + span.start, start + span.end) for span in kept)
+            start, size = start + kept[-1].end, piece
+        elif grows and end < len(line):
+            size *= 2  # one sentence so far: look further
+        else:  # the line's last piece, or a run that no sentence end cuts sooner
+            yield from ((start + span.start, start + span.end) for span in spans)
+            start, size = end, piece
+    if start < len(line):
+        spans = segmenter.segment(line[start:])
+        yield from ((start + span.start, start + span.end) for span in spans)
+
+
+def _cut(line: str, start: int, size: int, most: int) -> tuple[int, bool]:
+    """Where a piece from `start` ends, and whether a larger size could end it later: after
+    the first sentence end past `size` characters, else after the last one within `most`, else
+    at the last blank within `most`."""
+    limit = min(len(line), start + most)
+    if start + size < limit:
+        found = PIECE_CUT.search(line, start + size, limit)
+        if found is not None:
+            return found.end(), True
+    if limit == len(line):
+        return limit, False
+    for pattern in (PIECE_CUT, BLANK):
+        ends = [match.end() for match in pattern.finditer(line, start + 1, limit)]
+        if ends:
+            return ends[-1], False
+    return limit, False
 
 
 def _strip(line: str, start: int, end: int) -> tuple[int, int]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, url_for
 from flask.views import MethodView
 
+from api import turns
 from api.auth import SECURITY, current_token, writes
 from api.caching import by_revision, tagged
 from api.idempotency import DOC as IDEMPOTENCY_DOC
@@ -30,6 +33,20 @@ blp = Blueprint(
     url_prefix="/v1/sources",
     description="News reports, stored byte-for-byte, and their sentences.",
 )
+
+
+def _split_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Cut the report into sentences before the write holds anything other writes wait on:
+    the worker's write turn is set aside meanwhile, and the writer lock (taken with an
+    Idempotency-Key) comes after."""
+
+    @wraps(view)
+    def split(resource: MethodView, data: dict[str, Any], **kwargs: Any) -> Any:
+        with turns.set_aside():
+            data["text"] = current_app.extensions["ledger"].split_source(data["text"])
+        return view(resource, data, **kwargs)
+
+    return split
 
 
 def shown(source: Source) -> dict[str, Any]:
@@ -58,8 +75,9 @@ class Sources(MethodView):
     @blp.doc(security=SECURITY)
     @blp.extra_parameters(IDEMPOTENCY_DOC)
     @writes()
-    @idempotent
     @blp.arguments(SourceInSchema())
+    @_split_first
+    @idempotent
     @blp.response(201, SourceSchema, description="A new source.")
     @blp.alt_response(200, schema=SourceSchema, description="The same text was stored before.")
     @blp.alt_response(

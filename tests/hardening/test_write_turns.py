@@ -17,6 +17,7 @@ from gunicorn.http.message import Request
 from gunicorn.http.unreader import IterUnreader
 
 from api import create_app, turns
+from ledger import sources
 from ledger.seed import load_seed
 from ledger.server import _pre_request, _Quiet
 from ledger.service import Ledger
@@ -68,6 +69,40 @@ def test_a_write_waits_for_the_turn_and_a_read_does_not(client_and_token):
         turns._turn.give_back()
     write.join(WAIT_S)
     assert [answer.status_code for answer in written] == [201]
+    assert not turns._turn.locked() and turns._turn.waiting == 0
+
+
+@pytest.mark.parametrize("keyed", [False, True], ids=["plain", "idempotency-key"])
+def test_a_report_is_cut_into_sentences_while_other_writes_go_on(
+    client_and_token, monkeypatch, keyed
+):
+    """Cutting a long report takes seconds; meanwhile the worker's other writes are neither
+    held by its write turn nor by the writer lock (taken for an Idempotency-Key)."""
+    client, secret = client_and_token
+    auth = {"Authorization": f"Bearer {secret}"}
+    cutting, go_on = threading.Event(), threading.Event()
+    segment = sources.segment
+
+    def slow(text: str) -> tuple[sources.Sentence, ...]:
+        cutting.set()
+        go_on.wait(WAIT_S)
+        return segment(text)
+
+    monkeypatch.setattr(sources, "segment", slow)
+    report = {"text": "date 2023-11-30\nA report that is slow to cut. It has two sentences."}
+    headers = auth | ({"Idempotency-Key": "slow-report"} if keyed else {})
+    post, stored = _in_thread(lambda: client.post("/v1/sources", json=report, headers=headers))
+    try:
+        assert cutting.wait(WAIT_S)
+        body = _entry(client)
+        write, written = _in_thread(lambda: client.post("/v1/entries", json=body, headers=auth))
+        write.join(WAIT_S)
+        assert [answer.status_code for answer in written] == [201]
+        assert post.is_alive() and stored == []  # the report is still being cut
+    finally:
+        go_on.set()
+    post.join(WAIT_S)
+    assert [answer.status_code for answer in stored] == [201]
     assert not turns._turn.locked() and turns._turn.waiting == 0
 
 

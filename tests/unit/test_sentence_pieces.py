@@ -1,0 +1,164 @@
+"""A long paragraph is cut into sentences in bounded pieces (ledger.sources._bounded).
+
+pysbd's work on one paragraph grows with the square of its length, so a long paragraph is given
+to it in pieces. These tests show that the pieces change no sentence (of the seed reports, of
+the fixtures, and of generated paragraphs, with pieces far smaller than the product's, so that
+every kind of cut is made many times), and that pysbd is never given more than a bounded piece,
+whatever the text's shape.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pysbd
+import pytest
+
+from ledger import sources
+from ledger.sources import LINE_BREAK, segment
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+# (piece, context, most): the product's, and smaller ones that cut every paragraph many times.
+SIZES = [
+    (sources.PIECE, sources.CONTEXT, sources.MAX_PIECE),
+    (600, 300, 3_000),
+    (300, 150, 1_500),
+]
+
+
+def _pieces(monkeypatch: pytest.MonkeyPatch, piece: int, context: int, most: int) -> None:
+    monkeypatch.setattr(sources, "PIECE", piece)
+    monkeypatch.setattr(sources, "CONTEXT", context)
+    monkeypatch.setattr(sources, "MAX_PIECE", most)
+
+
+def _whole(monkeypatch: pytest.MonkeyPatch, text: str) -> list[tuple[int, int, str]]:
+    """The sentences pysbd finds given each paragraph whole."""
+    with monkeypatch.context() as patch:
+        _pieces(patch, len(text) + 1, 0, len(text) + 1)
+        return _shown(segment(text))
+
+
+def _shown(sentences: tuple[sources.Sentence, ...]) -> list[tuple[int, int, str]]:
+    return [(s.start, s.end, s.kind) for s in sentences]
+
+
+def _texts() -> list[str]:
+    seeds = Path(__file__).resolve().parents[2] / "seed"
+    paths = sorted(seeds.glob("*.txt")) + sorted(FIXTURES.glob("*/*.txt"))
+    assert len(paths) >= 20  # the seeds and both fixture exchanges
+    return [path.read_text(encoding="utf-8") for path in paths]
+
+
+def _reported() -> list[str]:
+    """Every sentence of the seeds and fixtures."""
+    return [s.text for text in _texts() for s in segment(text) if s.kind == "sentence"]
+
+
+@pytest.mark.parametrize("sizes", SIZES[1:], ids=["600", "300"])
+def test_no_sentence_of_the_seeds_or_fixtures_changes(monkeypatch, sizes):
+    texts = _texts()
+    # Every paragraph of them in one line, too: 16 KB that the product's pieces cut as well.
+    texts.append(" ".join(p for t in texts for p in LINE_BREAK.split(t) if p.strip()))
+    for text in texts:
+        whole = _whole(monkeypatch, text)
+        with monkeypatch.context() as patch:
+            _pieces(patch, *sizes)
+            assert _shown(segment(text)) == whole
+
+
+@pytest.mark.parametrize("sizes", SIZES, ids=["product", "600", "300"])
+def test_reported_sentences_in_any_order_keep_their_ends(monkeypatch, sizes):
+    reported = _reported()
+    rng = random.Random(sizes[0])
+    for _ in range(4):
+        line = " ".join(rng.sample(reported, len(reported)))
+        whole = _whole(monkeypatch, line)
+        with monkeypatch.context() as patch:
+            _pieces(patch, *sizes)
+            assert _shown(segment(line)) == whole
+
+
+# Generated reporting: abbreviations, decimals, ellipses, quotations of one or two sentences,
+# asides in parentheses, questions and exclamations: what pysbd's rules look at around an end.
+WORDS = " ".join(
+    [
+        "the hostages were freed on Friday and taken to hospital by the Red Cross after talks in",
+        "Doha with mediators from Qatar and Egypt while the prisoners were bussed to Ramallah",
+    ]
+).split()
+ABBREVIATIONS = ["Mr.", "Dr.", "U.S.", "No.", "St.", "Gen.", "a.m.", "p.m.", "Jan.", "i.e.",
+                 "e.g.", "etc.", "Inc.", "Lt. Col.", "U.N.", "approx."]  # fmt: skip
+
+
+def _sentence(rng: random.Random, depth: int = 0) -> str:
+    words: list[str] = []
+    for _ in range(rng.randint(3, 24)):
+        roll = rng.random()
+        if roll < 0.08:
+            words.append(rng.choice(ABBREVIATIONS))
+        elif roll < 0.12:
+            words.append(f"{rng.randint(1, 999)}.{rng.randint(0, 99)}")
+        elif roll < 0.14 and words:
+            words[-1] += "..."
+        else:
+            words.append(rng.choice(WORDS))
+    text = " ".join(words).capitalize() + rng.choice(".....!?")
+    roll = rng.random()
+    if depth:
+        return text
+    if roll < 0.1:
+        return f'"{text}" a spokesman said.'
+    if roll < 0.15:
+        return f"\u201c{text} {_sentence(rng, 1)}\u201d she said."
+    if roll < 0.2:
+        return f"{text[:-1]} ({_sentence(rng, 1)})."
+    return text
+
+
+@pytest.mark.parametrize("sizes", SIZES[1:], ids=["600", "300"])
+def test_generated_paragraphs_keep_their_sentences(monkeypatch, sizes):
+    rng = random.Random(2023)
+    for _ in range(60):
+        line = " ".join(_sentence(rng) for _ in range(rng.randint(8, 40)))
+        whole = _whole(monkeypatch, line)
+        with monkeypatch.context() as patch:
+            _pieces(patch, *sizes)
+            assert _shown(segment(line)) == whole, line
+
+
+class _Counting(pysbd.Segmenter):
+    """pysbd, noting how much text it is given at once."""
+
+    given: list[int]
+
+    def segment(self, text: str) -> list[pysbd.utils.TextSpan]:
+        self.given.append(len(text))
+        return super().segment(text)
+
+
+SHAPES = {
+    "reporting": lambda rng: " ".join(_sentence(rng) for _ in range(600)),
+    "no sentence end": lambda rng: "word " * 20_000,
+    "one abbreviation after another": lambda rng: "Mr. " * 6_000,
+    "dots without blanks": lambda rng: "." * 100_000,
+    "numbers as sentences": lambda rng: "1. 2. 3. " * 2_000,
+    "questions": lambda rng: "Why? " * 10_000,
+    "an unclosed quotation": lambda rng: '"' + " ".join(_sentence(rng) for _ in range(300)),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_pysbd_is_given_bounded_pieces_whatever_the_shape(monkeypatch, shape):
+    counting = _Counting(language="en", clean=False, char_span=True)
+    counting.given = []
+    monkeypatch.setattr(sources, "_segmenter", lambda: counting)
+    text = SHAPES[shape](random.Random(1))
+    sentences = segment(text)
+    assert max(counting.given) <= sources.MAX_PIECE
+    # Linear: each character is given to pysbd a bounded number of times.
+    assert sum(counting.given) <= 4 * len(text)
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+    covered = "".join(s.text for s in sentences)
+    assert "".join(covered.split()) == "".join(text.split())
