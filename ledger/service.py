@@ -24,6 +24,7 @@ from ledger.counting import Analysis
 from ledger.drafts import parse_entry, parse_exchange, parse_note, parse_term
 from ledger.errors import (
     Conflict,
+    Forbidden,
     InvalidInput,
     LedgerError,
     NotFound,
@@ -353,9 +354,15 @@ class Ledger:
 
     # --- entries and terms: revised by appending -------------------------------------------
 
-    def add_entry(self, data: object, author: str, entry_id: str | None = None) -> Entry:
+    def add_entry(
+        self,
+        data: object,
+        author: str,
+        entry_id: str | None = None,
+        by: Token | None = None,
+    ) -> Entry:
         """Record a new entry (revision 1) after checking every field and quote."""
-        return self._add(ENTRIES, data, author, entry_id)
+        return self._add(ENTRIES, data, author, entry_id, by)
 
     def revise_entry(
         self,
@@ -364,9 +371,10 @@ class Ledger:
         author: str,
         reason: object,
         expected_revision: int | None = None,
+        by: Token | None = None,
     ) -> Entry:
         """Append a revision that changes what an entry says."""
-        return self._revise(ENTRIES, entry_id, data, author, reason, expected_revision)
+        return self._revise(ENTRIES, entry_id, data, author, reason, expected_revision, by)
 
     def retract_entry(
         self,
@@ -374,13 +382,14 @@ class Ledger:
         author: str,
         reason: object,
         expected_revision: int | None = None,
-        role: str | None = None,
+        by: Token | None = None,
     ) -> Entry:
         """Append a retraction: the entry leaves every total but stays in the history.
 
-        With a role, its rights apply: only an admin retracts what someone else recorded.
+        Written `by` a token, its rights apply: only an admin retracts what another token (or
+        no token: the seed, the command line) recorded.
         """
-        return self._revise(ENTRIES, entry_id, None, author, reason, expected_revision, role)
+        return self._revise(ENTRIES, entry_id, None, author, reason, expected_revision, by)
 
     def preview_entry(
         self,
@@ -443,9 +452,15 @@ class Ledger:
         terms = self.terms(as_of, selection)
         return len(terms), terms[offset : offset + limit]
 
-    def add_term(self, data: object, author: str, term_id: str | None = None) -> Term:
+    def add_term(
+        self,
+        data: object,
+        author: str,
+        term_id: str | None = None,
+        by: Token | None = None,
+    ) -> Term:
         """Record a term of an agreement (revision 1)."""
-        return self._add(TERMS, data, author, term_id)
+        return self._add(TERMS, data, author, term_id, by)
 
     def revise_term(
         self,
@@ -454,9 +469,10 @@ class Ledger:
         author: str,
         reason: object,
         expected_revision: int | None = None,
+        by: Token | None = None,
     ) -> Term:
         """Append a revision of a term."""
-        return self._revise(TERMS, term_id, data, author, reason, expected_revision)
+        return self._revise(TERMS, term_id, data, author, reason, expected_revision, by)
 
     def retract_term(
         self,
@@ -464,10 +480,10 @@ class Ledger:
         author: str,
         reason: object,
         expected_revision: int | None = None,
-        role: str | None = None,
+        by: Token | None = None,
     ) -> Term:
         """Append a retraction of a term."""
-        return self._revise(TERMS, term_id, None, author, reason, expected_revision, role)
+        return self._revise(TERMS, term_id, None, author, reason, expected_revision, by)
 
     def term(self, term_id: str, as_of: dt.datetime | None = None) -> Term:
         return self._history(TERMS, term_id, as_of)[-1]
@@ -482,9 +498,15 @@ class Ledger:
         terms = self.state(as_of).terms
         return [t for t in terms if selection.admits(t)] if selection else list(terms)
 
-    def add_exchange(self, data: object, author: str, exchange_id: str | None = None) -> Exchange:
+    def add_exchange(
+        self,
+        data: object,
+        author: str,
+        exchange_id: str | None = None,
+        by: Token | None = None,
+    ) -> Exchange:
         """Record an exchange (revision 1): its name, parties, days and evidence."""
-        return self._add(EXCHANGES, data, author, exchange_id)
+        return self._add(EXCHANGES, data, author, exchange_id, by)
 
     def revise_exchange(
         self,
@@ -493,9 +515,10 @@ class Ledger:
         author: str,
         reason: object,
         expected_revision: int | None = None,
+        by: Token | None = None,
     ) -> Exchange:
         """Append a revision of an exchange (its last day, once known)."""
-        return self._revise(EXCHANGES, exchange_id, data, author, reason, expected_revision)
+        return self._revise(EXCHANGES, exchange_id, data, author, reason, expected_revision, by)
 
     def retract_exchange(
         self,
@@ -503,10 +526,10 @@ class Ledger:
         author: str,
         reason: object,
         expected_revision: int | None = None,
-        role: str | None = None,
+        by: Token | None = None,
     ) -> Exchange:
         """Append a retraction of an exchange no entry or term in force names."""
-        return self._revise(EXCHANGES, exchange_id, None, author, reason, expected_revision, role)
+        return self._revise(EXCHANGES, exchange_id, None, author, reason, expected_revision, by)
 
     def exchange(self, exchange_id: str, as_of: dt.datetime | None = None) -> Exchange:
         return self._history(EXCHANGES, exchange_id, as_of)[-1]
@@ -529,7 +552,14 @@ class Ledger:
             found = [e for e in found if selection.source in e.sources]
         return len(found), found[offset : offset + limit]
 
-    def _add(self, kind: Revisable, data: object, author: str, record_id: str | None) -> Any:
+    def _add(
+        self,
+        kind: Revisable,
+        data: object,
+        author: str,
+        record_id: str | None,
+        by: Token | None = None,
+    ) -> Any:
         # Checked before the writer lock is taken: sources never change, so nothing a check
         # reads can change before the write lands.
         draft = kind.parse(data, self._source_finder(), self._exchange_finder())
@@ -548,6 +578,8 @@ class Ledger:
                 draft, id=record_id, revision=1, recorded_at=at, author=author
             )
             kind.append(repository, record, True)
+            if by is not None:
+                repository.add_owner(record_id, by.id)
             link = Journal(repository).record(
                 at, author, f"{kind.noun}.add", record_id, 1, written=record,
                 restamp=lambda later: kind.restamp(
@@ -564,9 +596,10 @@ class Ledger:
         author: str,
         reason: object,
         expected_revision: int | None,
-        role: str | None = None,
+        by: Token | None = None,
     ) -> Any:
-        # data None means a retraction.
+        # data None means a retraction. Written `by` a token, its rights apply: only an admin
+        # retracts a record another token (or none) recorded, or revises one an admin retracted.
         reason = _reason(reason)
         draft = (
             None
@@ -580,6 +613,8 @@ class Ledger:
             latest = kind.revisions(repository, record_id, None)[-1]
             _check_expected(latest.revision, expected_revision, record_id)
             if draft is not None:
+                if by is not None and latest.retracted:
+                    _may_revise_retracted(repository, latest, by)
                 changed = draft
             elif latest.retracted:
                 raise Conflict.one(
@@ -588,8 +623,8 @@ class Ledger:
                     f"{latest.revision}); its history keeps it.",
                 )
             else:
-                if role is not None and latest.author != author:
-                    tokens.require(role, "retract_others")
+                if by is not None and repository.owner(record_id) != by.id:
+                    tokens.require(by.role, "retract_others")
                 if kind is EXCHANGES:
                     self._check_unnamed(record_id)
                 changed = dataclasses.replace(latest, retracted=True)
@@ -1090,7 +1125,11 @@ class Ledger:
         with self.database.writing() as session:
             repository = Repository(session)
             if repository.token_name_taken(name):
-                raise InvalidInput.one("name", f"a token named {name!r} exists already.")
+                raise InvalidInput.one(
+                    "name",
+                    f"{name!r} is taken: a token, or the author of a write in the ledger, bears "
+                    "it (in some case); token names name authors, so each is one author's.",
+                )
             at = _now(repository)
             token = Token(id=token_id, name=name, role=role, created_at=at)
             repository.add_token(token, tokens.secret_sha256(secret))
@@ -1181,6 +1220,19 @@ def _reason(reason: object) -> str:
     if not texts.encodable(reason):
         raise InvalidInput.one("reason", texts.NOT_UNICODE)
     return reason.strip()
+
+
+def _may_revise_retracted(repository: Repository, latest: Any, by: Token) -> None:
+    """Only an admin revises what an admin retracted (or the command line, with no token)."""
+    if tokens.may(by.role, "retract_others"):
+        return
+    retractor = repository.token_named(latest.author)
+    if retractor is None or tokens.may(retractor.role, "retract_others"):
+        who = "an admin token" if retractor is not None else "no token (the command line)"
+        raise Forbidden(
+            f"{latest.id} was retracted by {latest.author!r}, {who}: only an admin may revise "
+            "it back."
+        )
 
 
 def _check_expected(latest: int, expected: int | None, record_id: str) -> None:

@@ -52,7 +52,12 @@ def check_name(name: object) -> str:
     return name
 
 
+def may(role: str, right: str) -> bool:
+    """Whether the role carries the right."""
+    return right in RIGHTS.get(role, frozenset())
+
+
 def require(role: str, right: str) -> None:
     """Raise Forbidden unless the role carries the right."""
-    if right not in RIGHTS.get(role, frozenset()):
+    if not may(role, right):
         raise Forbidden(f"A token with the role {role!r} may not do this ({right}).")

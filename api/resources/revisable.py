@@ -204,7 +204,8 @@ def blueprint(resource: Resource) -> Blueprint:
             if previews and dry_run():
                 return answered(call("preview_{noun}", data, current_token().name))
             # An id the client chose (where the schema takes one): checked like the seed's.
-            record = call("add_{noun}", data, current_token().name, data.pop("id", None))
+            token = current_token()
+            record = call("add_{noun}", data, token.name, data.pop("id", None), by=token)
             location = url_for(one_endpoint, record_id=record.id)
             return record, 201, {"Location": location, "ETag": f'"{etag_of(record)}"'}
 
@@ -249,6 +250,7 @@ def blueprint(resource: Resource) -> Blueprint:
             + (" (with dry_run=true: what it would store and change)." if previews else "."),
         )
         @not_found
+        @problem(403, f"The {noun} was retracted by an admin: only an admin revises it back.")
         @problem(412, "If-Match names another revision: the record changed since it was read.")
         @problem(428, "If-Match is missing.")
         def put(self, data: dict[str, Any], record_id: str, expected: int | None) -> Any:
@@ -258,7 +260,9 @@ def blueprint(resource: Resource) -> Blueprint:
             author = current_token().name
             if previews and dry_run():
                 return answered(call("preview_{noun}", data, author, record_id, expected))
-            record = call("revise_{noun}", record_id, data, author, reason, expected)
+            record = call(
+                "revise_{noun}", record_id, data, author, reason, expected, by=current_token()
+            )
             if previews:  # documented by hand, so dumped here
                 written = current_app.json.response(resource.out_schema().dump(record))
                 written.headers["ETag"] = f'"{etag_of(record)}"'
@@ -278,13 +282,12 @@ def blueprint(resource: Resource) -> Blueprint:
         @problem(422, "The reason is missing or too long.")
         def delete(self, record_id: str, expected: int | None) -> Any:
             """A retraction is a new revision: the record stays in the history and in every
-            answer as of an earlier moment. An editor retracts what its own token recorded;
-            retracting someone else's needs the admin role."""
+            answer as of an earlier moment. An editor retracts what its own token recorded
+            (revision 1, whoever revised it since); retracting someone else's needs the admin
+            role."""
             token = current_token()
             reason = retraction()["reason"]
-            record = call(
-                "retract_{noun}", record_id, token.name, reason, expected, role=token.role
-            )
+            record = call("retract_{noun}", record_id, token.name, reason, expected, by=token)
             return record, 200, {"ETag": f'"{etag_of(record)}"'}
 
     class History(MethodView):

@@ -37,6 +37,7 @@ from ledger.storage.tables import (
     KeptAnswerRow,
     NoteRow,
     PublishedEntryRow,
+    RecordOwnerRow,
     SentenceRow,
     SourceRow,
     TermRevisionRow,
@@ -57,6 +58,7 @@ TABLES = (
     EvidenceRow,
     PublishedEntryRow,
     TokenRow,
+    RecordOwnerRow,
     JournalRow,
     KeptAnswerRow,
 )
@@ -723,9 +725,25 @@ class Repository:
         )
 
     def token_name_taken(self, name: str) -> bool:
-        return (
-            self.session.exec(select(TokenRow.id).where(TokenRow.name == name)).first() is not None
+        """Whether a token, or any write in the journal, bears this name (in any case)."""
+        folded = func.lower(name)
+        tokens = select(TokenRow.id).where(func.lower(TokenRow.name) == folded)
+        authors = select(JournalRow.seq).where(func.lower(JournalRow.author) == folded)
+        return any(self.session.exec(query.limit(1)).first() for query in (tokens, authors))
+
+    def token_named(self, name: str) -> Token | None:
+        row = self.session.exec(select(TokenRow).where(TokenRow.name == name)).first()
+        return None if row is None else _token(row)
+
+    def add_owner(self, record_id: str, token_id: str) -> None:
+        self.connection.execute(
+            insert(RecordOwnerRow.__table__), {"record_id": record_id, "token_id": token_id}
         )
+
+    def owner(self, record_id: str) -> str | None:
+        """The id of the token that recorded the record, if a token did."""
+        row = self.session.get(RecordOwnerRow, record_id)
+        return None if row is None else row.token_id
 
     def revoke_token(self, which: str, at: dt.datetime) -> Token | None:
         row = self.session.exec(

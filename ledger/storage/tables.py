@@ -292,6 +292,17 @@ class TokenRow(SQLModel, table=True):
     revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class RecordOwnerRow(SQLModel, table=True):
+    """The token that recorded an entry, a term or an exchange (its revision 1): the record's
+    owner, who may retract it without the admin role. Records written without a token (the
+    seed, the command line) have no row: only an admin retracts them over HTTP."""
+
+    __tablename__ = "record_owner"
+
+    record_id: str = Field(primary_key=True, max_length=32)
+    token_id: str = Field(foreign_key="api_token.id", max_length=32)
+
+
 class JournalRow(SQLModel, table=True):
     """One row per write, in order: the ledger's revision is the last seq. Each row holds the
     hash of what the write wrote and the hash chaining it to the row before."""

@@ -479,6 +479,30 @@ def test_retraction_is_a_revision_and_editors_retract_only_their_own(service: Se
     )
 
 
+def test_an_editor_cannot_take_over_a_record_by_revising_it(service: Service):
+    """The attack: another editor's no-op PUT made the record theirs to DELETE, and a PUT
+    undid an admin's retraction."""
+    source = add_source(service, report("Hamas released 6 hostages, the desk said."))
+    body = entry(source["id"], "Hamas released 6 hostages", count=6, party="Test party O")
+    created = service.editor.post("/v1/entries", json=body).json()
+    path = f"/v1/entries/{created['id']}"
+    revised = service.other_editor.put(
+        path, json={**body, "reason": "no change"}, headers={"If-Match": f'"{created["id"]}.r1"'}
+    )
+    assert revised.status_code == 200 and revised.json()["author"] != created["author"]
+    is_problem(service.other_editor.delete(path, params={"reason": "mine now"}), 403)
+    assert service.admin.delete(path, params={"reason": "not in the report"}).status_code == 200
+    undo = service.editor.put(
+        path, json={**body, "reason": "undo"}, headers={"If-Match": f'"{created["id"]}.r3"'}
+    )
+    assert "only an admin may revise it back" in is_problem(undo, 403)["detail"]
+    assert service.public.get(path).json()["retracted"] is True
+    taken = is_problem(
+        service.admin.post("/v1/tokens", json={"role": "admin", "name": "seed"}), 422
+    )
+    assert "is taken" in str(taken)
+
+
 def test_idempotent_retries_write_once(service: Service):
     source = add_source(service, report("Hamas released 2 hostages at the crossing."))
     body = entry(source["id"], "Hamas released 2 hostages", count=2, party="Test party F")

@@ -99,6 +99,7 @@ def test_rows_from_before_the_chain_are_sealed_by_the_migration_that_adds_it(
     seeded = ledger
     text = seed_text["001_e79ee798e13953f7.txt"]
     source, _ = seeded.add_source(text)
+    desk, _ = seeded.create_token("editor", "desk")
     seeded.add_entry(
         {
             "kind": "released", "population": "hostages", "count": 4, "party": "Hamas",
@@ -106,8 +107,8 @@ def test_rows_from_before_the_chain_are_sealed_by_the_migration_that_adds_it(
             "evidence": [{"source": source.id, "quote": "just four hostages"}],
         },
         "desk",
+        by=desk,
     )  # fmt: skip
-    seeded.create_token("editor", "desk")
     head = seeded.chain_head()
     # The store as it stood before the chain: revision 0002, whose journal has no hash columns.
     seeded.database.downgrade("0002")

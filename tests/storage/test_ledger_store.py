@@ -177,7 +177,7 @@ def test_tokens_are_stored_as_hashes_only(ledger: Ledger, database):
     for wrong in (None, "", secret + "x", "elt_guess"):
         with pytest.raises(Unauthorized):
             ledger.authenticate(wrong)
-    with pytest.raises(InvalidInput, match="exists already"):
+    with pytest.raises(InvalidInput, match="is taken"):
         ledger.create_token("admin", "Newsroom desk")
 
 
