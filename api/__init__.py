@@ -13,6 +13,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_cors import CORS
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api import caching, dashboard, observability, problems, security, turns
 from api.answer_cache import AnswerCache
@@ -174,6 +175,8 @@ def _check_body() -> Response | None:
             headers={"Accept": "application/json"},
         )
     raw = request.get_data(cache=True)
+    if _cut_at_the_limit(raw):
+        raise RequestEntityTooLarge()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -187,6 +190,16 @@ def _check_body() -> Response | None:
     if _depth(body) > MAX_JSON_DEPTH:
         return problems.problem(400, f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
     return None
+
+
+def _cut_at_the_limit(raw: bytes) -> bool:
+    """Whether a body sent in chunks (no Content-Length) went on past the limit: werkzeug
+    stops reading it there, so what was read is only its beginning. A body of exactly the
+    limit is whole."""
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None or len(raw) < limit:
+        return False
+    return bool(request.environ["wsgi.input"].read(1))
 
 
 def _has_body() -> bool:

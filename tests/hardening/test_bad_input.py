@@ -172,6 +172,7 @@ class Bad:
     token: str | None = "editor"  # a role, None for no token, or "bogus"
     field: str | None = None  # the field `errors` must name (422)
     wire: Callable[[Ledger], tuple[str, bytes]] | None = None  # or the raw head and body
+    chunked: bool = False  # the raw body sent in chunks, without a Content-Length
 
     def send(self, ledger: Ledger) -> requests.Response | RawAnswer:
         if self.wire is not None:
@@ -187,6 +188,9 @@ class Bad:
             kwargs["json"] = self.json(ledger)
         if self.raw is not None:
             kwargs["data"] = self.raw(ledger)
+            if self.chunked:
+                data, size = kwargs["data"], 2**20
+                kwargs["data"] = (data[at : at + size] for at in range(0, len(data), size))
         return requests.request(self.method, ledger.server.base + path, **kwargs)
 
 
@@ -252,6 +256,21 @@ CATALOGUE = [
         path="/v1/sources",
         raw=lambda _: b'{"text": "' + b"a" * (41 * 1024 * 1024) + b'"}',
         headers=JSON,
+    ),
+    Bad(
+        "a chunked body over 40 MB",
+        413,
+        path="/v1/sources",
+        raw=lambda _: b'{"text": "' + b"a" * (41 * 1024 * 1024) + b'"}',
+        headers=JSON,
+        chunked=True,
+    ),
+    Bad(
+        "a valid entry chunked, padded past 10 MB, then garbage",
+        413,
+        raw=lambda c: json.dumps(c.body()).encode() + b" " * (10 * 2**20) + b"}{garbage",
+        headers=JSON,
+        chunked=True,
     ),
     Bad(
         "a source text over 10 MB",
