@@ -9,7 +9,7 @@ import os
 import re
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask_cors import CORS
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from api import caching, dashboard, observability, problems, security, turns
 from api.answer_cache import AnswerCache
-from api.auth import SCHEME, bearer_secret
+from api.auth import SCHEME, authenticated
 from api.request_id import request_id
 from api.resources import (
     charts,
@@ -127,7 +127,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         module.blp
         for module in (sources, exchanges, entries, terms, totals, notes, tokens, export, charts)
     ]
-    security.protect(app, resources)
+    security.protect(app)
     for blueprint in [*resources, meta.blp]:
         api.register_blueprint(blueprint)
     app.register_blueprint(dashboard.blp)
@@ -167,7 +167,7 @@ def _check_body() -> Response | None:
         return None  # a 404 or 405 says more than a 415 would
     if request.method not in WRITE_METHODS and not (request.method == "DELETE" and _has_body()):
         return None
-    g.token = current_app.extensions["ledger"].authenticate(bearer_secret())
+    g.token = authenticated()
     if not JSON_TYPE.match(request.mimetype or ""):
         return problems.problem(
             415,

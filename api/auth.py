@@ -8,7 +8,9 @@ from typing import Any
 
 from flask import current_app, g, request
 
+from api import security
 from ledger import tokens
+from ledger.errors import Unauthorized
 from ledger.records import Token
 
 SECURITY = [{"bearerAuth": []}]
@@ -30,10 +32,19 @@ def current_token() -> Token:
     return g.token
 
 
+def authenticated() -> Token:
+    """The request's token: 401 without a valid one, 429 past the failures allowed from the
+    client's address (api.security.failed); a valid token is never refused."""
+    try:
+        return current_app.extensions["ledger"].authenticate(bearer_secret())
+    except Unauthorized:
+        security.failed()
+        raise
+
+
 def _authenticated() -> Token:
     # A write with a body was authenticated before its body was read (api._check_body).
-    token = g.get("token")
-    return token or current_app.extensions["ledger"].authenticate(bearer_secret())
+    return g.get("token") or authenticated()
 
 
 def writes(right: str = "write") -> Callable[[Callable[..., Any]], Callable[..., Any]]:

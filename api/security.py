@@ -1,12 +1,17 @@
-"""Security at the edge: failed authentication is rate-limited per client, and HTML pages carry
-a content security policy that admits only this origin."""
+"""Security at the edge: failed authentication is rate-limited per client (a valid token is
+never refused), and HTML pages carry a content security policy that admits only this origin."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+import time
+
+from flask import Flask, Response, abort, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api import problems
 
 # Ten failed attempts a minute per client address: enough for a person mistyping a token, far
 # too few to guess one. LEDGER_FAILED_AUTH_LIMIT changes it (e.g. for a load test), in the
@@ -36,26 +41,41 @@ _POLICY = (
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
 
-def protect(app: Flask, blueprints: list) -> None:
-    """Rate-limit failed writes per client on every blueprint and add the security headers."""
+def protect(app: Flask) -> None:
+    """Read the client's address through trusted proxies, set up the failure counts' storage
+    and add the security headers."""
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     limiter.init_app(app)
-    limit = app.config["FAILED_AUTH_LIMIT"]
-    failed = limiter.shared_limit(
-        lambda: limit, scope="failed-auth", methods=WRITE_METHODS,
-        deduct_when=lambda response: response.status_code == 401,
-    )  # fmt: skip
-    for blueprint in blueprints:
-        failed(blueprint)
     app.after_request(_headers)
 
 
 @limiter.request_filter
-def _reads() -> bool:
-    # The only limit is on failed writes: a read skips the limiter's bookkeeping altogether.
-    return request.method not in WRITE_METHODS
+def _unlimited() -> bool:
+    # No request is limited as such: failed authentications are counted (failed()) once
+    # they are known to have failed, so the limiter's own bookkeeping is skipped.
+    return True
+
+
+def failed() -> None:
+    """Count a failed authentication against the client's address; past FAILED_AUTH_LIMIT
+    it is answered 429 instead of 401. Counted after the token was checked, so a request
+    with a valid token is never refused, however many failures came from its address
+    (behind a proxy, every client's)."""
+    limit = parse(str(current_app.config["FAILED_AUTH_LIMIT"]))
+    client = get_remote_address()
+    if limiter.limiter.hit(limit, "failed-auth", client):
+        return
+    reset, _ = limiter.limiter.get_window_stats(limit, "failed-auth", client)
+    abort(
+        problems.problem(
+            429,
+            f"Too many failed authentication attempts from this address ({limit}); wait "
+            "a minute, then retry with a valid token.",
+            headers={"Retry-After": str(max(1, int(reset - time.time()) + 1))},
+        )
+    )
 
 
 def _headers(response: Response) -> Response:

@@ -61,6 +61,21 @@ def test_failed_authentication_is_rate_limited_per_client(tmp_path):
         # ...and without a trusted proxy, X-Forwarded-For is the client's own word: ignored.
         assert guess(first, server.base, **{"X-Forwarded-For": "203.0.113.9"}).status_code == 429
         assert first.get(f"{server.base}/v1/totals", timeout=10).status_code == 200
+        # A valid token from the same address is never refused (behind a proxy every client
+        # shares one address), and its success does not clear the failures.
+        editor = make_token(url, "editor", "limited-editor")
+        for _ in range(3):
+            written = first.post(
+                f"{server.base}/v1/tokens", json={"role": "editor"}, timeout=10,
+                headers={"Authorization": f"Bearer {editor}"},
+            )  # fmt: skip
+            assert written.status_code == 403, written.text  # an editor's token: authenticated
+            refused = first.post(
+                f"{server.base}/v1/entries", json={}, timeout=10,
+                headers={"Authorization": f"Bearer {editor}"},
+            )  # fmt: skip
+            assert refused.status_code == 422, refused.text  # read and checked, not limited
+        assert guess(first, server.base).status_code == 429
 
 
 def test_behind_a_trusted_proxy_x_forwarded_for_names_the_client(tmp_path):
