@@ -1,6 +1,7 @@
 """Serving the app with gunicorn, embedded so that `exchange-ledger serve` is one process tree:
-JSON log lines (one per request, with its request id, never a header's secret), metrics shared
-by the workers, and a graceful stop on SIGTERM that lets requests in flight finish."""
+JSON log lines (one per request, with its request id, never a secret, from a header or the
+URL), metrics shared by the workers, and a graceful stop on SIGTERM that lets requests in
+flight finish."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -16,10 +18,13 @@ import time
 from contextlib import suppress
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote_plus
 
 from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
+
+from ledger import tokens
 
 GRACEFUL_SECONDS = 30
 # What gunicorn refuses itself, as the service's problem types, with what to do about it.
@@ -29,6 +34,31 @@ REFUSED = {
     501: ("unsupported-transfer-coding", "send Content-Length, or Transfer-Encoding: chunked"),
 }
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
+
+
+# A query parameter whose name says it carries a credential (access_token, api_key, secret,
+# password...): its value is never logged. Nor is anything shaped like one of our tokens.
+CREDENTIAL_NAME = re.compile(
+    r"(token|secret|passw(or)?d|api[_-]?key|^key$|auth|credential|signature|^sig$)", re.I
+)
+SECRET_VALUE = re.compile(re.escape(tokens.PREFIX) + r"[A-Za-z0-9_%-]+")
+REDACTED = "[redacted]"
+
+
+def redacted(text: str) -> str:
+    """A logged path or value with every token-shaped secret in it replaced."""
+    return SECRET_VALUE.sub(tokens.PREFIX + REDACTED, text)
+
+
+def redacted_query(query: str) -> str:
+    """A query string as logged: credentials' values replaced, the rest as sent."""
+    pairs = []
+    for pair in query.split("&"):
+        name, equals, _ = pair.partition("=")
+        if equals and CREDENTIAL_NAME.search(unquote_plus(name)):
+            pair = f"{name}={REDACTED}"
+        pairs.append(redacted(pair))
+    return "&".join(pairs)
 
 
 class JsonAccessLogger(Logger):
@@ -44,8 +74,8 @@ class JsonAccessLogger(Logger):
             "logger": "access",
             "request_id": headers.get("X-Request-Id", "-"),
             "method": environ.get("REQUEST_METHOD"),
-            "path": environ.get("PATH_INFO"),
-            "query": environ.get("QUERY_STRING") or None,
+            "path": redacted(environ.get("PATH_INFO") or ""),
+            "query": redacted_query(environ.get("QUERY_STRING") or "") or None,
             "status": resp.status_code if hasattr(resp, "status_code") else str(resp.status),
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.total_seconds() * 1000, 2),

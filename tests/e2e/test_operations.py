@@ -144,8 +144,16 @@ def test_logs_are_json_lines_with_request_ids_and_never_a_secret(tmp_path):
             )
             ids.append(answer.headers["X-Request-Id"])
         requests.get(f"{server.base}/v1/totals", timeout=30)
+        # A token put in the URL by a careless client is refused, and not logged either.
+        for query in (f"access_token={secret}", f"api_key={secret[4:]}", f"q={secret}"):
+            careless = requests.post(
+                f"{server.base}/v1/sources?{query}", json={"text": "x"}, timeout=30
+            )
+            assert careless.status_code == 401
+            requests.get(f"{server.base}/v1/entries/{secret}?{query}", timeout=30)
     log = server.log.read_text()
     assert secret[8:] not in log
+    assert "access_token=[redacted]" in log and "api_key=[redacted]" in log
     access = [
         json.loads(line)
         for line in log.splitlines()
