@@ -102,6 +102,14 @@ def check_metadata(
                 "published_on",
                 "is required unless the text starts with a 'date YYYY-MM-DD' line.",
             )
+        elif not FIRST_DAY <= declared <= LAST_DAY:
+            # The one check a published_on sent in JSON gets, for the date line too.
+            problems.add(
+                "published_on",
+                f"is {declared.isoformat()}, as the text's first line declares; it must lie "
+                f"between {FIRST_DAY} and {LAST_DAY}.",
+            )
+            day = None
     elif day is not None and declared is not None and day != declared:
         problems.add(
             "published_on",

@@ -273,6 +273,20 @@ CATALOGUE = [
         chunked=True,
     ),
     Bad(
+        "a date line in the year 9999",
+        422,
+        path="/v1/sources",
+        json=source("date 9999-12-31\nHamas released 3 hostages on the last day."),
+        field="published_on",
+    ),
+    Bad(
+        "a date line in the year 1",
+        422,
+        path="/v1/sources",
+        json=source("date 0001-01-01\nHamas released 3 hostages on the first day."),
+        field="published_on",
+    ),
+    Bad(
         "a source text over 10 MB",
         413,
         path="/v1/sources",

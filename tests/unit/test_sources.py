@@ -136,6 +136,17 @@ def test_metadata_takes_the_declared_date_and_refuses_a_contradiction(seed_text)
     assert "date YYYY-MM-DD" in missing.value.errors["published_on"][0]
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_date_line_out_of_range_is_refused_as_published_on_is(day):
+    text = f"date {day}\nHamas released 3 hostages."
+    with pytest.raises(InvalidInput) as declared:
+        check_metadata(text, None)
+    with pytest.raises(InvalidInput) as sent:
+        check_metadata("Hamas released 3 hostages.", day)
+    assert set(declared.value.errors) == set(sent.value.errors) == {"published_on"}
+    assert "must lie between" in declared.value.errors["published_on"][0]
+
+
 def test_metadata_problems_are_reported_together(seed_text):
     with pytest.raises(InvalidInput) as refused:
         check_metadata(seed_text[FIRST], "28/11/2023", title="", url="ftp://example.org/x")
