@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
@@ -67,9 +68,18 @@ def no_nul(value: str) -> None:
         raise ValidationError("Must not contain a NUL character.")
 
 
+class _NameFilter(fields.String):
+    """A name to filter by, read as names are stored (Unicode NFKC, blanks folded), so that
+    a fullwidth or decomposed spelling finds the same records."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        read = super()._deserialize(value, attr, data, **kwargs)
+        return " ".join(unicodedata.normalize("NFKC", read).split()) or read
+
+
 def Filter(**kwargs: Any) -> fields.String:
     """A query parameter naming a party, a nationality or an id to filter by."""
-    return fields.String(validate=[validate.Length(min=1, max=100), no_nul], **kwargs)
+    return _NameFilter(validate=[validate.Length(min=1, max=100), no_nul], **kwargs)
 
 
 def Name(**kwargs: Any) -> fields.String:

@@ -503,6 +503,16 @@ def test_an_editor_cannot_take_over_a_record_by_revising_it(service: Service):
     assert "is taken" in str(taken)
 
 
+def test_a_look_alike_name_is_the_same_key(service: Service):
+    source = add_source(service, report("Hamas released 3 hostages, a spokesman said."))
+    body = entry(source["id"], "Hamas released 3 hostages", count=3, party="\uff34est party L")
+    stored = service.editor.post("/v1/entries", json=body).json()
+    assert stored["party"] == "Test party L"
+    for spelling in ("Test party L", "\uff34est  party L", "Test party \uff2c"):
+        found = service.public.get("/v1/entries", params={"party": spelling}).json()
+        assert [e["id"] for e in found] == [stored["id"]], spelling
+
+
 def test_idempotent_retries_write_once(service: Service):
     source = add_source(service, report("Hamas released 2 hostages at the crossing."))
     body = entry(source["id"], "Hamas released 2 hostages", count=2, party="Test party F")

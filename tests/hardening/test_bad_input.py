@@ -273,6 +273,18 @@ CATALOGUE = [
         chunked=True,
     ),
     Bad(
+        "a party with a zero-width space",
+        422,
+        json=lambda c: c.body(party="Ha\u200bmas"),
+        field="party",
+    ),
+    Bad(
+        "a nationality turned around by a bidirectional override",
+        422,
+        json=lambda c: c.body(nationality=["Thai", "\u202eiahT"]),
+        field="nationality",
+    ),
+    Bad(
         "a date line in the year 9999",
         422,
         path="/v1/sources",

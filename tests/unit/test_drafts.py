@@ -190,6 +190,23 @@ def test_names_are_folded_so_keys_never_split_on_spaces(report, find):
     assert (parsed.party, parsed.nationality) == ("Hamas", ("Russian-Israeli",))
 
 
+def test_look_alike_names_are_one_key(report, find):
+    """The attack: "Spoof", a fullwidth S, a zero-width space and a right-to-left override
+    made four parties. NFKC makes the first two one name; the hidden ones are refused."""
+    fullwidth = parse_entry(entry(report, party="\uff33poof"), find, EXCHANGES)
+    decomposed = parse_entry(entry(report, nationality="Thai\u0308"), find, EXCHANGES)
+    assert fullwidth.party == "Spoof" and decomposed.nationality == ("Tha\u00ef",)
+    for field, value in (
+        ("party", "Spo\u200bof"),
+        ("party", "\u202efoopS"),
+        ("nationality", ["Thai", "Isra\u2066eli"]),
+        ("batch", "round\ufe0f 1"),
+        ("party", "Spoof\x07"),
+    ):
+        refused = problems(entry(report, **{field: value}, exchange=TRUCE.id), find)
+        assert field in refused and "must read as it is stored" in refused[field][0], value
+
+
 def test_a_part_of_the_scope_left_out_is_not_stated(report, find):
     data = entry(report)
     del data["party"], data["framework"]
