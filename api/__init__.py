@@ -15,7 +15,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from api import caching, dashboard, observability, problems, security, turns
+from api import caching, dashboard, observability, problems, query, security, turns
 from api.answer_cache import AnswerCache
 from api.auth import SCHEME, authenticated
 from api.request_id import request_id
@@ -138,6 +138,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "expose_headers": ["ETag", "Link", "X-Total-Count", "X-Request-Id"],
     }  # fmt: skip
     CORS(app, resources={r"/v1/*": readable, r"/openapi.json": readable})
+    query.install(app, api)
     app.before_request(_limit_body)
     turns.install(app)
     app.before_request(_check_body)

@@ -352,6 +352,14 @@ class Ledger:
         with self.database.reading() as session:
             return Repository(session).sources(offset, limit)
 
+    def listed_sources(
+        self, offset: int, limit: int, as_of: dt.datetime | None = None
+    ) -> tuple[int, list[tuple[Source, int]]]:
+        """How many sources were stored by `as_of` (now by default), and a page of them
+        without their texts and sentences, each with its number of sentences."""
+        with self.database.reading() as session:
+            return Repository(session).listed_sources(offset, limit, as_of)
+
     # --- entries and terms: revised by appending -------------------------------------------
 
     def add_entry(

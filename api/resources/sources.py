@@ -16,8 +16,13 @@ from api.idempotency import DOC as IDEMPOTENCY_DOC
 from api.idempotency import idempotent
 from api.pagination import Blueprint, first_of
 from api.problems import MEDIA_TYPE as PROBLEM
-from api.schemas.common import ProblemSchema
-from api.schemas.sources import SentenceSchema, SourceInSchema, SourceSchema
+from api.schemas.common import AsOfArgs, ProblemSchema
+from api.schemas.sources import (
+    ListedSourceSchema,
+    SentenceSchema,
+    SourceInSchema,
+    SourceSchema,
+)
 from ledger.errors import NotFound
 from ledger.records import Source
 
@@ -49,14 +54,19 @@ def _split_first(view: Callable[..., Any]) -> Callable[..., Any]:
     return split
 
 
-def shown(source: Source) -> dict[str, Any]:
-    """A source as API.md shows it: its metadata and every sentence, not its text."""
+def listed(source: Source, sentence_count: int) -> dict[str, Any]:
+    """A source as GET /v1/sources lists it: its metadata and how many sentences it has."""
     return {
         "id": source.id, "sha256": source.sha256, "published_on": source.published_on,
         "title": source.title, "publisher": source.publisher, "url": source.url,
-        "recorded_at": source.recorded_at, "sentence_count": len(source.sentences),
-        "sentences": [sentence_shown(source, s.n) for s in source.sentences],
+        "recorded_at": source.recorded_at, "sentence_count": sentence_count,
     }  # fmt: skip
+
+
+def shown(source: Source) -> dict[str, Any]:
+    """A source as API.md shows it: its metadata and every sentence, not its text."""
+    sentences = [sentence_shown(source, s.n) for s in source.sentences]
+    return {**listed(source, len(sentences)), "sentences": sentences}
 
 
 def sentence_shown(source: Source, n: int) -> dict[str, Any]:
@@ -98,15 +108,17 @@ class Sources(MethodView):
         return shown(source), 201 if created else 200, headers
 
     @by_revision
-    @blp.response(200, SourceSchema(many=True))
+    @blp.arguments(AsOfArgs(), location="query")
+    @blp.response(200, ListedSourceSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters: Any) -> list[dict[str, Any]]:
-        """Every source, oldest first, with its sentences."""
-        total, page = current_app.extensions["ledger"].sources(
-            first_of(pagination_parameters), pagination_parameters.page_size
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
+        """Every source stored (by as_of), oldest first, a page at a time, without its text or
+        sentences: GET /v1/sources/{id} has its sentences, /text its exact bytes."""
+        total, page = current_app.extensions["ledger"].listed_sources(
+            first_of(pagination_parameters), pagination_parameters.page_size, args.get("as_of")
         )
         pagination_parameters.item_count = total
-        return [shown(source) for source in page]
+        return [listed(source, count) for source, count in page]
 
 
 @blp.route("/<string:source_id>")

@@ -38,7 +38,9 @@ class SentenceSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(SENTENCE_KINDS))
 
 
-class SourceSchema(Schema):
+class ListedSourceSchema(Schema):
+    """A source as GET /v1/sources lists it: without its text or sentences."""
+
     id = fields.String(required=True)
     sha256 = fields.String(required=True)
     published_on = fields.Date(required=True)
@@ -47,4 +49,7 @@ class SourceSchema(Schema):
     url = fields.String(allow_none=True, required=True)
     recorded_at = fields.DateTime(required=True)
     sentence_count = fields.Integer(required=True)
+
+
+class SourceSchema(ListedSourceSchema):
     sentences = fields.List(fields.Nested(SentenceSchema), required=True)

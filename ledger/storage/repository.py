@@ -161,6 +161,32 @@ class Repository:
         sentences = self._sentences(row.id for row in rows)
         return total, [_source(row, sentences[row.id]) for row in rows]
 
+    def listed_sources(
+        self, offset: int, limit: int, as_of: dt.datetime | None = None
+    ) -> tuple[int, list[tuple[Source, int]]]:
+        """How many sources were stored by `as_of`, and a page of them, oldest first, each
+        with its number of sentences: without their texts or sentences (a list may span
+        megabytes of reports)."""
+        table = SourceRow.__table__
+        stored = table.c.recorded_at <= as_of if as_of is not None else literal(True)
+        counted = select(func.count()).select_from(table).where(stored)
+        total = self.connection.execute(counted).scalar_one()
+        columns = [c for c in table.c if c.name != "text"]
+        rows = self.connection.execute(
+            select(*columns).where(stored).order_by(table.c.recorded_at, table.c.id)
+            .offset(offset).limit(limit)
+        ).all()  # fmt: skip
+        ids = [row.id for row in rows]
+        sentences = SentenceRow.__table__
+        counts = dict(
+            self.connection.execute(
+                select(sentences.c.source_id, func.count())
+                .where(sentences.c.source_id.in_(ids))
+                .group_by(sentences.c.source_id)
+            ).all()
+        ) if ids else {}  # fmt: skip
+        return total, [(_source(row, ()), counts.get(row.id, 0)) for row in rows]
+
     def stored_sha256s(self, sha256s: Iterable[str]) -> set[str]:
         """Which of these texts (by SHA-256) are stored as sources already."""
         wanted, found = list(sha256s), set()
@@ -879,11 +905,11 @@ def _publish(connection: Connection, written: Sequence[tuple[int, Entry]]) -> No
     )
 
 
-def _source(row: SourceRow, sentences: tuple[Sentence, ...]) -> Source:
+def _source(row: SourceRow | Row, sentences: tuple[Sentence, ...]) -> Source:
     return Source(
         id=row.id,
         sha256=row.sha256,
-        text=row.text,
+        text=getattr(row, "text", ""),
         published_on=row.published_on,
         title=row.title,
         publisher=row.publisher,

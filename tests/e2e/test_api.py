@@ -513,6 +513,38 @@ def test_a_look_alike_name_is_the_same_key(service: Service):
         assert [e["id"] for e in found] == [stored["id"]], spelling
 
 
+def test_sources_are_listed_without_their_sentences_by_page_and_as_of(service: Service):
+    """The attack: one large report made GET /v1/sources 8.4 MB of sentences."""
+    first = service.public.get("/v1/sources", params={"page_size": 1})
+    listed = first.json()
+    assert len(listed) == 1 and "sentences" not in listed[0] and "text" not in listed[0]
+    whole = service.public.get(f"/v1/sources/{listed[0]['id']}").json()
+    assert listed[0]["sentence_count"] == len(whole["sentences"]) > 0
+    assert 'rel="next"' in first.headers["Link"]
+    again = service.public.get(
+        "/v1/sources", params={"page_size": 1}, headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    before = service.public.get(
+        "/v1/sources", params={"as_of": listed[0]["recorded_at"], "page_size": 100}
+    ).json()
+    assert [s["id"] for s in before] == [listed[0]["id"]]  # none stored later is listed
+    nothing = service.public.get("/v1/sources", params={"as_of": "2000-01-01T00:00:00Z"})
+    assert nothing.json() == [] and nothing.headers["X-Total-Count"] == "0"
+
+
+def test_a_parameter_a_route_does_not_take_is_refused(service: Service):
+    for path, parameter in (
+        ("/v1/totals?bogus=1", "bogus"),
+        ("/v1/entries?natinality=Thai", "natinality"),
+        ("/v1/export/entries.csv?partie=Hamas", "partie"),
+        ("/v1/checks?as_off=2024-01-01T00:00:00Z", "as_off"),
+    ):
+        refused = is_problem(service.public.get(path), 422)
+        assert parameter in refused["errors"] and parameter in refused["detail"], path
+    assert service.public.get("/v1/entries?nationality=Thai&page=1").status_code == 200
+
+
 def test_idempotent_retries_write_once(service: Service):
     source = add_source(service, report("Hamas released 2 hostages at the crossing."))
     body = entry(source["id"], "Hamas released 2 hostages", count=2, party="Test party F")
