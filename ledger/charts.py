@@ -44,8 +44,15 @@ def _ceiling(rows: Iterable[Row]) -> int:
 
 def _shown(rows: list[Row]) -> list[Row]:
     top = _ceiling(rows)
+    # `day` is `date` as text for tooltips and labels: a field the x axis reads as temporal is
+    # parsed into a timestamp, which a tooltip would show as milliseconds.
     return [
-        {**r, "high_shown": top if r["high"] is None else r["high"], "open": r["high"] is None}
+        {
+            **r,
+            "high_shown": top if r["high"] is None else r["high"],
+            "open": r["high"] is None,
+            "day": r["date"],
+        }
         for r in rows
     ]
 
@@ -164,8 +171,9 @@ def _day_axis() -> dict[str, Any]:
 
 
 def _tooltip(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a tooltip and a mark's aria-label say: the day and the interval, then `extra`."""
     return [
-        {"field": "date", "type": "nominal", "title": "day"},
+        {"field": "day", "type": "nominal", "title": "day"},
         {"field": "label", "type": "nominal", "title": "count"},
         *extra,
     ]
@@ -233,6 +241,10 @@ def cumulative_spec(rows: Sequence[Row], *, population: str) -> Row:
     rows = _shown(rows)
     color = COLORS.get(population, "#333333")
     y = {"field": "low", "type": "quantitative", "title": f"{population} released"}
+    tooltip = _tooltip(
+        {"field": "daily", "type": "nominal", "title": "that day"},
+        {"field": "findings", "type": "nominal", "title": "behind it"},
+    )
     return _frame(
         f"{population.capitalize()} released, cumulative",
         "line: certainly released by then · band: may have been released by then",
@@ -251,22 +263,28 @@ def cumulative_spec(rows: Sequence[Row], *, population: str) -> Row:
                 "encoding": {"x": _day_axis(), "y": y},
             },
             {
-                "params": [
-                    {
-                        "name": "day",
-                        "select": {"type": "point", "on": "click", "nearest": True},
-                    }
-                ],
-                "mark": {"type": "point", "filled": True, "size": 40, "cursor": "pointer"},
+                "mark": {"type": "point", "filled": True, "size": 40},
                 "encoding": {
                     "x": _day_axis(),
                     "y": y,
                     "color": {"value": color},
-                    "tooltip": _tooltip(
-                        {"field": "daily", "type": "nominal", "title": "that day"},
-                        {"field": "findings", "type": "nominal", "title": "behind it"},
-                    ),
+                    "tooltip": tooltip,
                 },
+            },
+            {
+                # Each day's whole column, unseen, is what a pointer hovers or clicks: the day's
+                # tooltip anywhere above it, and no nearest-point Voronoi cells (whose tooltips
+                # read the cell instead of the day: "undefined"). Screen readers have the
+                # points' labels, so the columns are left out of the accessibility tree.
+                "params": [{"name": "day", "select": {"type": "point", "on": "click"}}],
+                "mark": {
+                    "type": "rule",
+                    "strokeWidth": 14,
+                    "opacity": 0,
+                    "cursor": "pointer",
+                    "aria": False,
+                },
+                "encoding": {"x": _day_axis(), "tooltip": tooltip},
             },
             *_open_marks(rows, "high_shown", color),
         ],

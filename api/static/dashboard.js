@@ -474,10 +474,10 @@
 
   function chartClicked(figure, item) {
     if (!item || !item.datum) return;
-    // A nearest-point selection answers with its Voronoi cell, whose datum is the point's item.
-    const datum = item.datum.datum && item.datum.datum.date !== undefined ? item.datum.datum : item.datum;
+    // A day's column (an unseen rule), a point or a bar: its datum is the row.
+    const datum = item.datum;
     const marktype = item.mark && item.mark.marktype;
-    if (item.datum === datum && !["symbol", "rect"].includes(marktype)) return;
+    if (!["symbol", "rect", "rule"].includes(marktype) || datum.date === undefined) return;
     if (figure.dataset.chart === "nationality") {
       const title = `${capitalized(datum.population)} released, ${datum.nationality}, by the end of ${datum.date}`;
       drill([{ title, url: nationalityLink(datum), unstated: !datum.stated }]);

@@ -202,6 +202,26 @@ def test_a_day_in_a_chart_lists_the_entries_its_running_total_is_built_from(tab:
     assert "covers 2023-11-27" in page.locator("#drill-title").inner_text()
 
 
+def test_hovering_a_point_shows_its_day_and_interval(tab: Tab, service: Service):
+    """The attack pass read "day undefined / count undefined" in the tooltip and a millisecond
+    timestamp in the point's aria-label."""
+    page = tab.open("/")
+    points = page.locator("#vega-released-hostages svg .mark-symbol path")
+    points.last.wait_for(state="attached")
+    day = totals(service, "population=hostages")["days"][-2]
+    point = points.nth(points.count() - 2)
+    label = point.get_attribute("aria-label")
+    interval = said(day["cumulative"])
+    assert f"day: {day['date']}" in label and f"count: {interval}" in label, label
+    assert not re.search(r"\d{12}", label), label
+    point.hover(force=True)
+    tooltip = page.locator("#vg-tooltip-element")
+    tooltip.wait_for(state="visible")
+    shown = tooltip.inner_text()
+    assert "undefined" not in shown
+    assert day["date"] in shown and interval in shown, shown
+
+
 def tab_to(page: Any, selector: str, presses: int = 400) -> None:
     """Press Tab until the element matching `selector` has the focus."""
     for _ in range(presses):
