@@ -137,9 +137,10 @@ def rendered(schema: Schema, answer: dict[str, Any]) -> Response:
     return current_app.json.response(schema.dump(answer))
 
 
-def kept_answers_differing() -> list[str]:
-    """The addresses whose kept answer (about the ledger as it stands) is not what the service
-    computes now: for `exchange-ledger verify`, since a kept answer is served as it is."""
+def kept_answers_differing() -> list[tuple[str, bool]]:
+    """The addresses whose kept answer is not what the service computes now, each with
+    whether its stored bytes are corrupted (they do not decompress, whatever the revision):
+    for `exchange-ledger verify`, since a kept answer is served as it is."""
     from api import create_app
 
     app = create_app({"KEEP_ANSWERS": False})
@@ -148,11 +149,14 @@ def kept_answers_differing() -> list[str]:
         revision, client = ledger.revision(), app.test_client()
         differing = []
         for kept in ledger.kept_answers():
+            if kept.body is None:
+                differing.append((kept.address, True))
+                continue
             if kept.revision != revision:
                 continue  # about an earlier revision: never served again
             fresh = client.get(kept.address)
             if fresh.status_code != 200 or fresh.get_data() != kept.body:
-                differing.append(kept.address)
+                differing.append((kept.address, False))
         return differing
     finally:
         ledger.database.dispose()

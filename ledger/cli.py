@@ -51,10 +51,13 @@ def _kept_answers_differing() -> list[Finding]:
     return [
         Finding(
             f"kept answer {address}",
-            "differs from what the ledger gives now, and is served as it is until the next "
-            "write: run 'exchange-ledger forget-answers'",
+            "has stored bytes that are corrupted (they do not decompress; it is computed "
+            "afresh instead of served): run 'exchange-ledger forget-answers'"
+            if corrupted
+            else "differs from what the ledger gives now, and is served as it is until the "
+            "next write: run 'exchange-ledger forget-answers'",
         )
-        for address in kept_answers_differing()
+        for address, corrupted in kept_answers_differing()
     ]
 
 
@@ -325,12 +328,11 @@ def token_revoke(which: str) -> None:
 @token.command("list")
 @_command
 def token_list() -> None:
-    """Every token: id, name, role, created, revoked (never a secret)."""
+    """Every token: id, name, role, created, and live or when it was revoked (never a
+    secret)."""
     for made in _ledger().tokens():
-        revoked = made.revoked_at.isoformat() if made.revoked_at else "-"
-        click.echo(
-            f"{made.id}\t{made.name}\t{made.role}\t{made.created_at.isoformat()}\trevoked {revoked}"
-        )
+        state = f"revoked {made.revoked_at.isoformat()}" if made.revoked_at else "live"
+        click.echo(f"{made.id}\t{made.name}\t{made.role}\t{made.created_at.isoformat()}\t{state}")
 
 
 def _published_head(

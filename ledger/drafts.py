@@ -196,11 +196,12 @@ def parse_exchange(data: object, find_source: FindSource) -> Exchange:
 def parse_note(data: object, find_source: FindSource) -> Note:
     """Check a context note (a sourced figure kept out of every total)."""
     form = _Form(data, NOTE_FIELDS, "note")
+    unit = form.choice("unit", NOTE_UNITS, default="people")
     note = Note(
         id="",
         topic=form.name("topic"),
-        count=form.number("count"),
-        unit=form.choice("unit", NOTE_UNITS, default="people"),
+        count=form.number("count", most=100 if unit == "percent" else MAX_COUNT),
+        unit=unit,
         qualifier=form.choice("qualifier", NOTE_QUALIFIERS, default="exact"),
         description=form.text("description"),
         period=form.period("period", required=False),
@@ -347,17 +348,18 @@ class _Form:
             return value
         return 0
 
-    def number(self, name: str) -> float:
+    def number(self, name: str, most: float) -> float:
+        """A JSON number (not text, however numeric it reads) from 0 to `most`."""
         value = self.data.get(name)
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            self.problems.add(name, "is required: a finite number.")
+            self.problems.add(name, "is required: a finite number, written as a JSON number.")
             return 0
-        if value < 0:
-            self.problems.add(name, "must not be negative.")
+        if not 0 <= value <= most:
+            self.problems.add(name, f"must be between 0 and {most:,g}.")
         return value
 
     def name(self, name: str, required: bool = True) -> str | None:

@@ -105,7 +105,13 @@ def expected_revision(record_id: str, required: bool) -> int | None:
             )
         return None
     if request.if_match.star_tag:
-        return None
+        if required:
+            raise PreconditionRequired(
+                f"If-Match: * names no revision of {record_id}: a correction must name the "
+                "revision it corrects. GET it and send its ETag, so no one else's change is "
+                "overwritten."
+            )
+        return None  # a retraction of whatever revision is current, as without If-Match
     for tag in request.if_match.as_set():
         # werkzeug reads `If-Match: ""` as the tag None.
         found = ETAG.match(tag) if isinstance(tag, str) else None
@@ -252,7 +258,7 @@ def blueprint(resource: Resource) -> Blueprint:
         @not_found
         @problem(403, f"The {noun} was retracted by an admin: only an admin revises it back.")
         @problem(412, "If-Match names another revision: the record changed since it was read.")
-        @problem(428, "If-Match is missing.")
+        @problem(428, "If-Match is missing, or * (which names no revision).")
         def put(self, data: dict[str, Any], record_id: str, expected: int | None) -> Any:
             """The whole record as it should now read, and why. Checked in this order: the token
             (401, 403), the id (404), If-Match (428, 412), the body (422)."""

@@ -77,6 +77,15 @@ class _NameFilter(fields.String):
         return " ".join(unicodedata.normalize("NFKC", read).split()) or read
 
 
+class JsonNumber(fields.Float):
+    """A JSON number: text that reads as one ("3") is refused, as a count is."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError("Must be a JSON number, not text or a boolean.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def Filter(**kwargs: Any) -> fields.String:
     """A query parameter naming a party, a nationality or an id to filter by."""
     return _NameFilter(validate=[validate.Length(min=1, max=100), no_nul], **kwargs)

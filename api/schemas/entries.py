@@ -11,6 +11,7 @@ from api.schemas.common import (
     ID,
     QUALIFIER,
     Day,
+    JsonNumber,
     Kinds,
     Name,
     Names,
@@ -318,7 +319,12 @@ class ExchangeSchema(Revision):
 )
 class NoteInSchema(Schema):
     topic = Name(required=True)
-    count = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0))
+    count = JsonNumber(
+        required=True,
+        allow_nan=False,
+        validate=COUNT,
+        metadata={"description": "At most 100 with unit percent."},
+    )
     unit = fields.String(validate=one_of(("people", "percent")), load_default="people")
     qualifier = fields.String(
         validate=one_of(("exact", "at_least", "at_most", "approx", "more_than")),

@@ -33,7 +33,16 @@ MAX_ADDRESS = 2048
 class Kept:
     address: str
     revision: int
-    body: bytes
+    body: bytes | None  # None: its stored bytes are corrupted (they do not decompress)
+
+
+def _opened(stored: bytes) -> bytes | None:
+    """A kept answer's bytes, or None when what is stored does not decompress: a corrupted
+    kept answer is never served (the answer is computed instead), and verify names it."""
+    try:
+        return zlib.decompress(stored)
+    except zlib.error:
+        return None
 
 
 def keepable(address: str) -> bool:
@@ -63,7 +72,7 @@ class Answers:
                 KEPT.c.service_version == version,
             )
         ).first()
-        return None if row is None else zlib.decompress(row[0])
+        return None if row is None else _opened(row[0])
 
     def put(self, address: str, revision: int, version: str, body: bytes) -> bool:
         """Keep an answer computed at `revision`; False when it is too large or the revision
@@ -98,4 +107,4 @@ class Answers:
         rows = self.connection.execute(
             select(KEPT.c.address, KEPT.c.revision, KEPT.c.body).order_by(KEPT.c.address)
         )
-        return [Kept(address, revision, zlib.decompress(body)) for address, revision, body in rows]
+        return [Kept(address, revision, _opened(body)) for address, revision, body in rows]

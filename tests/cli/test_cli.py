@@ -119,6 +119,7 @@ def test_tokens_are_listed_without_secrets_and_revoked_by_name(tmp_path):
     secret = secret.strip().splitlines()[-1]
     listed = run(url, "token", "list").stdout
     assert "night desk\tadmin" in listed and secret not in listed
+    assert listed.rstrip().endswith("\tlive") and "revoked" not in listed
     revoked = run(url, "token", "revoke", "night desk")
     assert revoked.returncode == 0 and "revoked at" in revoked.stdout
     assert "revoked 20" in run(url, "token", "list").stdout
@@ -343,6 +344,22 @@ def test_verify_computes_every_kept_answer_again(tmp_path):
         "FAIL kept answer /v1/totals?population=hostages&kind=released: differs from what the "
         "ledger gives now"
     ) in verified.stderr
+    # Bytes that do not even decompress are named too (not "the database could not be
+    # reached"), and the service computes the answer instead of failing on them.
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE kept_answer SET body = :body"), {"body": b"\x00garbage"})
+    engine.dispose()
+    verified = run(url, "verify")
+    assert verified.returncode == 1, verified.stderr
+    assert (
+        "FAIL kept answer /v1/totals?population=hostages&kind=released: has stored bytes that "
+        "are corrupted"
+    ) in verified.stderr
+    app = create_app({"LEDGER_DATABASE_URL": url})
+    served = app.test_client().get("/v1/totals?population=hostages&kind=released")
+    assert served.status_code == 200 and served.get_data() == body
+    app.extensions["ledger"].database.dispose()
     forgotten = run(url, "forget-answers")
     assert forgotten.stdout.strip() == "kept answers dropped: 1"
     assert run(url, "verify").returncode == 0

@@ -66,6 +66,12 @@ class Ledger:
             evidence=[{"source": self.source, "sentence": 1, "quote": QUOTE, **changes}]
         )
 
+    def note(self, **changes: Any) -> dict[str, Any]:
+        """A valid context note, changed."""
+        note = {"topic": "hostages held", "count": 3, "unit": "people",
+                "evidence": [{"source": self.source, "sentence": 1, "quote": QUOTE}]}  # fmt: skip
+        return {**note, **changes}
+
     def revision(self, **changes: Any) -> dict[str, Any]:
         return {**self.body(), "reason": "a correction", **changes}
 
@@ -177,7 +183,8 @@ class Bad:
     def send(self, ledger: Ledger) -> requests.Response | RawAnswer:
         if self.wire is not None:
             return send_raw(ledger, *self.wire(ledger))
-        headers = dict(self.headers)
+        formats = {"entry": ledger.entry, "term": TERM}
+        headers = {k: v.format(**formats) if "{" in v else v for k, v in self.headers.items()}
         if self.token == "bogus":
             headers.setdefault("Authorization", "Bearer elt_not-a-token-anyone-made")
         elif self.token:
@@ -520,7 +527,7 @@ CATALOGUE = [
         method="PUT",
         path="/v1/entries/{term}",
         json=lambda c: c.revision(),
-        headers={"If-Match": "*"},
+        headers={"If-Match": '"{entry}.r1"'},
     ),
     Bad("retracting a source", 404, method="DELETE", path="/v1/entries/{source}?reason=x"),
     Bad("../ in a source id", 404, method="GET", path="/v1/sources/..%2F..%2Fetc%2Fpasswd"),
@@ -638,7 +645,7 @@ CATALOGUE = [
         method="PUT",
         path="/v1/entries/{entry}",
         json=lambda c: c.body(),
-        headers={"If-Match": "*"},
+        headers={"If-Match": '"{entry}.r1"'},
         field="reason",
     ),
     Bad(
@@ -647,11 +654,40 @@ CATALOGUE = [
         method="PUT",
         path="/v1/entries/{entry}",
         json=lambda c: c.revision(evidence=[{"source": c.source, "quote": "freed 99"}]),
-        headers={"If-Match": "*"},
+        headers={"If-Match": '"{entry}.r1"'},
         field="evidence[0].quote",
     ),
     Bad(
         "DELETE without a reason", 422, method="DELETE", path="/v1/entries/{entry}", field="reason"
+    ),
+    Bad(
+        "PUT with If-Match: *, which names no revision",
+        428,
+        method="PUT",
+        path="/v1/entries/{entry}",
+        json=lambda c: c.revision(count=13),
+        headers={"If-Match": "*"},
+    ),
+    Bad(
+        "a note's count as text",
+        422,
+        path="/v1/notes",
+        json=lambda c: c.note(count="3"),
+        field="count",
+    ),
+    Bad(
+        "a note's count of 1e308",
+        422,
+        path="/v1/notes",
+        json=lambda c: c.note(count=1e308),
+        field="count",
+    ),
+    Bad(
+        "a share over 100 percent",
+        422,
+        path="/v1/notes",
+        json=lambda c: c.note(count=150, unit="percent"),
+        field="count",
     ),
     # --- queries -----------------------------------------------------------------------------
     Bad(
@@ -704,7 +740,7 @@ CATALOGUE = [
         raw=lambda c: (
             json.dumps(c.revision(reason="__R__")).replace('"__R__"', '"\\udc00"').encode()
         ),
-        headers={**JSON, "If-Match": "*"},
+        headers={**JSON, "If-Match": '"{entry}.r1"'},
         field="reason",
     ),
     Bad(
@@ -722,7 +758,7 @@ CATALOGUE = [
         method="PUT",
         path="/v1/entries/{entry}",
         json=lambda c: c.revision(reason="a\x00b"),
-        headers={"If-Match": "*"},
+        headers={"If-Match": '"{entry}.r1"'},
         field="reason",
     ),
     Bad(
@@ -738,7 +774,7 @@ CATALOGUE = [
         method="PUT",
         path="/v1/terms/{term}",
         json=lambda c: c.term_revision(reason="a\x00b"),
-        headers={"If-Match": "*"},
+        headers={"If-Match": '"{term}.r1"'},
         field="reason",
     ),
     Bad(
@@ -749,7 +785,7 @@ CATALOGUE = [
         raw=lambda c: (
             json.dumps(c.term_revision(reason="__R__")).replace('"__R__"', '"\\udc00"').encode()
         ),
-        headers={**JSON, "If-Match": "*"},
+        headers={**JSON, "If-Match": '"{term}.r1"'},
         field="reason",
     ),
     Bad(
