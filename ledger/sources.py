@@ -240,12 +240,13 @@ def _trimmed(line: str, segmenter: pysbd.Segmenter) -> Iterator[tuple[int, int]]
 # given to it in bounded pieces, each cut where a sentence may end (PIECE_CUT) once it holds
 # PIECE characters. A piece's sentence ends are kept only where CONTEXT characters of the piece
 # follow them, so every end is decided with the text after it in view, and the next piece
-# starts at the first sentence not kept: pysbd's rules look a few words ahead, and a quotation,
-# parenthesis or dash pair shorter than CONTEXT is always whole in the piece that decides the
-# ends inside it. tests/unit/test_sentence_pieces.py shows the pieces change no sentence of the
-# seeds, the fixtures and generated paragraphs. A piece holding no end to keep grows (doubling)
-# up to MAX_PIECE; past that, a run with no sentence end, which no report holds, is cut at a
-# blank, so the work stays linear in the text whatever its shape.
+# starts at the first sentence not kept: pysbd's rules look a few words ahead. A piece is never
+# cut inside a quotation, parenthesis or bracket (pysbd keeps what they enclose whole, however
+# long): it grows until they close. tests/unit/test_sentence_pieces.py shows the pieces change
+# no sentence of the seeds, the fixtures and generated paragraphs, quotations of thousands of
+# characters included. A piece holding no end to keep grows (doubling) up to MAX_PIECE; past
+# that (a run with no sentence end, or a quotation left open, which no report holds) it is cut
+# at the last sentence end or blank, so the work stays linear in the text whatever its shape.
 PIECE = 1_500
 CONTEXT = 500
 MAX_PIECE = 8_000
@@ -266,7 +267,7 @@ def _bounded(line: str, segmenter: pysbd.Segmenter) -> Iterator[tuple[int, int]]
             yield from ((start + span.start, start + span.end) for span in kept)
             start, size = start + kept[-1].end, piece
         elif grows and end < len(line):
-            size *= 2  # one sentence so far: look further
+            size = max(2 * size, end - start)  # one sentence so far: look past this cut
         else:  # the line's last piece, or a run that no sentence end cuts sooner
             yield from ((start + span.start, start + span.end) for span in spans)
             start, size = end, piece
@@ -277,20 +278,32 @@ def _bounded(line: str, segmenter: pysbd.Segmenter) -> Iterator[tuple[int, int]]
 
 def _cut(line: str, start: int, size: int, most: int) -> tuple[int, bool]:
     """Where a piece from `start` ends, and whether a larger size could end it later: after
-    the first sentence end past `size` characters, else after the last one within `most`, else
-    at the last blank within `most`."""
+    the first sentence end past `size` characters with no quotation or parenthesis open,
+    else after the last such within `most`, else after the last sentence end or blank."""
     limit = min(len(line), start + most)
     if start + size < limit:
-        found = PIECE_CUT.search(line, start + size, limit)
-        if found is not None:
-            return found.end(), True
+        for found in PIECE_CUT.finditer(line, start + size, limit):
+            if _closed(line, start, found.end()):
+                return found.end(), True
     if limit == len(line):
         return limit, False
-    for pattern in (PIECE_CUT, BLANK):
-        ends = [match.end() for match in pattern.finditer(line, start + 1, limit)]
-        if ends:
-            return ends[-1], False
-    return limit, False
+    ends = [match.end() for match in PIECE_CUT.finditer(line, start + 1, limit)]
+    closed = [end for end in ends if _closed(line, start, end)]
+    blanks = [match.end() for match in BLANK.finditer(line, start + 1, limit)][-1:]
+    return (closed or ends or blanks or [limit])[-1], False
+
+
+def _closed(line: str, start: int, end: int) -> bool:
+    """Whether every quotation, parenthesis and bracket opened in line[start:end] is closed
+    there (straight double quotes in pairs)."""
+    text = line[start:end]
+    return (
+        text.count('"') % 2 == 0
+        and text.count("\u201c") == text.count("\u201d")
+        and text.count("(") == text.count(")")
+        and text.count("[") == text.count("]")
+        and text.count("\u00ab") == text.count("\u00bb")
+    )
 
 
 def _strip(line: str, start: int, end: int) -> tuple[int, int]:

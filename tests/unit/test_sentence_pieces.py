@@ -22,8 +22,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # (piece, context, most): the product's, and smaller ones that cut every paragraph many times.
 SIZES = [
     (sources.PIECE, sources.CONTEXT, sources.MAX_PIECE),
-    (600, 300, 3_000),
-    (300, 150, 1_500),
+    (600, 300, sources.MAX_PIECE),
+    (300, 150, sources.MAX_PIECE),
 ]
 
 
@@ -122,6 +122,28 @@ def test_generated_paragraphs_keep_their_sentences(monkeypatch, sizes):
     rng = random.Random(2023)
     for _ in range(60):
         line = " ".join(_sentence(rng) for _ in range(rng.randint(8, 40)))
+        whole = _whole(monkeypatch, line)
+        with monkeypatch.context() as patch:
+            _pieces(patch, *sizes)
+            assert _shown(segment(line)) == whole, line
+
+
+def _quotation(rng: random.Random) -> str:
+    """A statement quoted whole, or an aside: 5 to 25 sentences between one pair of marks,
+    far longer than a piece's CONTEXT."""
+    inner = " ".join(_sentence(rng, 1) for _ in range(rng.randint(5, 25)))
+    opening, closing = rng.choice([('"', '"'), ("\u201c", "\u201d"), ("(", ")")])
+    return f"{opening}{inner}{closing} the statement said."
+
+
+@pytest.mark.parametrize("sizes", SIZES, ids=["product", "600", "300"])
+def test_long_quotations_are_never_cut(monkeypatch, sizes):
+    rng = random.Random(1948)
+    for _ in range(12):
+        parts = [_sentence(rng) for _ in range(rng.randint(20, 60))]
+        for _ in range(rng.randint(1, 3)):
+            parts.insert(rng.randrange(len(parts)), _quotation(rng))
+        line = " ".join(parts)
         whole = _whole(monkeypatch, line)
         with monkeypatch.context() as patch:
             _pieces(patch, *sizes)
