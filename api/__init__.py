@@ -138,10 +138,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "expose_headers": ["ETag", "Link", "X-Total-Count", "X-Request-Id"],
     }  # fmt: skip
     CORS(app, resources={r"/v1/*": readable, r"/openapi.json": readable})
-    query.install(app, api)
     app.before_request(_limit_body)
     turns.install(app)
     app.before_request(_check_body)
+    # After the token and the body: an anonymous write is 401 whatever its query.
+    query.install(app, api)
     app.after_request(_tag_response)
     # Registered last, so it runs first: every hook after it sees a 304 as a 304.
     app.after_request(caching.tag_every_get)

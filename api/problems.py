@@ -11,6 +11,7 @@ from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from ledger.errors import InvalidInput, LedgerError
+from ledger.redaction import redacted
 
 log = logging.getLogger("exchange_ledger.api")
 
@@ -160,6 +161,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         log.exception(
-            "request %s failed: %s %s", getattr(g, "request_id", "-"), request.method, request.path
+            "request %s failed: %s %s",
+            getattr(g, "request_id", "-"),
+            request.method,
+            redacted(request.path),
         )
         return problem(500, INTERNAL)

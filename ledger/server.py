@@ -10,7 +10,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -18,13 +17,12 @@ import time
 from contextlib import suppress
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote_plus
 
 from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from ledger import tokens
+from ledger.redaction import redacted, redacted_query
 
 GRACEFUL_SECONDS = 30
 # What gunicorn refuses itself, as the service's problem types, with what to do about it.
@@ -34,31 +32,6 @@ REFUSED = {
     501: ("unsupported-transfer-coding", "send Content-Length, or Transfer-Encoding: chunked"),
 }
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
-
-
-# A query parameter whose name says it carries a credential (access_token, api_key, secret,
-# password...): its value is never logged. Nor is anything shaped like one of our tokens.
-CREDENTIAL_NAME = re.compile(
-    r"(token|secret|passw(or)?d|api[_-]?key|^key$|auth|credential|signature|^sig$)", re.I
-)
-SECRET_VALUE = re.compile(re.escape(tokens.PREFIX) + r"[A-Za-z0-9_%-]+")
-REDACTED = "[redacted]"
-
-
-def redacted(text: str) -> str:
-    """A logged path or value with every token-shaped secret in it replaced."""
-    return SECRET_VALUE.sub(tokens.PREFIX + REDACTED, text)
-
-
-def redacted_query(query: str) -> str:
-    """A query string as logged: credentials' values replaced, the rest as sent."""
-    pairs = []
-    for pair in query.split("&"):
-        name, equals, _ = pair.partition("=")
-        if equals and CREDENTIAL_NAME.search(unquote_plus(name)):
-            pair = f"{name}={REDACTED}"
-        pairs.append(redacted(pair))
-    return "&".join(pairs)
 
 
 class JsonAccessLogger(Logger):

@@ -156,18 +156,22 @@ class Ledger:
         with self.database.writing():
             yield
 
-    def split_source(self, text: object) -> texts.Split:
+    def split_source(self, text: object, **metadata: object) -> texts.Split:
         """A report checked and cut into sentences for add_source, before anything waits on it.
 
         Cutting a long report takes seconds of one core; a caller that holds writes back
         (the API's write turn) does it first, so no other write waits behind it. A text
-        stored already is not cut again.
+        stored already is not cut again; one that is not has its metadata (add_source's)
+        checked first, so a report refused for its date is refused before it is cut.
         """
         text = texts.check_text(text)
         sha256 = texts.sha256_of(text)
         with self.database.reading() as session:
             stored = Repository(session).source_by_sha256(sha256)
-        return texts.Split(text, sha256, None if stored is not None else texts.segment(text))
+        if stored is not None:
+            return texts.Split(text, sha256, None)
+        texts.check_metadata(text, **metadata)
+        return texts.Split(text, sha256, texts.segment(text))
 
     def add_source(
         self,
@@ -587,7 +591,7 @@ class Ledger:
             )
             kind.append(repository, record, True)
             if by is not None:
-                repository.add_owner(record_id, by.id)
+                repository.add_revision_token(record_id, 1, by.id)
             link = Journal(repository).record(
                 at, author, f"{kind.noun}.add", record_id, 1, written=record,
                 restamp=lambda later: kind.restamp(
@@ -631,7 +635,8 @@ class Ledger:
                     f"{latest.revision}); its history keeps it.",
                 )
             else:
-                if by is not None and repository.owner(record_id) != by.id:
+                owner = repository.revision_token(record_id, 1)
+                if by is not None and (owner is None or owner.id != by.id):
                     tokens.require(by.role, "retract_others")
                 if kind is EXCHANGES:
                     self._check_unnamed(record_id)
@@ -646,6 +651,8 @@ class Ledger:
                 reason=reason,
             )
             kind.append(repository, record, False)
+            if by is not None:
+                repository.add_revision_token(record_id, record.revision, by.id)
             action = "retract" if record.retracted else "revise"
             Journal(repository).record(
                 at, author, f"{kind.noun}.{action}", record_id, record.revision, written=record
@@ -1132,7 +1139,7 @@ class Ledger:
         secret = tokens.new_secret()
         with self.database.writing() as session:
             repository = Repository(session)
-            if repository.token_name_taken(name):
+            if name.casefold() in tokens.RESERVED or repository.token_name_taken(name):
                 raise InvalidInput.one(
                     "name",
                     f"{name!r} is taken: a token, or the author of a write in the ledger, bears "
@@ -1231,16 +1238,13 @@ def _reason(reason: object) -> str:
 
 
 def _may_revise_retracted(repository: Repository, latest: Any, by: Token) -> None:
-    """Only an admin revises what an admin retracted (or the command line, with no token)."""
+    """Only an admin revises back what an admin retracted, or the command line (no token)."""
     if tokens.may(by.role, "retract_others"):
         return
-    retractor = repository.token_named(latest.author)
+    retractor = repository.revision_token(latest.id, latest.revision)
     if retractor is None or tokens.may(retractor.role, "retract_others"):
-        who = "an admin token" if retractor is not None else "no token (the command line)"
-        raise Forbidden(
-            f"{latest.id} was retracted by {latest.author!r}, {who}: only an admin may revise "
-            "it back."
-        )
+        who = f"{retractor.name!r}, an admin" if retractor else "the command line (no token)"
+        raise Forbidden(f"{latest.id} was retracted by {who}: only an admin may revise it back.")
 
 
 def _check_expected(latest: int, expected: int | None, record_id: str) -> None:

@@ -102,14 +102,8 @@ def check_metadata(
                 "published_on",
                 "is required unless the text starts with a 'date YYYY-MM-DD' line.",
             )
-        elif not FIRST_DAY <= declared <= LAST_DAY:
-            # The one check a published_on sent in JSON gets, for the date line too.
-            problems.add(
-                "published_on",
-                f"is {declared.isoformat()}, as the text's first line declares; it must lie "
-                f"between {FIRST_DAY} and {LAST_DAY}.",
-            )
-            day = None
+        else:  # the check a published_on sent in JSON gets
+            day = _in_range(declared, "published_on", problems, "the text's first line")
     elif day is not None and declared is not None and day != declared:
         problems.add(
             "published_on",
@@ -158,10 +152,18 @@ def _parse_day(value: object, name: str, problems: Problems) -> dt.date | None:
     else:
         problems.add(name, "must be a date written YYYY-MM-DD.")
         return None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        problems.add(name, f"must lie between {FIRST_DAY} and {LAST_DAY}.")
-        return None
-    return day
+    return _in_range(day, name, problems)
+
+
+def _in_range(
+    day: dt.date, name: str, problems: Problems, declared_by: str | None = None
+) -> dt.date | None:
+    """The day, if the ledger's dates reach it (else a problem, naming where it was given)."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return day
+    given = f"is {day.isoformat()}, as {declared_by} declares; it " if declared_by else ""
+    problems.add(name, f"{given}must lie between {FIRST_DAY} and {LAST_DAY}.")
+    return None
 
 
 @dataclass(frozen=True)

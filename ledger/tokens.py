@@ -52,6 +52,11 @@ def check_name(name: object) -> str:
     return name
 
 
+# Authors of writes made without a token: the service itself (service.SYSTEM) and the seed
+# loader (seed.AUTHOR). No token takes their names, even before they have written anything.
+RESERVED = frozenset({"exchange-ledger", "seed"})
+
+
 def may(role: str, right: str) -> bool:
     """Whether the role carries the right."""
     return right in RIGHTS.get(role, frozenset())

@@ -25,6 +25,7 @@ from api.schemas.sources import (
 )
 from ledger.errors import NotFound
 from ledger.records import Source
+from ledger.sources import SOURCE_FIELDS
 
 NOT_FOUND = {
     "schema": ProblemSchema,
@@ -48,7 +49,9 @@ def _split_first(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def split(resource: MethodView, data: dict[str, Any], **kwargs: Any) -> Any:
         with turns.set_aside():
-            data["text"] = current_app.extensions["ledger"].split_source(data["text"])
+            data["text"] = current_app.extensions["ledger"].split_source(
+                data["text"], **{name: data.get(name) for name in SOURCE_FIELDS}
+            )
         return view(resource, data, **kwargs)
 
     return split

@@ -37,7 +37,7 @@ from ledger.storage.tables import (
     KeptAnswerRow,
     NoteRow,
     PublishedEntryRow,
-    RecordOwnerRow,
+    RevisionTokenRow,
     SentenceRow,
     SourceRow,
     TermRevisionRow,
@@ -58,7 +58,7 @@ TABLES = (
     EvidenceRow,
     PublishedEntryRow,
     TokenRow,
-    RecordOwnerRow,
+    RevisionTokenRow,
     JournalRow,
     KeptAnswerRow,
 )
@@ -757,19 +757,20 @@ class Repository:
         authors = select(JournalRow.seq).where(func.lower(JournalRow.author) == folded)
         return any(self.session.exec(query.limit(1)).first() for query in (tokens, authors))
 
-    def token_named(self, name: str) -> Token | None:
-        row = self.session.exec(select(TokenRow).where(TokenRow.name == name)).first()
-        return None if row is None else _token(row)
-
-    def add_owner(self, record_id: str, token_id: str) -> None:
+    def add_revision_token(self, record_id: str, revision: int, token_id: str) -> None:
         self.connection.execute(
-            insert(RecordOwnerRow.__table__), {"record_id": record_id, "token_id": token_id}
+            insert(RevisionTokenRow.__table__),
+            {"record_id": record_id, "revision": revision, "token_id": token_id},
         )
 
-    def owner(self, record_id: str) -> str | None:
-        """The id of the token that recorded the record, if a token did."""
-        row = self.session.get(RecordOwnerRow, record_id)
-        return None if row is None else row.token_id
+    def revision_token(self, record_id: str, revision: int) -> Token | None:
+        """The token that wrote a revision, if a token did (revision 1's owns the record)."""
+        row = self.session.exec(
+            select(TokenRow)
+            .join(RevisionTokenRow, col(RevisionTokenRow.token_id) == col(TokenRow.id))
+            .where(RevisionTokenRow.record_id == record_id, RevisionTokenRow.revision == revision)
+        ).first()
+        return None if row is None else _token(row)
 
     def revoke_token(self, which: str, at: dt.datetime) -> Token | None:
         row = self.session.exec(

@@ -292,14 +292,16 @@ class TokenRow(SQLModel, table=True):
     revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class RecordOwnerRow(SQLModel, table=True):
-    """The token that recorded an entry, a term or an exchange (its revision 1): the record's
-    owner, who may retract it without the admin role. Records written without a token (the
-    seed, the command line) have no row: only an admin retracts them over HTTP."""
+class RevisionTokenRow(SQLModel, table=True):
+    """The token that wrote a revision of an entry, a term or an exchange, by id. The token of
+    revision 1 owns the record: it may retract it without the admin role; the token of a
+    retraction says whether an admin made it. Revisions written without a token (the seed, the
+    command line) have no row: they count as an admin's."""
 
-    __tablename__ = "record_owner"
+    __tablename__ = "revision_token"
 
     record_id: str = Field(primary_key=True, max_length=32)
+    revision: int = Field(primary_key=True)
     token_id: str = Field(foreign_key="api_token.id", max_length=32)
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from ledger import tokens
 from ledger.errors import Forbidden, InvalidInput
-from ledger.service import Ledger
+from ledger.seed import AUTHOR
+from ledger.service import SYSTEM, Ledger
 from ledger.storage.database import Database
 
 REPORT = "date 2023-11-29\nHamas released 12 hostages on Wednesday, officials said.\n"
@@ -88,30 +90,56 @@ def test_a_token_cannot_take_the_name_of_a_token_or_an_author(seeded: Ledger, na
         seeded.create_token("admin", name)
 
 
-def test_owners_of_records_written_before_migration_0007_come_from_their_tokens(
+def test_tokens_of_revisions_written_before_migration_0007_come_from_their_names(
     database: Database,
 ):
-    """A store as 0006 left it: the owner of a record is the token whose name its author
-    bears, if that token existed when it was recorded; else none (only an admin retracts)."""
+    """A store as 0006 left it: a revision's token is the one whose name its author bears, if
+    that token existed when it was written; else none (it counts as the command line's)."""
     database.downgrade("0006")
+    stamp = "2023-11-28 12:00:00.000000"
+    false = "0" if database.is_sqlite else "false"
     with database.engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO api_token (id, name, role, secret_sha256, created_at) VALUES "
             "('tok_a', 'alice', 'editor', 'a', '2023-11-01 00:00:00.000000'), "
             "('tok_b', 'bob', 'editor', 'b', '2023-12-31 00:00:00.000000')"
         ))  # fmt: skip
-        for record, author in (("ent_1", "alice"), ("ent_2", "bob"), ("ent_3", "seed")):
+        for record, revision, author in (("ent_1", 1, "alice"), ("ent_1", 2, "bob"),
+                                         ("ent_2", 1, "seed")):  # fmt: skip
+            if revision == 1:
+                connection.execute(text(
+                    f"INSERT INTO entry (id, recorded_at, author) VALUES ('{record}', "
+                    f"'{stamp}', '{author}')"
+                ))  # fmt: skip
             connection.execute(text(
-                f"INSERT INTO entry (id, recorded_at, author) VALUES ('{record}', "
-                f"'2023-11-28 12:00:00.000000', '{author}')"
+                "INSERT INTO entry_revision (entry_id, revision, kind, population, count, "
+                "qualifier, period_start, period_end, description, retracted, recorded_at, "
+                f"author) VALUES ('{record}', {revision}, 'released', 'hostages', 1, 'exact', "
+                f"'2023-11-24', '2023-11-24', 'old row', {false}, '{stamp}', '{author}')"
             ))  # fmt: skip
-        connection.execute(text(
-            "INSERT INTO term (id, recorded_at, author) VALUES ('trm_1', "
-            "'2023-11-28 12:00:00.000000', 'alice')"
-        ))  # fmt: skip
     database.migrate()
     assert database.schema_is_current()
     with database.engine.connect() as connection:
-        rows = connection.execute(text("SELECT record_id, token_id FROM record_owner"))
-        owners = {record: token for record, token in rows}
-    assert owners == {"ent_1": "tok_a", "trm_1": "tok_a"}  # bob's token came later
+        rows = connection.execute(text("SELECT record_id, revision, token_id FROM revision_token"))
+        tokens = {(record, revision): token for record, revision, token in rows}
+    assert tokens == {("ent_1", 1): "tok_a"}  # bob's token came later; the seed has none
+
+
+@pytest.mark.parametrize("name", ["exchange-ledger", "Seed"])
+def test_the_names_of_writers_without_a_token_are_reserved_from_the_start(ledger: Ledger, name):
+    with pytest.raises(InvalidInput, match="is taken"):
+        ledger.create_token("admin", name)
+
+
+def test_the_reserved_names_are_those_the_service_and_the_seed_write_under():
+    assert {SYSTEM, AUTHOR} == set(tokens.RESERVED)
+
+
+def test_what_the_command_line_retracted_only_an_admin_revises_back(people):
+    ledger, source, alice, _, admin, entry = people
+    ledger.retract_entry(entry.id, "exchange-ledger", "withdrawn by the desk", 1)
+    with pytest.raises(Forbidden, match="the command line"):
+        ledger.revise_entry(entry.id, _entry(source.id), alice.name, "undo", 2, by=alice)
+    assert not ledger.revise_entry(
+        entry.id, _entry(source.id), admin.name, "ok", 2, by=admin
+    ).retracted
