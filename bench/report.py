@@ -196,9 +196,16 @@ def write_docs(results: dict[str, Any], table_text: str) -> None:
     versions = ", ".join(f"{name} {version}" for name, version in v.items())
     kept = results.get("kept_from_previous_run")
     if kept:
+        by_run: dict[str, list[str]] = {}
+        for name in kept["figures"]:
+            when = results.get("measured_when", {}).get(name, kept["when"])
+            by_run.setdefault(when, []).append(name)
+        runs = "; ".join(
+            f"{', '.join(names)} from the run of {when}" for when, names in sorted(by_run.items())
+        )
         versions += (
-            f".\n\nThis was a partial run (`--only`): {', '.join(kept['figures'])} come from the "
-            f"run of {kept['when']}; each ratio still pairs figures measured side by side"
+            f".\n\nThis was a partial run (`--only`): {runs}; each ratio still pairs figures "
+            "measured side by side"
         )
     report_mb = results["options"].get("report_mb", 10)
     DOCS.parent.mkdir(parents=True, exist_ok=True)
@@ -292,10 +299,11 @@ released with their findings and the exchange's conflicts and implied counts; th
 runs. Its largest non-nested component is the one the row names, answered by HiGHS, with the
 conflict found and its readings listed.
 - **P7**: a generated report of one paragraph of {report_mb:g} MB (no line break after its
-date line: the shape whose splitting once grew with the square of its length) POSTed to `exchange-ledger
-serve --workers 2` on SQLite, timed until its answer; meanwhile an entry is POSTed every
-second, and the slowest of those answers shows whether the report held other writes (it is cut
-into sentences before it takes the worker's write turn or the writer lock). The peer is pysbd
+date line: the shape whose splitting once grew with the square of its length) POSTed to
+`exchange-ledger serve --workers 2` on SQLite, timed until its answer; meanwhile an entry is
+POSTed every second, and the slowest of those answers shows whether the report held other
+writes (it is cut into sentences before it takes the worker's write turn or the writer lock;
+storing its sentences, once cut, holds the writer lock like any write). The peer is pysbd
 alone, in one process, on the same text cut at the sentence ends the service stored: the time
 pysbd needs for those sentences one by one, which pieces of a paragraph cannot beat by much.
 """,

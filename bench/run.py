@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         previous = json.loads(RESULTS.read_text())
         kept = [name for name in figures if name not in wanted and name in previous]
         results.update({name: previous[name] for name in kept})
+        results["measured_when"] = {
+            name: previous.get("measured_when", {}).get(name, previous.get("when")) for name in kept
+        }
         results["kept_from_previous_run"] = {"when": previous.get("when"), "figures": kept}
     results["seconds"] = round(time.monotonic() - started, 1)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
