@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+HISTORY = "\n## Runs of "
 # The first answer after a change before the counting model of issue 13 (1,000,000 entries,
 # 25 November 2026): 55 s on SQLite, 38 s on PostgreSQL. Not slower: the stricter of the two.
 AFTER_WRITE_LIMIT = 38.0
@@ -209,6 +210,9 @@ def write_docs(results: dict[str, Any], table_text: str) -> None:
         )
     report_mb = results["options"].get("report_mb", 10)
     DOCS.parent.mkdir(parents=True, exist_ok=True)
+    # The dated sections at the end (## Runs of ...) are written by hand: kept as they are.
+    old = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
+    history = old[old.index(HISTORY) :] if HISTORY in old else ""
     DOCS.write_text(
         f"""# Benchmarks
 
@@ -306,7 +310,8 @@ writes (it is cut into sentences before it takes the worker's write turn or the 
 storing its sentences, once cut, holds the writer lock like any write). The peer is pysbd
 alone, in one process, on the same text cut at the sentence ends the service stored: the time
 pysbd needs for those sentences one by one, which pieces of a paragraph cannot beat by much.
-""",
+"""
+        + history,
         encoding="utf-8",
     )
 
