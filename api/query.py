@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api
 
 from api import problems
+from api.auth import authenticated
+from api.security import WRITE_METHODS
 
 RULE_PART = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -53,6 +55,8 @@ class _Parameters:
 def _refuse_unknown() -> Response | None:
     if not request.args or request.url_rule is None or request.method == "OPTIONS":
         return None
+    if request.method in WRITE_METHODS and g.get("token") is None:
+        g.token = authenticated()  # a write's token first: anonymous, it is 401 whatever its query
     method = "get" if request.method == "HEAD" else request.method
     taken = current_app.extensions["query_parameters"].of(request.url_rule.rule, method)
     if taken is None:

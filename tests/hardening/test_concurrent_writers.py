@@ -150,8 +150,9 @@ def run_reader(server: Server, path: str, out: Outcome, done: threading.Event, s
     last = -1
     while not done.is_set() and time.monotonic() < stop:
         try:
+            paged = {"page_size": 1} if path == "/v1/entries" else {}
             answer = requests.get(
-                server.base + path, params={"party": PARTY, "page_size": 1}, timeout=REQUEST
+                server.base + path, params={"party": PARTY, **paged}, timeout=REQUEST
             )
         except requests.RequestException as error:
             out.wrong(f"reader of {path}: {error!r}")

@@ -94,7 +94,11 @@ def test_a_day_counts_every_entry_its_running_total_is_built_from():
 
 def test_the_cumulative_chart_is_a_band_with_the_certain_line_on_top():
     spec = charts.cumulative_spec(rows_of(entry("ent_a", 13, FRIDAY)), population="hostages")
-    assert layer_marks(spec) == ["area", "line", "point"]
+    # The band, the certain line, the points, and each day's unseen column the pointer hovers.
+    assert layer_marks(spec) == ["area", "line", "point", "rule"]
+    column = spec["layer"][3]
+    assert column["mark"]["opacity"] == 0 and column["params"][0]["name"] == "day"
+    assert [t["field"] for t in column["encoding"]["tooltip"]][:2] == ["day", "label"]
     band, line = spec["layer"][:2]
     assert band["encoding"]["y"]["field"] == "low"
     assert band["encoding"]["y2"]["field"] == "high_shown"
