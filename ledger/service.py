@@ -60,6 +60,7 @@ from ledger.verify import (
     Finding,
     describe_checks,
     describe_implied,
+    describe_names,
     verify_journal,
     verify_published_head,
     verify_published_rows,
@@ -1065,8 +1066,12 @@ class Ledger:
 
     def check_findings(self, as_of: dt.datetime | None = None) -> list[Finding]:
         """The conflicts and still-held mismatches of `checks`, each naming its entries and
-        their sources: what the reports say that does not add up, not damage to the store."""
-        return describe_checks(self.checks(as_of), self.state(as_of).entries)
+        their sources (what the reports say that does not add up, not damage to the store),
+        and names written before names were normalised, which are keys of their own."""
+        state = self.state(as_of)
+        return describe_checks(self.checks(as_of), state.entries) + describe_names(
+            state.entries, state.terms
+        )
 
     def implied_findings(self, as_of: dt.datetime | None = None) -> list[Finding]:
         """The implied counts of `checks`, each naming the entries that imply it."""

@@ -8,7 +8,7 @@ from ledger.checks import checks
 from ledger.counting import analyse
 from ledger.records import Entry, Evidence, Period
 from ledger.totals import statements
-from ledger.verify import describe_checks, describe_implied
+from ledger.verify import describe_checks, describe_implied, describe_names
 
 D = dt.date
 
@@ -68,3 +68,15 @@ def test_implied_counts_are_described_with_the_entries_that_imply_them():
     (implied,) = describe_implied(checks(analyse(statements(entries))))
     assert implied.where.startswith("implied imp_") and "(undated)" in implied.where
     assert "ent_a" in implied.problem
+
+
+def test_names_written_before_normalisation_are_named():
+    """A look-alike stored before names were normalised stays a key of its own: verify says
+    which record holds it and what a write would store instead."""
+    base = entry("ent_ok", "released", 3, D(2023, 11, 24), D(2023, 11, 24), "src_a")
+    fullwidth = Entry(**{**base.__dict__, "id": "ent_wide", "party": "\uff33poof"})
+    hidden = Entry(**{**base.__dict__, "id": "ent_zw", "nationality": ("Tha\u200bi",)})
+    named = {f.where: f.problem for f in describe_names([base, fullwidth, hidden], [])}
+    assert set(named) == {"entry ent_wide revision 1", "entry ent_zw revision 1"}
+    assert "'Spoof'" in named["entry ent_wide revision 1"]
+    assert "nationality" in named["entry ent_zw revision 1"]
