@@ -112,6 +112,28 @@ class Source:
 
 
 @dataclass(frozen=True)
+class ListedSource:
+    """A source as a list of them shows it: its metadata and how many sentences it has, not
+    its text or sentences (a list may span megabytes of reports)."""
+
+    id: str
+    sha256: str
+    published_on: dt.date
+    title: str | None
+    publisher: str | None
+    url: str | None
+    recorded_at: dt.datetime | None
+    sentence_count: int
+
+    @classmethod
+    def of(cls, source: Source) -> ListedSource:
+        return cls(
+            source.id, source.sha256, source.published_on, source.title, source.publisher,
+            source.url, source.recorded_at, len(source.sentences),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Evidence:
     """A quote of a sentence, with its absolute offsets in the source."""
 

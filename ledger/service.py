@@ -38,6 +38,7 @@ from ledger.records import (
     POPULATIONS,
     Entry,
     Exchange,
+    ListedSource,
     Note,
     Source,
     Term,
@@ -359,7 +360,7 @@ class Ledger:
 
     def listed_sources(
         self, offset: int, limit: int, as_of: dt.datetime | None = None
-    ) -> tuple[int, list[tuple[Source, int]]]:
+    ) -> tuple[int, list[ListedSource]]:
         """How many sources were stored by `as_of` (now by default), and a page of them
         without their texts and sentences, each with its number of sentences."""
         with self.database.reading() as session:

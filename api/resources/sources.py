@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -24,7 +25,7 @@ from api.schemas.sources import (
     SourceSchema,
 )
 from ledger.errors import NotFound
-from ledger.records import Source
+from ledger.records import ListedSource, Source
 from ledger.sources import SOURCE_FIELDS
 
 NOT_FOUND = {
@@ -57,19 +58,15 @@ def _split_first(view: Callable[..., Any]) -> Callable[..., Any]:
     return split
 
 
-def listed(source: Source, sentence_count: int) -> dict[str, Any]:
+def listed(source: ListedSource) -> dict[str, Any]:
     """A source as GET /v1/sources lists it: its metadata and how many sentences it has."""
-    return {
-        "id": source.id, "sha256": source.sha256, "published_on": source.published_on,
-        "title": source.title, "publisher": source.publisher, "url": source.url,
-        "recorded_at": source.recorded_at, "sentence_count": sentence_count,
-    }  # fmt: skip
+    return dataclasses.asdict(source)
 
 
 def shown(source: Source) -> dict[str, Any]:
     """A source as API.md shows it: its metadata and every sentence, not its text."""
     sentences = [sentence_shown(source, s.n) for s in source.sentences]
-    return {**listed(source, len(sentences)), "sentences": sentences}
+    return {**listed(ListedSource.of(source)), "sentences": sentences}
 
 
 def sentence_shown(source: Source, n: int) -> dict[str, Any]:
@@ -121,7 +118,7 @@ class Sources(MethodView):
             first_of(pagination_parameters), pagination_parameters.page_size, args.get("as_of")
         )
         pagination_parameters.item_count = total
-        return [listed(source, count) for source, count in page]
+        return [listed(source) for source in page]
 
 
 @blp.route("/<string:source_id>")

@@ -19,6 +19,7 @@ from ledger.records import (
     Entry,
     Evidence,
     Exchange,
+    ListedSource,
     Note,
     Period,
     Sentence,
@@ -163,7 +164,7 @@ class Repository:
 
     def listed_sources(
         self, offset: int, limit: int, as_of: dt.datetime | None = None
-    ) -> tuple[int, list[tuple[Source, int]]]:
+    ) -> tuple[int, list[ListedSource]]:
         """How many sources were stored by `as_of`, and a page of them, oldest first, each
         with its number of sentences: without their texts or sentences (a list may span
         megabytes of reports)."""
@@ -185,7 +186,13 @@ class Repository:
                 .group_by(sentences.c.source_id)
             ).all()
         ) if ids else {}  # fmt: skip
-        return total, [(_source(row, ()), counts.get(row.id, 0)) for row in rows]
+        return total, [
+            ListedSource(
+                row.id, row.sha256, row.published_on, row.title, row.publisher, row.url,
+                row.recorded_at, counts.get(row.id, 0),
+            )
+            for row in rows
+        ]  # fmt: skip
 
     def stored_sha256s(self, sha256s: Iterable[str]) -> set[str]:
         """Which of these texts (by SHA-256) are stored as sources already."""
@@ -906,11 +913,11 @@ def _publish(connection: Connection, written: Sequence[tuple[int, Entry]]) -> No
     )
 
 
-def _source(row: SourceRow | Row, sentences: tuple[Sentence, ...]) -> Source:
+def _source(row: SourceRow, sentences: tuple[Sentence, ...]) -> Source:
     return Source(
         id=row.id,
         sha256=row.sha256,
-        text=getattr(row, "text", ""),
+        text=row.text,
         published_on=row.published_on,
         title=row.title,
         publisher=row.publisher,
