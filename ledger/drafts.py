@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ledger import names
 from ledger.errors import InvalidInput, Problems
 from ledger.evidence import resolve_all
 from ledger.records import (
@@ -33,12 +33,6 @@ from ledger.records import (
 from ledger.sources import NOT_UNICODE, encodable
 
 MAX_NAME = 100
-# Names (party, nationality, batch, an exchange's parties) are stored in Unicode NFKC, so that
-# a fullwidth "S" is "S"; these categories of character are refused in them (drafts.invisible).
-HIDDEN = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
-FILLERS = frozenset(
-    [chr(c) for c in range(0xFE00, 0xFE10)] + ["\u115f", "\u1160", "\u3164", "\uffa0"]
-)
 MAX_TEXT = 2_000
 NOTE_QUALIFIERS = (*QUALIFIERS, "more_than")
 NOTE_UNITS = ("people", "percent")
@@ -211,16 +205,6 @@ def parse_note(data: object, find_source: FindSource) -> Note:
     return note
 
 
-def invisible(name: str) -> str | None:
-    """The first character of a name that shows nothing or reorders the text around it:
-    format characters (zero-width spaces and joiners, bidirectional controls), controls,
-    private-use and unassigned code points, variation selectors and fillers."""
-    for character in name:
-        if unicodedata.category(character) in HIDDEN or character in FILLERS:
-            return character
-    return None
-
-
 class _Form:
     """One submitted mapping being read field by field, collecting problems."""
 
@@ -378,17 +362,16 @@ class _Form:
         if not encodable(value):
             self.problems.add(name, NOT_UNICODE)
             return ""
-        folded = " ".join(unicodedata.normalize("NFKC", value).split())
+        folded = names.normal(value)
         if len(folded) > MAX_NAME:
             self.problems.add(name, f"is longer than {MAX_NAME} characters.")
         if "\x00" in folded:
             self.problems.add(name, "contains a NUL character.")
-        elif hidden := invisible(folded):
+        elif hidden := names.invisible(folded):
             self.problems.add(
                 name,
-                f"contains U+{ord(hidden):04X} ({unicodedata.name(hidden, 'a control')}), "
-                "which does not show or turns the text around: a name must read as it is "
-                "stored, so that one name is one key.",
+                f"contains {names.described(hidden)}, which does not show or turns the text "
+                "around: a name must read as it is stored, so that one name is one key.",
             )
         return folded
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ledger import names
 from ledger.chain import GENESIS, Link, chain_sha256
 from ledger.checks import Checks
-from ledger.drafts import invisible
 from ledger.publication import entry_line
 from ledger.records import Entry, Evidence, Period, Source, Term
 from ledger.sources import sha256_of, source_id
@@ -298,19 +297,19 @@ def describe_names(entries: Iterable[Entry], terms: Iterable[Term]) -> list[Find
     found = []
     for kind, records in (("entry", entries), ("term", terms)):
         for record in records:
-            names = {"party": (record.party,) if record.party else ()}
-            names["nationality"] = getattr(record, "nationality", None) or ()
-            names["batch"] = getattr(record, "batch", None) or ()
-            for field, values in names.items():
+            given = {"party": (record.party,) if record.party else ()}
+            given["nationality"] = getattr(record, "nationality", None) or ()
+            given["batch"] = getattr(record, "batch", None) or ()
+            for field, values in given.items():
                 for name in values:
-                    if unicodedata.normalize("NFKC", name) == name and not invisible(name):
+                    if names.normal(name) == name and not names.invisible(name):
                         continue
                     found.append(
                         Finding(
                             f"{kind} {record.id} revision {record.revision}",
                             f"{field} {name!r} is not written as a new write would store it "
-                            f"({unicodedata.normalize('NFKC', name)!r}, nothing hidden): it is "
-                            "a key of its own beside its look-alike; revise the record.",
+                            f"({names.normal(name)!r}, nothing hidden): it is a key of its own "
+                            "beside its look-alike; revise the record.",
                         )
                     )
     return found

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from ledger import names
 from ledger.records import FIRST_DAY, FRAMEWORKS, KINDS, LAST_DAY, POPULATIONS, QUALIFIERS
 
 ID = r"^[a-z]{3}_[a-z0-9_]{1,28}$"
@@ -74,7 +74,7 @@ class _NameFilter(fields.String):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         read = super()._deserialize(value, attr, data, **kwargs)
-        return " ".join(unicodedata.normalize("NFKC", read).split()) or read
+        return names.normal(read) or read
 
 
 class JsonNumber(fields.Float):
