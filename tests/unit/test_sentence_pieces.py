@@ -1,4 +1,4 @@
-"""A long paragraph is cut into sentences in bounded pieces (ledger.sources._bounded).
+"""A long paragraph is cut into sentences in bounded pieces (ledger.pieces).
 
 pysbd's work on one paragraph grows with the square of its length, so a long paragraph is given
 to it in pieces. These tests show that the pieces change no sentence (of the seed reports, of
@@ -15,22 +15,22 @@ from pathlib import Path
 import pysbd
 import pytest
 
-from ledger import sources
+from ledger import pieces, sources
 from ledger.sources import LINE_BREAK, segment
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # (piece, context, most): the product's, and smaller ones that cut every paragraph many times.
 SIZES = [
-    (sources.PIECE, sources.CONTEXT, sources.MAX_PIECE),
-    (600, 300, sources.MAX_PIECE),
-    (300, 150, sources.MAX_PIECE),
+    (pieces.PIECE, pieces.CONTEXT, pieces.MAX_PIECE),
+    (600, 300, pieces.MAX_PIECE),
+    (300, 150, pieces.MAX_PIECE),
 ]
 
 
 def _pieces(monkeypatch: pytest.MonkeyPatch, piece: int, context: int, most: int) -> None:
-    monkeypatch.setattr(sources, "PIECE", piece)
-    monkeypatch.setattr(sources, "CONTEXT", context)
-    monkeypatch.setattr(sources, "MAX_PIECE", most)
+    monkeypatch.setattr(pieces, "PIECE", piece)
+    monkeypatch.setattr(pieces, "CONTEXT", context)
+    monkeypatch.setattr(pieces, "MAX_PIECE", most)
 
 
 def _whole(monkeypatch: pytest.MonkeyPatch, text: str) -> list[tuple[int, int, str]]:
@@ -178,7 +178,7 @@ def test_pysbd_is_given_bounded_pieces_whatever_the_shape(monkeypatch, shape):
     monkeypatch.setattr(sources, "_segmenter", lambda: counting)
     text = SHAPES[shape](random.Random(1))
     sentences = segment(text)
-    assert max(counting.given) <= sources.MAX_PIECE
+    assert max(counting.given) <= pieces.MAX_PIECE
     # Linear: each character is given to pysbd a bounded number of times.
     assert sum(counting.given) <= 4 * len(text)
     assert all(text[s.start : s.end] == s.text for s in sentences)
