@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from ledger import idempotency, publication, tokens
+from ledger import idempotency, ownership, publication, tokens
 from ledger import sources as texts
 from ledger.chain import Link
 from ledger.checks import Checks, checks
@@ -24,7 +24,6 @@ from ledger.counting import Analysis
 from ledger.drafts import parse_entry, parse_exchange, parse_note, parse_term
 from ledger.errors import (
     Conflict,
-    Forbidden,
     InvalidInput,
     LedgerError,
     NotFound,
@@ -592,8 +591,7 @@ class Ledger:
                 draft, id=record_id, revision=1, recorded_at=at, author=author
             )
             kind.append(repository, record, True)
-            if by is not None:
-                repository.add_revision_token(record_id, 1, by.id)
+            ownership.written_by(repository, record_id, 1, by)
             link = Journal(repository).record(
                 at, author, f"{kind.noun}.add", record_id, 1, written=record,
                 restamp=lambda later: kind.restamp(
@@ -627,8 +625,7 @@ class Ledger:
             latest = kind.revisions(repository, record_id, None)[-1]
             _check_expected(latest.revision, expected_revision, record_id)
             if draft is not None:
-                if by is not None and latest.retracted:
-                    _may_revise_retracted(repository, latest, by)
+                ownership.check_may_revise(repository, latest, by)
                 changed = draft
             elif latest.retracted:
                 raise Conflict.one(
@@ -637,9 +634,7 @@ class Ledger:
                     f"{latest.revision}); its history keeps it.",
                 )
             else:
-                owner = repository.revision_token(record_id, 1)
-                if by is not None and (owner is None or owner.id != by.id):
-                    tokens.require(by.role, "retract_others")
+                ownership.check_may_retract(repository, record_id, by)
                 if kind is EXCHANGES:
                     self._check_unnamed(record_id)
                 changed = dataclasses.replace(latest, retracted=True)
@@ -653,8 +648,7 @@ class Ledger:
                 reason=reason,
             )
             kind.append(repository, record, False)
-            if by is not None:
-                repository.add_revision_token(record_id, record.revision, by.id)
+            ownership.written_by(repository, record_id, record.revision, by)
             action = "retract" if record.retracted else "revise"
             Journal(repository).record(
                 at, author, f"{kind.noun}.{action}", record_id, record.revision, written=record
@@ -1241,16 +1235,6 @@ def _reason(reason: object) -> str:
     if not texts.encodable(reason):
         raise InvalidInput.one("reason", texts.NOT_UNICODE)
     return reason.strip()
-
-
-def _may_revise_retracted(repository: Repository, latest: Any, by: Token) -> None:
-    """Only an admin revises back what an admin retracted, or the command line (no token)."""
-    if tokens.may(by.role, "retract_others"):
-        return
-    retractor = repository.revision_token(latest.id, latest.revision)
-    if retractor is None or tokens.may(retractor.role, "retract_others"):
-        who = f"{retractor.name!r}, an admin" if retractor else "the command line (no token)"
-        raise Forbidden(f"{latest.id} was retracted by {who}: only an admin may revise it back.")
 
 
 def _check_expected(latest: int, expected: int | None, record_id: str) -> None:
