@@ -37,8 +37,9 @@ _POLICY = (
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
-# The storage comes from the app's RATELIMIT_STORAGE_URI.
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+# Flask-Limiter holds the failure counts' storage (from the app's RATELIMIT_STORAGE_URI) and
+# its strategy; failed() counts and answers, so no route carries a limit of its own.
+limiter = Limiter(key_func=get_remote_address)
 
 
 def protect(app: Flask) -> None:
