@@ -130,3 +130,52 @@ def test_entries_and_terms_stored_before_the_counting_model_v2_keep_their_values
         ).one()
     assert tuple(entry) == ("released", "Hamas", "Thai", "other", None, None, None)
     assert tuple(term) == ("released", "Hamas", "other", None)
+
+
+def test_entries_and_their_tokens_survive_the_leaner_write_schema(database: Database):
+    # A store as migration 0007 left it, with an entry, its revision and the token that wrote
+    # it; 0008 drops indexes an entry's write did not need and, on SQLite, rebuilds entry and
+    # revision_token WITHOUT ROWID. Then down to 0007 and up again: nothing is lost either way.
+    database.downgrade("0007")
+    stamp = "2023-11-28 12:00:00.000000"
+    false = "0" if database.is_sqlite else "false"
+    rows = (
+        "INSERT INTO api_token (id, name, role, secret_sha256, created_at) VALUES "
+        f"('tok_1', 'alice', 'editor', 'sha', '{stamp}')",
+        f"INSERT INTO entry (id, recorded_at, author) VALUES ('ent_1', '{stamp}', 'alice')",
+        "INSERT INTO entry_revision (id, entry_id, revision, kind, population, count, "
+        "qualifier, period_start, period_end, framework, description, retracted, recorded_at, "
+        f"author) VALUES (1, 'ent_1', 1, 'released', 'hostages', 13, 'exact', '2023-11-24', "
+        f"'2023-11-24', 'other', 'old row', {false}, '{stamp}', 'alice')",
+        "INSERT INTO revision_token (record_id, revision, token_id) VALUES ('ent_1', 1, 'tok_1')",
+    )
+    with database.engine.begin() as connection:
+        for row in rows:
+            connection.execute(text(row))
+    for step in ("head", "0007", "head"):
+        if step == "head":
+            database.migrate()
+        else:
+            database.downgrade(step)
+        with database.engine.connect() as connection:
+            kept = connection.execute(
+                text("SELECT e.id, r.count, t.token_id FROM entry e "
+                     "JOIN entry_revision r ON r.entry_id = e.id "
+                     "JOIN revision_token t ON t.record_id = e.id AND t.revision = r.revision")
+            ).all()  # fmt: skip
+        assert [tuple(row) for row in kept] == [("ent_1", 13, "tok_1")]
+    assert database.schema_is_current()
+    indexes = {i["name"]: i for i in inspect(database.engine).get_indexes("evidence")}
+    where = "sqlite_where" if database.is_sqlite else "postgresql_where"
+    for column in ("term_revision_id", "exchange_revision_id", "note_id"):
+        options = indexes[f"ix_evidence_{column}"]["dialect_options"]
+        assert f"{column} IS NOT NULL" in str(options[where])
+    revision_indexes = {i["name"] for i in inspect(database.engine).get_indexes("entry_revision")}
+    assert "ix_entry_revision_entry_id" not in revision_indexes
+    if database.is_sqlite:
+        with database.engine.connect() as connection:
+            for table in ("entry", "revision_token"):
+                sql = connection.execute(
+                    text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}
+                ).scalar_one()
+                assert sql.rstrip().endswith("WITHOUT ROWID"), sql
