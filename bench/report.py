@@ -242,7 +242,7 @@ are exact points except where reports leave them open.
 ## What each figure is
 
 - **P1**: `wrk -t1 -c8` for {results["options"]["seconds"]:g} s per run, {
-            results["options"]["rounds"]
+            _rounds(results, "P1", "runs_rps")
         } alternating runs per side, medians. The service is `exchange-ledger serve
 --workers 2` (gunicorn, gthread, 4 threads, access log on) over the seed ledger; the peer is
 `bench/bare_app.py` under the same gunicorn settings returning the service's own totals body
@@ -286,7 +286,8 @@ Datasette runs once. RSS is the worker's, sampled every 50 ms; its growth is the
 runs.
 - **P4**: `wrk -c4` POSTing one entry with evidence (a new entry each time) against 2 workers,
 on SQLite (WAL, synchronous=FULL, BEGIN IMMEDIATE) and PostgreSQL; the peer is a bare Flask
-route inserting the JSON body as one row under the same gunicorn settings and durability.
+route inserting the JSON body as one row under the same gunicorn settings and durability;
+{_rounds(results, "P4", "runs_per_s")} alternating runs per side, medians.
 - **P5**: {results["options"]["reports"]:,} generated reports stored in a new SQLite ledger by
 `Ledger.add_sources`, the path of `exchange-ledger ingest`: each report checked as `POST
 /v1/sources` checks it and hashed, split into sentences with exact offsets by pysbd
@@ -324,3 +325,13 @@ def _ingest_processes(results: dict[str, Any]) -> str:
     if processes == 1:
         return "in the ingesting process itself (one core: no pool)"
     return f"in {processes} worker processes (the machine's {cores} cores)"
+
+
+def _rounds(results: dict[str, Any], figure: str, key: str) -> object:
+    """How many alternating runs a figure's medians came from: its own count, which a figure
+    kept from an earlier run may have had differently (P4 keeps one count per engine)."""
+    found = results.get(figure) or {}
+    if key not in found:  # P4: {"sqlite": {...}, "postgresql": {...}}
+        found = next(iter(found.values()), {})
+    runs = found.get(key) if isinstance(found, dict) else None
+    return len(runs["svc"]) if runs else results["options"]["rounds"]
