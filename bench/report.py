@@ -328,10 +328,9 @@ def _ingest_processes(results: dict[str, Any]) -> str:
 
 
 def _rounds(results: dict[str, Any], figure: str, key: str) -> object:
-    """How many alternating runs a figure's medians came from: its own count, which a figure
-    kept from an earlier run may have had differently (P4 keeps one count per engine)."""
+    """How many alternating runs a figure's medians came from, counted in its own runs (a
+    figure kept from an earlier run may have had another count). P4 keeps its runs per engine,
+    all with one count."""
     found = results.get(figure) or {}
-    if key not in found:  # P4: {"sqlite": {...}, "postgresql": {...}}
-        found = next(iter(found.values()), {})
-    runs = found.get(key) if isinstance(found, dict) else None
+    runs = found.get(key) or next((engine[key] for engine in found.values()), None)
     return len(runs["svc"]) if runs else results["options"]["rounds"]
