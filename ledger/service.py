@@ -578,25 +578,29 @@ class Ledger:
         draft = kind.parse(data, self._source_finder(), self._exchange_finder())
         if record_id is not None:
             check_record_id(record_id, kind.prefix)
+        # The record and its hash are made before the writer lock is taken (on SQLite, at
+        # BEGIN); if another write lands first with a later moment, the journal restamps it.
+        chosen = record_id is not None
+        at = _after(None)
+        record = dataclasses.replace(
+            draft, id=record_id or new_id(kind.prefix), revision=1, recorded_at=at, author=author
+        )
+        content = Journal.content_of(record)
         # A new id is 64 random bits: its rows collide with no other writer's, so they are
         # inserted before this unit becomes the only writer, which it is only to journal them.
         # An id the caller chose may be taken already: it is checked as the only writer.
-        with self.database.writing(lock_late=record_id is None) as session:
+        with self.database.writing(lock_late=not chosen) as session:
             repository = Repository(session)
-            if record_id is not None and kind.exists(repository, record_id):
-                raise InvalidInput.one("id", f"{kind.noun} {record_id!r} exists already.")
-            record_id = record_id or new_id(kind.prefix)
-            at = _after(None)
-            record = dataclasses.replace(
-                draft, id=record_id, revision=1, recorded_at=at, author=author
-            )
+            if chosen and kind.exists(repository, record.id):
+                raise InvalidInput.one("id", f"{kind.noun} {record.id!r} exists already.")
             kind.append(repository, record, True)
-            ownership.written_by(repository, record_id, 1, by)
+            ownership.written_by(repository, record.id, 1, by)
             link = Journal(repository).record(
-                at, author, f"{kind.noun}.add", record_id, 1, written=record,
+                at, author, f"{kind.noun}.add", record.id, 1, written=record,
                 restamp=lambda later: kind.restamp(
                     repository, dataclasses.replace(record, recorded_at=later)
                 ),
+                content=content,
             )  # fmt: skip
         return dataclasses.replace(record, recorded_at=link.recorded_at)
 

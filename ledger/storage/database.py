@@ -113,21 +113,29 @@ class Database:
         if active is not None:
             yield active
             return
-        with self._writers, Session(self.engine) as session, _translated_errors():
-            connection = session.connection(execution_options={"ledger_write": True})
-            if not self.is_sqlite:
-                session.info[SERIALIZE] = WriterLock(connection)
-                if not lock_late:
-                    serialized(session)
-            token = _unit_of_work.set(session)
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                _unit_of_work.reset(token)
+        # The connection is checked out before the writer queue and given back after it: on
+        # SQLite the queue is the writer lock, held from BEGIN IMMEDIATE to COMMIT only.
+        with (
+            _translated_errors(),
+            self.engine.connect() as connection,
+            Session(bind=connection) as session,
+        ):
+            connection.execution_options(ledger_write=True)
+            with self._writers:
+                session.connection()  # BEGIN (IMMEDIATE on SQLite)
+                if not self.is_sqlite:
+                    session.info[SERIALIZE] = WriterLock(connection)
+                    if not lock_late:
+                        serialized(session)
+                token = _unit_of_work.set(session)
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+                finally:
+                    _unit_of_work.reset(token)
 
     @property
     def in_unit(self) -> bool:

@@ -55,6 +55,7 @@ class Journal:
         revision: int | None = None,
         written: Any = READ_BACK,
         restamp: Callable[[dt.datetime], None] | None = None,
+        content: str | None = None,
     ) -> Link:
         """Append and seal the row for a write whose records are already flushed.
 
@@ -66,6 +67,8 @@ class Journal:
         `at` must follow the newest row's moment, so that `as_of` sees writes in journal
         order. A unit that stamped its records before it became the only writer passes
         `restamp`, which moves them to a later moment when another write came in between.
+        Such a unit may also pass `content`, the hash of `written` worked out before the lock
+        (`Journal.content_of`); a restamp works it out again.
         """
         self.session.flush()
         serialized(self.session)
@@ -75,13 +78,14 @@ class Journal:
                 raise RuntimeError(f"{action} {subject} is stamped {at}, before {head}")
             at = head.recorded_at + dt.timedelta(microseconds=1)
             restamp(at)
+            content = None
             if written is not READ_BACK:
                 written = dataclasses.replace(written, recorded_at=at)
         link = Link(0, action, subject, revision, at, author, None, None)
         if written is READ_BACK:
             content = self.content_sha256(link)
-        else:
-            content = chain.content_sha256(hashed(written))
+        elif content is None:
+            content = self.content_of(written)
         if head is not None and head.chain_sha256 is None:
             # Extending the chain from nothing would bury the row that lost its hashes.
             raise HashesRemoved(
@@ -96,6 +100,11 @@ class Journal:
         del values["seq"]
         seq = self.repository.connection.execute(APPEND, values).scalar_one()
         return dataclasses.replace(link, seq=seq)
+
+    @staticmethod
+    def content_of(written: Any) -> str:
+        """The content hash of a record as a write stores it."""
+        return chain.content_sha256(hashed(written))
 
     def links(self) -> Iterator[Link]:
         """Every row, oldest first."""
