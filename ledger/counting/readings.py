@@ -29,6 +29,8 @@ INF = math.inf
 # Beyond this many readings of a component, their product is not listed (each conflict still
 # lists its own) and the bounds come from one program over all of them at once.
 MAX_READINGS = 64
+# Beyond this many ways of swapping a core's rows for their twins, the core is kept as found.
+MAX_TWIN_CORES = 256
 
 
 class Oracle:
@@ -143,6 +145,7 @@ def readings(oracle: Oracle) -> Readings:
                 break
         else:
             break
+    cores = _with_twins(problem, cores)
     clusters = _clusters(cores)
     set_aside = 0
     clashes = []
@@ -154,6 +157,28 @@ def readings(oracle: Oracle) -> Readings:
     products = list(itertools.islice(_products(cores, MAX_READINGS + 1), MAX_READINGS + 1))
     listed = tuple(products) if len(products) <= MAX_READINGS else None
     return Readings(listed, tuple(clashes), set_aside)
+
+
+def _with_twins(problem: Problem, cores: list[Rows]) -> list[Rows]:
+    """The cores, and each again with rows swapped for their twins: rows that say the same
+    thing (the same groups and days, the same range), as two reports of one figure do. A
+    core holds at most one of a set of twins, and the search meets whichever comes first in
+    its order; with every swap, a conflict lists each report that clashes, whatever the
+    entries' ids, and the readings are the same (a twin's core is a core)."""
+    twins: dict[tuple[int, float, float], list[int]] = {}
+    for i, row in enumerate(problem.rows):
+        twins.setdefault((problem.row_vars[i], row.low, row.high), []).append(i)
+    closed: dict[Rows, None] = {}
+    for found in cores:
+        choices = [
+            twins[(problem.row_vars[i], problem.rows[i].low, problem.rows[i].high)]
+            for i in sorted(found)
+        ]
+        if math.prod(map(len, choices)) > MAX_TWIN_CORES:
+            closed[found] = None
+            continue
+        closed.update((frozenset(swapped), None) for swapped in itertools.product(*choices))
+    return list(closed)
 
 
 def found_cores(oracle: Oracle, rows: Rows) -> list[Rows]:

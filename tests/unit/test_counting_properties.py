@@ -13,6 +13,7 @@ import math
 import random
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
@@ -339,3 +340,24 @@ def test_the_nested_path_agrees_with_the_solver(
                 assert not solver.feasible()
                 continue
             assert nested == solver.bounds(asked_vars)
+
+
+@pytest.mark.parametrize("ids", [("ent_a", "ent_b"), ("ent_b", "ent_a")])
+def test_two_reports_of_one_figure_are_both_listed_in_its_conflict(ids: tuple[str, str]) -> None:
+    # Two sources give the same figure for the living and the dead; a third gives more dead
+    # than that figure allows. Either of the two clashes with it as the other does, so the
+    # conflict names both, whichever the search met first (found by the property above).
+    days = Period(day(2), day(3))
+    both = Scope("hostages", ("released", "remains_returned"), None, ("A",), "truce_deal", "E")
+    dead = both._replace(kind=("remains_returned",))
+    said = [
+        Statement(ids[0], both, days, 4, 4, False, frozenset({"src_1"}), "exact"),
+        Statement(ids[1], both, days, 4, 4, False, frozenset({"src_2"}), "exact"),
+        Statement("ent_dead", dead, days, 4, 4, False, frozenset({"src_3"}), "exact"),
+        Statement("ent_wrong", dead, days, 6, 6, False, frozenset({"src_4"}), "exact"),
+    ]
+    (conflict,) = answer(analyse(said, {"E": EXCHANGE_DAYS}), QUESTIONS[1], None, None).conflicts
+    assert sorted(r.entry for r in conflict.reports) == [
+        "ent_a", "ent_b", "ent_dead", "ent_wrong"
+    ]  # fmt: skip
+    assert conflict.readings == (("ent_wrong",),)
