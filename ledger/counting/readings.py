@@ -8,7 +8,8 @@ take the least low and the greatest high of them.
 The readings are the minimum hitting sets of the component's *cores*: the sets of rows that
 cannot hold together but hold once any one of them is set aside. Cores are found as they are
 needed (each a deletion filter over rows that cannot hold), until every minimum hitting set of
-those found can hold.
+those found can hold. Reports that say the same thing (twins) are searched as one row that
+weighs as many reports as it stands for.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ INF = math.inf
 # Beyond this many readings of a component, their product is not listed (each conflict still
 # lists its own) and the bounds come from one program over all of them at once.
 MAX_READINGS = 64
-# Beyond this many ways of swapping a core's rows for their twins, the core is kept as found.
-MAX_TWIN_CORES = 256
 
 
 class Oracle:
@@ -128,57 +127,62 @@ class Readings:
 
 
 def readings(oracle: Oracle) -> Readings:
-    """The readings of a component and the clashes behind them."""
+    """The readings of a component and the clashes behind them.
+
+    Reports that say the same thing (the same groups and days, the same range: several
+    sources giving one figure) are twins: one of them in force binds as much as all of them,
+    so a reading sets all of them aside or none. The search runs on one report per set of
+    twins, each weighing as many reports as it stands for, and a conflict lists every twin
+    of a report that clashes, whichever the search met first.
+    """
     every = oracle.every
     if oracle.feasible(every):
         return Readings((frozenset(),), (), 0)
     problem = oracle.problem
     if len(set(problem.row_vars)) == 1:
         return _one_event(problem)
+    twins = _twins(problem)
+    ones = frozenset(twins)
+    weight = {row: len(found) for row, found in twins.items()}
     # Cores anyone can see: reports of one event whose ranges do not meet, and reports of
     # groups and days that cannot have held anyone (outside their exchange's days).
-    cores: list[Rows] = _evident_cores(problem)
+    cores: list[Rows] = [c for c in _evident_cores(problem) if c <= ones]
     while True:
-        for chosen in _products(cores, MAX_READINGS + 1):
-            if not oracle.feasible(every - chosen):
-                cores += [c for c in found_cores(oracle, every - chosen) if c not in cores]
+        for chosen in _products(cores, MAX_READINGS + 1, weight):
+            if not oracle.feasible(ones - chosen):
+                cores += [c for c in found_cores(oracle, ones - chosen) if c not in cores]
                 break
         else:
             break
-    cores = _with_twins(problem, cores)
-    clusters = _clusters(cores)
+
+    def with_twins(rows: Rows) -> Rows:
+        return frozenset(twin for row in rows for twin in twins[row])
+
     set_aside = 0
     clashes = []
-    for cluster in clusters:
-        inside = frozenset().union(*cluster)
-        hitting = tuple(hitting_sets(cluster))
-        set_aside += len(hitting[0])
-        clashes.append(Clash(inside, tuple(cluster), hitting, _implied(oracle, cluster, cores)))
-    products = list(itertools.islice(_products(cores, MAX_READINGS + 1), MAX_READINGS + 1))
-    listed = tuple(products) if len(products) <= MAX_READINGS else None
+    for cluster in _clusters(cores):
+        hitting = tuple(hitting_sets(cluster, weight))
+        set_aside += sum(weight[row] for row in hitting[0])
+        implied = _implied(oracle, ones, cluster, cores)
+        clashes.append(
+            Clash(
+                with_twins(frozenset().union(*cluster)),
+                tuple(cluster),
+                tuple(sorted(map(with_twins, hitting), key=sorted)),
+                {twin: implied[row] for row in implied for twin in twins[row]},
+            )
+        )
+    products = list(itertools.islice(_products(cores, MAX_READINGS + 1, weight), MAX_READINGS + 1))
+    listed = tuple(map(with_twins, products)) if len(products) <= MAX_READINGS else None
     return Readings(listed, tuple(clashes), set_aside)
 
 
-def _with_twins(problem: Problem, cores: list[Rows]) -> list[Rows]:
-    """The cores, and each again with rows swapped for their twins: rows that say the same
-    thing (the same groups and days, the same range), as two reports of one figure do. A
-    core holds at most one of a set of twins, and the search meets whichever comes first in
-    its order; with every swap, a conflict lists each report that clashes, whatever the
-    entries' ids, and the readings are the same (a twin's core is a core)."""
-    twins: dict[tuple[int, float, float], list[int]] = {}
+def _twins(problem: Problem) -> dict[int, tuple[int, ...]]:
+    """Per set of rows that say the same thing, its first row and the whole set."""
+    found: dict[tuple[int, float, float], list[int]] = {}
     for i, row in enumerate(problem.rows):
-        twins.setdefault((problem.row_vars[i], row.low, row.high), []).append(i)
-    closed: dict[Rows, None] = {}
-    for found in cores:
-        choices = [
-            twins[(problem.row_vars[i], problem.rows[i].low, problem.rows[i].high)]
-            for i in sorted(found)
-        ]
-        if math.prod(map(len, choices)) > MAX_TWIN_CORES:
-            closed[found] = None
-            continue
-        closed.update((frozenset(swapped), None) for swapped in itertools.product(*choices))
-    return list(closed)
+        found.setdefault((problem.row_vars[i], row.low, row.high), []).append(i)
+    return {rows[0]: tuple(rows) for rows in found.values()}
 
 
 def found_cores(oracle: Oracle, rows: Rows) -> list[Rows]:
@@ -283,37 +287,40 @@ def _meets(a: Any, b: Any) -> bool:
     return not (a.high < b.low or b.high < a.low)
 
 
-def hitting_sets(cores: Sequence[Rows]) -> Iterator[Rows]:
-    """Every smallest set of rows meeting each core (one empty set when there are none)."""
+def hitting_sets(cores: Sequence[Rows], weight: dict[int, int] | None = None) -> Iterator[Rows]:
+    """Every lightest set of rows meeting each core (one empty set when there are none); a
+    row weighs `weight[row]` reports, 1 where not given."""
     if not cores:
         yield frozenset()
         return
-    for size in itertools.count(1):
-        found = sorted(_hitting(list(cores), size, frozenset()), key=sorted)
+    weights = weight or {}
+    for budget in itertools.count(1):
+        found = sorted(_hitting(list(cores), budget, frozenset(), weights), key=sorted)
         if found:
             yield from found
             return
 
 
-def _hitting(cores: list[Rows], size: int, chosen: Rows) -> set[Rows]:
-    """Hitting sets of exactly `size` more rows than `chosen` (branching on a missed core)."""
+def _hitting(cores: list[Rows], budget: int, chosen: Rows, weight: dict[int, int]) -> set[Rows]:
+    """Hitting sets that add rows weighing exactly `budget` to `chosen` (branching on a
+    missed core). At the least budget that has any, none holds a row it could do without."""
     missed = [c for c in cores if not c & chosen]
     if not missed:
-        return {chosen} if size == 0 else set()
-    if size == 0:
-        return set()
-    smallest = min(missed, key=len)
+        return {chosen} if budget == 0 else set()
     found: set[Rows] = set()
-    for row in sorted(smallest):
-        found |= _hitting(cores, size - 1, chosen | {row})
-    # Only the sets of the exact size: a set that needs fewer is found at a smaller size.
-    return {h for h in found if len(h) == len(chosen) + size}
+    for row in sorted(min(missed, key=len)):
+        cost = weight.get(row, 1)
+        if cost <= budget:
+            found |= _hitting(cores, budget - cost, chosen | {row}, weight)
+    return found
 
 
-def _products(cores: list[Rows], limit: int) -> Iterator[Rows]:
+def _products(
+    cores: list[Rows], limit: int, weight: dict[int, int] | None = None
+) -> Iterator[Rows]:
     """The readings the cores found so far allow: per cluster of cores sharing rows, each
-    smallest hitting set, in every combination (at most `limit` of them)."""
-    per_cluster = [list(hitting_sets(c)) for c in _clusters(cores)]
+    lightest hitting set, in every combination (at most `limit` of them)."""
+    per_cluster = [list(hitting_sets(c, weight)) for c in _clusters(cores)]
     for n, combination in enumerate(itertools.product(*per_cluster)):
         if n >= limit:
             return
@@ -331,14 +338,15 @@ def _clusters(cores: Iterable[Rows]) -> list[list[Rows]]:
 
 
 def _implied(
-    oracle: Oracle, cluster: list[Rows], cores: list[Rows]
+    oracle: Oracle, every: Rows, cluster: list[Rows], cores: list[Rows]
 ) -> dict[int, tuple[float, float]]:
     """Per row of a cluster, the figure the others imply: the range of its sum that every
     other row allows, where they can all hold together; else what the other rows of its
     smallest core and every row in no core allow (cores taken smallest first, then by what
-    their rows say, so the figure does not depend on the entries' ids)."""
+    their rows say, so the figure does not depend on the entries' ids). `every` holds one
+    row of each set of twins: a row's twins say what it says, so they imply nothing."""
     problem = oracle.problem
-    clear = oracle.every - frozenset().union(*cores)
+    clear = every - frozenset().union(*cores)
     found: dict[int, tuple[float, float]] = {}
     by_size = sorted(cluster, key=lambda c: (len(c), sorted(_order(problem, i) for i in c)))
     for rows in by_size:
@@ -347,7 +355,7 @@ def _implied(
                 continue
             asked = _asked(problem, row)
             others = rows - {row}
-            for context in (oracle.every - {row}, others | clear, others):
+            for context in (every - {row}, others | clear, others):
                 if oracle.feasible(context):
                     found[row] = oracle.bounds(context, asked)
                     break

@@ -361,3 +361,24 @@ def test_two_reports_of_one_figure_are_both_listed_in_its_conflict(ids: tuple[st
         "ent_a", "ent_b", "ent_dead", "ent_wrong"
     ]  # fmt: skip
     assert conflict.readings == (("ent_wrong",),)
+
+
+def test_a_conflict_told_by_many_sources_lists_each_and_sets_aside_one_side() -> None:
+    # Ten sources each give the day's aggregate (24) and its breakdown (13 and 12), which
+    # cannot both be true. One of them in force binds as much as all ten, so a reading sets
+    # aside all ten reports of one figure; every report is listed, with its twins.
+    day_ = Period(day(1), day(1))
+    said = Scope("hostages", ("released",))
+    figures = [(None, 24), (("Israeli",), 13), (("Thai",), 12)]
+    statements = [
+        Statement(f"ent_{n}_{s}", said._replace(nationality=who), day_, count, count)
+        for n, (who, count) in enumerate(figures)
+        for s in range(10)
+    ]
+    (conflict,) = answer(analyse(statements, {}), QUESTIONS[0], None, None).conflicts
+    assert len(conflict.reports) == 30
+    assert conflict.set_aside == 10
+    assert sorted({r.split("_")[1] for r in reading} for reading in conflict.readings) == [
+        {"0"}, {"1"}, {"2"}
+    ]  # fmt: skip
+    assert {r.entry: r.implied for r in conflict.reports}["ent_0_3"] == Interval(25, 25)
