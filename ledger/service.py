@@ -593,8 +593,10 @@ class Ledger:
             repository = Repository(session)
             if chosen and kind.exists(repository, record.id):
                 raise InvalidInput.one("id", f"{kind.noun} {record.id!r} exists already.")
-            kind.append(repository, record, True)
+            # The token's row first: on PostgreSQL the unit becomes the only writer at the end
+            # of the record's statement, and this row collides with no other writer's either.
             ownership.written_by(repository, record.id, 1, by)
+            kind.append(repository, record, True)
             link = Journal(repository).record(
                 at, author, f"{kind.noun}.add", record.id, 1, written=record,
                 restamp=lambda later: kind.restamp(
