@@ -287,15 +287,14 @@ def _meets(a: Any, b: Any) -> bool:
     return not (a.high < b.low or b.high < a.low)
 
 
-def hitting_sets(cores: Sequence[Rows], weight: dict[int, int] | None = None) -> Iterator[Rows]:
+def hitting_sets(cores: Sequence[Rows], weight: dict[int, int]) -> Iterator[Rows]:
     """Every lightest set of rows meeting each core (one empty set when there are none); a
-    row weighs `weight[row]` reports, 1 where not given."""
+    row weighs `weight[row]` reports."""
     if not cores:
         yield frozenset()
         return
-    weights = weight or {}
     for budget in itertools.count(1):
-        found = sorted(_hitting(list(cores), budget, frozenset(), weights), key=sorted)
+        found = sorted(_hitting(list(cores), budget, frozenset(), weight), key=sorted)
         if found:
             yield from found
             return
@@ -309,15 +308,13 @@ def _hitting(cores: list[Rows], budget: int, chosen: Rows, weight: dict[int, int
         return {chosen} if budget == 0 else set()
     found: set[Rows] = set()
     for row in sorted(min(missed, key=len)):
-        cost = weight.get(row, 1)
+        cost = weight[row]
         if cost <= budget:
             found |= _hitting(cores, budget - cost, chosen | {row}, weight)
     return found
 
 
-def _products(
-    cores: list[Rows], limit: int, weight: dict[int, int] | None = None
-) -> Iterator[Rows]:
+def _products(cores: list[Rows], limit: int, weight: dict[int, int]) -> Iterator[Rows]:
     """The readings the cores found so far allow: per cluster of cores sharing rows, each
     lightest hitting set, in every combination (at most `limit` of them)."""
     per_cluster = [list(hitting_sets(c, weight)) for c in _clusters(cores)]
