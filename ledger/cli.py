@@ -8,15 +8,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ledger.errors import InvalidInput, LedgerError
-from ledger.service import Ledger
 from ledger.sources import BATCH, ReportsRefused
-from ledger.storage.database import Database, url_from_environment
-from ledger.verify import Finding
+
+# The ledger and its storage are imported when a command runs: a process spawned to cut a
+# long report into sentences runs this module again, and needs none of them.
+if TYPE_CHECKING:
+    from ledger.service import Ledger
+    from ledger.verify import Finding
 
 # Below this many entries an export is quick enough to need no progress bar.
 PROGRESS_FROM = 10_000
@@ -39,6 +42,9 @@ def _reported() -> Iterator[None]:
 
 def _ledger() -> Ledger:
     """Open the database named by LEDGER_DATABASE_URL and bring its schema up to date."""
+    from ledger.service import Ledger
+    from ledger.storage.database import Database, url_from_environment
+
     database = Database(url_from_environment())
     database.migrate()
     return Ledger(database)
@@ -47,6 +53,7 @@ def _ledger() -> Ledger:
 def _kept_answers_differing() -> list[Finding]:
     # Kept answers are the app's renderings: the app computes each again to compare.
     from api.caching import kept_answers_differing
+    from ledger.verify import Finding
 
     return [
         Finding(

@@ -172,7 +172,7 @@ class Ledger:
         if stored is not None:
             return texts.Split(text, sha256, None)
         texts.check_metadata(text, **metadata)
-        return texts.Split(text, sha256, texts.segment(text))
+        return texts.Split(text, sha256, texts.segment(text, texts.available_cores()))
 
     def add_source(
         self,
@@ -196,7 +196,7 @@ class Ledger:
             return stored, False
         meta = texts.check_metadata(text, published_on, title, publisher, url)
         found = split.sentences if split is not None else None
-        sentences = found if found is not None else texts.segment(text)
+        sentences = found if found is not None else texts.segment(text, texts.available_cores())
         try:
             with self.database.writing() as session, session.begin_nested():
                 # A savepoint: losing a race to the same text must not spoil an enclosing unit.

@@ -10,9 +10,10 @@ import os
 import re
 import threading
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pysbd
@@ -176,13 +177,35 @@ class Split:
     sentences: tuple[Sentence, ...] | None
 
 
-def segment(text: str) -> tuple[Sentence, ...]:
-    """Split a text into sentences with exact offsets: text[start:end] == sentence.text."""
-    return _sentences(text, _spans(text, _segmenter()))
+def segment(text: str, processes: int = 1) -> tuple[Sentence, ...]:
+    """Split a text into sentences with exact offsets: text[start:end] == sentence.text.
+
+    A paragraph of pieces.PARALLEL characters or more is cut by `processes` processes at
+    once (this one among them), with the same sentences.
+    """
+    segmenter = _segmenter()
+    longest = max((end - start for start, end in _lines(text, 0)), default=0)
+    if processes < 2 or longest < pieces.PARALLEL:
+        return _sentences(text, _spans(text, partial(pieces.spans, segmenter=segmenter)))
+    with _processes(processes - 1) as pool:
+
+        def cut(line: str) -> Iterable[tuple[int, int]]:
+            if len(line) >= pieces.PARALLEL:
+                return pieces.spans_in_processes(line, pool, processes)
+            return pieces.spans(line, segmenter)
+
+        return _sentences(text, _spans(text, cut))
 
 
 def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+    return pieces.Segmenter()
+
+
+def _processes(count: int) -> ProcessPoolExecutor:
+    """A pool of `count` spawned processes (not forked, so a caller's threads and open
+    connections never reach them), each exiting with this one."""
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(count, mp_context=context, initializer=_exit_with_parent)
 
 
 def _sentences(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[Sentence, ...]:
@@ -192,7 +215,9 @@ def _sentences(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[Senten
     )
 
 
-def _spans(text: str, segmenter: pysbd.Segmenter) -> Iterator[tuple[int, int, str]]:
+def _spans(
+    text: str, cut: Callable[[str], Iterable[tuple[int, int]]]
+) -> Iterator[tuple[int, int, str]]:
     offset = 0
     declared = DATE_LINE.match(text)
     if declared and declared_date(text):
@@ -202,7 +227,7 @@ def _spans(text: str, segmenter: pysbd.Segmenter) -> Iterator[tuple[int, int, st
         offset = declared.end()
     for line_start, line_end in _lines(text, offset):
         line = text[line_start:line_end]
-        pieces = list(_trimmed(line, segmenter))
+        pieces = list(_trimmed(line, cut(line)))
         for piece_start, piece_end in pieces:
             piece = line[piece_start:piece_end]
             kind = "sentence"
@@ -224,10 +249,11 @@ def _lines(text: str, offset: int) -> Iterator[tuple[int, int]]:
         yield position, len(text)
 
 
-def _trimmed(line: str, segmenter: pysbd.Segmenter) -> Iterator[tuple[int, int]]:
-    """pysbd's spans, trimmed of surrounding blanks; text it skips becomes a span of its own."""
+def _trimmed(line: str, spans: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """pysbd's spans of a line, trimmed of surrounding blanks; text it skips becomes a span of
+    its own."""
     covered = 0
-    for span_start, span_end in pieces.spans(line, segmenter):
+    for span_start, span_end in spans:
         if span_start > covered and line[covered:span_start].strip():
             yield _strip(line, covered, span_start)
         start, end = _strip(line, max(span_start, covered), span_end)
@@ -410,10 +436,7 @@ class SegmenterPool:
 
     def __enter__(self) -> SegmenterPool:
         if self.processes > 1:
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(
-                self.processes, mp_context=context, initializer=_exit_with_parent
-            )
+            self._pool = _processes(self.processes)
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -465,7 +488,7 @@ def _spans_of(texts: list[str]) -> list[_Spans]:
     found: list[_Spans] = []
     for text in texts:
         try:
-            found.append(list(_spans(text, segmenter)))
+            found.append(list(_spans(text, partial(pieces.spans, segmenter=segmenter))))
         except Exception as error:  # a pysbd bug on one text must name that text
             found.append(f"{type(error).__name__}: {error}")
     return found

@@ -83,10 +83,10 @@ def test_a_report_is_cut_into_sentences_while_other_writes_go_on(
     cutting, go_on = threading.Event(), threading.Event()
     segment = sources.segment
 
-    def slow(text: str) -> tuple[sources.Sentence, ...]:
+    def slow(text: str, processes: int = 1) -> tuple[sources.Sentence, ...]:
         cutting.set()
         go_on.wait(WAIT_S)
-        return segment(text)
+        return segment(text, processes)
 
     monkeypatch.setattr(sources, "segment", slow)
     report = {"text": "date 2023-11-30\nA report that is slow to cut. It has two sentences."}

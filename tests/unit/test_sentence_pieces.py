@@ -10,6 +10,7 @@ whatever the text's shape.
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pysbd
@@ -184,3 +185,78 @@ def test_pysbd_is_given_bounded_pieces_whatever_the_shape(monkeypatch, shape):
     assert all(text[s.start : s.end] == s.text for s in sentences)
     covered = "".join(s.text for s in sentences)
     assert "".join(covered.split()) == "".join(text.split())
+
+
+# --- pysbd's offsets, found without a regular expression per sentence --------------------------
+
+
+def _pysbd_spans(text: str) -> list[tuple[int, int, str]]:
+    found = pysbd.Segmenter(language="en", clean=False, char_span=True).segment(text)
+    return [(span.start, span.end, span.sent) for span in found]
+
+
+def test_the_offsets_of_each_sentence_are_pysbds_own():
+    rng = random.Random(1967)
+    texts = [p for t in _texts() for p in LINE_BREAK.split(t) if p.strip()]
+    texts += [" ".join(_sentence(rng) for _ in range(rng.randint(3, 30))) for _ in range(40)]
+    # A sentence told twice, or inside an earlier one: pysbd takes the first match that ends
+    # past the sentence before, its matches taken one after another from the text's start.
+    texts += [
+        "Yes. Yes.  Yes. No. Yes.",
+        "They said 10 were freed. 10 were freed. Then more.",
+        "Freed. Freed.\u00a0 Freed. A Freed. Freed.",
+        "a. a. a. a.",
+        "  Lead. Tail.  ",
+    ]
+    segmenter = pieces.Segmenter()
+    for text in texts:
+        ours = [(span.start, span.end, span.sent) for span in segmenter.segment(text)]
+        assert ours == _pysbd_spans(text), text
+
+
+# --- a long paragraph cut by several processes at once ----------------------------------------
+
+
+def _line(rng: random.Random, sentences: int) -> str:
+    parts = [_sentence(rng) for _ in range(sentences)]
+    for _ in range(sentences // 40):
+        parts.insert(rng.randrange(len(parts)), _quotation(rng))
+    return " ".join(parts)
+
+
+@pytest.mark.parametrize("processes", [2, 3, 7])
+def test_chunks_cut_at_once_are_spliced_into_the_same_sentences(monkeypatch, processes):
+    # Small pieces and chunks, so a paragraph is cut in many chunks and spliced many times;
+    # the chunks run on threads here (the processes' code is the same, below it runs in them).
+    _pieces(monkeypatch, 300, 150, pieces.MAX_PIECE)
+    monkeypatch.setattr(pieces, "CHUNK", 3_000)
+    monkeypatch.setattr(pieces, "OVERRUN", 2 * (300 + 150))
+    rng = random.Random(processes)
+    segmenter = pieces.Segmenter()
+    with ThreadPoolExecutor(processes - 1) as pool:
+        for _ in range(3):
+            line = _line(rng, 400)
+            alone = list(pieces.spans(line, segmenter))
+            assert list(pieces.spans_in_processes(line, pool, processes)) == alone
+
+
+def test_chunks_that_never_meet_are_continued_one_piece_after_another(monkeypatch):
+    # No overrun: a chunk stops at the first piece past the next chunk's start, where the next
+    # chunk's pieces are seldom; the spans still come out as one process cuts them.
+    _pieces(monkeypatch, 300, 150, pieces.MAX_PIECE)
+    monkeypatch.setattr(pieces, "CHUNK", 3_000)
+    monkeypatch.setattr(pieces, "OVERRUN", 0)
+    line = _line(random.Random(5), 400)
+    with ThreadPoolExecutor(2) as pool:
+        spliced = list(pieces.spans_in_processes(line, pool, 3))
+    assert spliced == list(pieces.spans(line, pieces.Segmenter()))
+
+
+def test_a_long_paragraph_is_cut_by_processes_into_the_sentences_of_one():
+    # The product's sizes and pool: a paragraph past PARALLEL, cut by this process and a
+    # spawned one, gives the sentences one process gives.
+    rng = random.Random(2025)
+    line = _line(rng, 3_000)
+    assert len(line) >= pieces.PARALLEL
+    text = "date 2023-11-28 " + line
+    assert segment(text, processes=2) == segment(text)
