@@ -149,14 +149,14 @@ class Journal:
         repository, noun = self.repository, link.action.split(".")[0]
         if noun == "source":
             source = repository.source(link.subject)
-            return None if source is None else dataclasses.asdict(as_hashed(source))
+            return None if source is None else hashed(as_hashed(source))
         if noun in ("entry", "term", "exchange"):
             history = getattr(repository, f"{noun}_revisions")(link.subject)
             found = [r for r in history if r.revision == link.revision]
             return hashed(found[0]) if found else None
         if noun == "note":
             notes = [n for n in repository.notes() if n.id == link.subject]
-            return dataclasses.asdict(notes[0]) if notes else None
+            return hashed(notes[0]) if notes else None
         if noun == "token":
             row = self.session.get(TokenRow, link.subject)
             if row is None:
@@ -198,7 +198,7 @@ def hashed(record: Any) -> Any:
     """A record as the chain hashes it. Entry and term revisions that use nothing added by
     migration 0006 (one kind, one nationality, no range top, exchange or batch) hash in the
     shape they had when they were written, so their hashes still hold after it."""
-    found = dataclasses.asdict(record)
+    found = _as_dict(record)
     if isinstance(record, Entry):
         for name in ("kind", "nationality"):
             value = found[name]
@@ -210,6 +210,29 @@ def hashed(record: Any) -> Any:
     elif isinstance(record, Term) and found["exchange"] is None:
         del found["exchange"]
     return found
+
+
+# The field names of each kind of record, looked up once.
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _as_dict(value: Any) -> Any:
+    """dataclasses.asdict(value) for the ledger's records, whose values are immutable, without
+    its deep copy of each value, which took most of the time of hashing a long source."""
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            names = _FIELDS[kind] = tuple(field.name for field in dataclasses.fields(value))
+        elif isinstance(value, tuple) and hasattr(value, "_fields"):
+            return kind(*(_as_dict(item) for item in value))
+        elif isinstance(value, list | tuple):
+            return kind(_as_dict(item) for item in value)
+        elif isinstance(value, dict):
+            return {_as_dict(key): _as_dict(item) for key, item in value.items()}
+        else:
+            return value
+    return {name: _as_dict(getattr(value, name)) for name in names}
 
 
 def as_hashed(source: Source) -> Source:
