@@ -153,7 +153,7 @@ class SourceSentences(MethodView):
         """Every sentence of a source, in reading order."""
         source = current_app.extensions["ledger"].source(source_id)
         body = [sentence_shown(source, s.n) for s in source.sentences]
-        return tagged(SentenceSchema(many=True).dump(body), _etag(source))
+        return tagged(body, _etag(source))
 
 
 @blp.route("/<string:source_id>/sentences/<int(signed=True):n>")

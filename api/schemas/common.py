@@ -17,6 +17,15 @@ def one_of(allowed: tuple[str, ...]) -> validate.OneOf:
     return validate.OneOf(allowed, error=f"Must be one of {', '.join(allowed)}.")
 
 
+class Shaped(fields.Nested):
+    """A nested schema that documents values built in their final shape (as `sentence_shown`
+    builds a sentence) and sends them as they are: marshmallow's field-by-field copy was the
+    slowest step of answering with a long report's sentences."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
 class DateOut(fields.Date):
     """A date in an answer; the pure computations already give ISO strings."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.schemas.common import Day
+from api.schemas.common import Day, Shaped
 from api.schemas.entries import example
 from ledger.records import SENTENCE_KINDS
 
@@ -52,4 +52,4 @@ class ListedSourceSchema(Schema):
 
 
 class SourceSchema(ListedSourceSchema):
-    sentences = fields.List(fields.Nested(SentenceSchema), required=True)
+    sentences = Shaped(SentenceSchema, many=True, required=True)
