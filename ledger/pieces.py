@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 
@@ -34,8 +33,8 @@ BLANK = re.compile(r"\s+")
 # A line at least this long is cut in several processes at once, when there are cores for
 # them: below it, starting the processes costs more than they save.
 PARALLEL = 200_000
-# A chunk of a line cut by one process (see spans_in_processes): each is a few seconds' work.
-CHUNK = 500_000
+# The smallest chunk of a line a process takes (see spans_in_processes): under a second's work.
+LEAST_CHUNK = 100_000
 # How far past the start of the next chunk a process goes on cutting: its pieces meet the next
 # chunk's there, almost always at the first piece (see _spliced).
 OVERRUN = 2 * (PIECE + CONTEXT)
@@ -100,36 +99,42 @@ def spans_in_processes(line: str, pool: Executor, processes: int) -> Iterator[Sp
     """The same spans as spans(line), cut in chunks by `processes` processes at once: this
     one and the pool's (`processes - 1` of them).
 
-    This process takes chunks from the line's start and the pool's from its end, one at a
-    time, until none is left: they finish together however late the pool's processes start
-    and however fast each goes.
+    This process takes chunks from the line's start and the pool's from its end, each a share
+    of what is left and none smaller than LEAST_CHUNK, until none is left: the last are small,
+    so all finish together however late the pool's processes start and however fast each goes.
     """
-    count = max(processes, len(line) // CHUNK)
-    bounds = sorted({0, *(_chunk_start(line, k * len(line) // count) for k in range(1, count))})
-    ends = [*bounds[1:], len(line)]
-    chunks = [(start, end + OVERRUN) for start, end in zip(bounds, ends, strict=True)]
-    runs: list[tuple[list[Step], State | None]] = [([], None)] * len(chunks)
-    todo = deque(range(len(chunks)))
+    left = [0, len(line)]  # [start, end) of what no process has taken yet
+    runs: list[tuple[int, tuple[list[Step], State | None]]] = []
     taking = threading.Lock()
 
-    def cut(take: Callable[[], int], run: Callable[..., tuple[list[Step], State | None]]) -> None:
-        while True:
+    def take(front: bool) -> tuple[int, int] | None:
+        with taking:
+            start, end = left
+            if start >= end:
+                return None
+            size = max(LEAST_CHUNK, (end - start) // (2 * processes))
+            at = _chunk_start(line, start + size if front else end - size)
+            if not start < at < end:  # no place to cut in what is left: take it all
+                at = end if front else start
+            left[:] = [at, end] if front else [start, at]
+            return (start, at) if front else (at, end)
+
+    def cut(front: bool, run: Callable[..., tuple[list[Step], State | None]]) -> None:
+        while (chunk := take(front)) is not None:
+            start, end = chunk
+            found = run(line, (start, PIECE), end + OVERRUN)
             with taking:
-                if not todo:
-                    return
-                k = take()
-            start, until = chunks[k]
-            runs[k] = run(line, (start, PIECE), until)
+                runs.append((start, found))
 
     def pooled(*args: object) -> tuple[list[Step], State | None]:
         return pool.submit(_run, *args).result()
 
     with ThreadPoolExecutor(processes - 1) as feeders:
-        fed = [feeders.submit(cut, todo.pop, pooled) for _ in range(processes - 1)]
-        cut(todo.popleft, _run)
+        fed = [feeders.submit(cut, False, pooled) for _ in range(processes - 1)]
+        cut(True, _run)
         for feeder in fed:
             feeder.result()  # a chunk pysbd failed on fails the whole
-    yield from _spliced(line, runs)
+    yield from _spliced(line, [found for _, found in sorted(runs, key=lambda run: run[0])])
 
 
 def _run(line: str, state: State, until: int) -> tuple[list[Step], State | None]:

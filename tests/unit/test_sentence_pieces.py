@@ -229,7 +229,7 @@ def test_chunks_cut_at_once_are_spliced_into_the_same_sentences(monkeypatch, pro
     # Small pieces and chunks, so a paragraph is cut in many chunks and spliced many times;
     # the chunks run on threads here (the processes' code is the same, below it runs in them).
     _pieces(monkeypatch, 300, 150, pieces.MAX_PIECE)
-    monkeypatch.setattr(pieces, "CHUNK", 3_000)
+    monkeypatch.setattr(pieces, "LEAST_CHUNK", 3_000)
     monkeypatch.setattr(pieces, "OVERRUN", 2 * (300 + 150))
     rng = random.Random(processes)
     segmenter = pieces.Segmenter()
@@ -244,7 +244,7 @@ def test_chunks_that_never_meet_are_continued_one_piece_after_another(monkeypatc
     # No overrun: a chunk stops at the first piece past the next chunk's start, where the next
     # chunk's pieces are seldom; the spans still come out as one process cuts them.
     _pieces(monkeypatch, 300, 150, pieces.MAX_PIECE)
-    monkeypatch.setattr(pieces, "CHUNK", 3_000)
+    monkeypatch.setattr(pieces, "LEAST_CHUNK", 3_000)
     monkeypatch.setattr(pieces, "OVERRUN", 0)
     line = _line(random.Random(5), 400)
     with ThreadPoolExecutor(2) as pool:
