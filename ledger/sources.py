@@ -227,16 +227,16 @@ def _spans(
         offset = declared.end()
     for line_start, line_end in _lines(text, offset):
         line = text[line_start:line_end]
-        pieces = list(_trimmed(line, cut(line)))
-        for piece_start, piece_end in pieces:
-            piece = line[piece_start:piece_end]
+        found = list(_trimmed(line, cut(line)))
+        for start, end in found:
             kind = "sentence"
-            if len(pieces) == 1:
+            if len(found) == 1:
+                piece = line[start:end]
                 if LINK_LINE.match(piece):
                     kind = "link"
                 elif not SENTENCE_END.search(piece):
                     kind = "heading"
-            yield line_start + piece_start, line_start + piece_end, kind
+            yield line_start + start, line_start + end, kind
 
 
 def _lines(text: str, offset: int) -> Iterator[tuple[int, int]]:
