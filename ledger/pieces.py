@@ -36,7 +36,7 @@ PARALLEL = 200_000
 # The smallest chunk of a line a process takes (see spans_in_processes): under a second's work.
 LEAST_CHUNK = 100_000
 # How far past the start of the next chunk a process goes on cutting: its pieces meet the next
-# chunk's there, almost always at the first piece (see _spliced).
+# chunk's there, most often at the second piece past that start (see _spliced).
 OVERRUN = 2 * (PIECE + CONTEXT)
 
 Span = tuple[int, int]
