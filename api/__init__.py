@@ -37,7 +37,6 @@ from ledger.sources import MAX_SOURCE_BYTES
 from ledger.storage.database import Database, url_from_environment
 
 JSON_TYPE = re.compile(r"\Aapplication/([a-z0-9.+-]+\+)?json\Z")
-WRITE_METHODS = {"POST", "PUT", "PATCH"}
 # A body is at most 10 MB, but a source may be 10 MB of text, which JSON escaping can make
 # larger (a quote or a newline takes two bytes, a control character six): its route alone
 # takes four times as much.
@@ -167,7 +166,9 @@ def _check_body() -> Response | None:
     body (a reason) is held to the same."""
     if request.routing_exception is not None:
         return None  # a 404 or 405 says more than a 415 would
-    if request.method not in WRITE_METHODS and not (request.method == "DELETE" and _has_body()):
+    if request.method not in security.WRITE_METHODS or (
+        request.method == "DELETE" and not _has_body()
+    ):
         return None
     g.token = authenticated()
     if not JSON_TYPE.match(request.mimetype or ""):
