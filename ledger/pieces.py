@@ -153,8 +153,12 @@ def _spliced(line: str, runs: list[tuple[list[Step], State | None]]) -> Iterator
     has been in, and continued from there by that run: from one state on, the steps are the
     same whoever takes them. A run that meets no later one is continued here, one piece after
     another, until it does or the line ends, so the spans are always those of spans(line)."""
-    later = {state: (j, i) for j, (steps, _) in enumerate(runs)
-             for i, (state, _) in enumerate(steps) if j > 0}  # fmt: skip
+    later = {
+        state: (j, i)
+        for j, (steps, _) in enumerate(runs)
+        if j > 0
+        for i, (state, _) in enumerate(steps)
+    }
     j, i = 0, 0
     while True:
         steps, stop = runs[j]
