@@ -108,8 +108,8 @@ def _revise(
     stored = getattr(ledger, kind)(record_id)
     if stored.author != AUTHOR or stored.retracted:
         return False
-    finder = ledger._exchange_finder()
-    curated = parse(data, ledger._source_finder(), finder)
+    finder = ledger.exchange_finder()
+    curated = parse(data, ledger.source_finder(), finder)
     if _content(curated) == _content(stored):
         return False
     getattr(ledger, f"revise_{kind}")(record_id, data, AUTHOR, REVISED, stored.revision)

@@ -1,0 +1,124 @@
+"""Running the ledger: what it holds, whether it is whole (verify), backup and restore, the
+journal's head a publication cites, and the answers kept per revision."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from importlib import metadata
+from pathlib import Path
+
+from ledger.cases.base import LedgerBase
+from ledger.chain import Link
+from ledger.errors import InvalidInput, LedgerError
+from ledger.storage import backup as storage_backup
+from ledger.storage.answers import Kept
+from ledger.verify import (
+    Finding,
+    verify_journal,
+    verify_published_head,
+    verify_published_rows,
+    verify_store,
+)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("exchange-ledger")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+# Kept answers are served only to the version of the service that rendered them.
+SERVICE_VERSION = _version()
+log = logging.getLogger("exchange_ledger.ledger")
+
+
+class Operations(LedgerBase):
+    """The store as a whole."""
+
+    def counts(self) -> dict[str, int]:
+        with self.reading() as unit:
+            return unit.records.counts()
+
+    def verify(self, published_head: tuple[int, str] | None = None) -> list[Finding]:
+        """Every integrity problem of the store, the first broken link of the journal's hash
+        chain included; empty when all is well.
+
+        With a published head (seq, chain hash), also check the chain still holds it, which
+        finds a journal cut short or rewritten and resealed since it was published.
+        """
+        with self.reading() as unit:
+            records, journal = unit.records, unit.journal
+            links = [(link, journal.content_sha256(link)) for link in journal.links()]
+            entries, terms = records.entry_revisions(), records.term_revisions()
+            found = [
+                *verify_store(
+                    records.all_sources_with_sentences(),
+                    records.all_evidence(),
+                    entries,
+                    terms,
+                ),
+                *verify_journal(links, entries, terms),
+                *verify_published_rows(records.published_entry_rows(), entries),
+            ]
+        if published_head is not None:
+            found += verify_published_head([link for link, _ in links], *published_head)
+        return found
+
+    def chain_head(self, as_of: dt.datetime | None = None) -> Link | None:
+        """The newest journal row (by `as_of`): a published figure cites its seq and hash."""
+        with self.reading() as unit:
+            return unit.journal.head(as_of)
+
+    def backup(self, target: Path) -> str:
+        """Write a consistent copy of the store (SQLite backup API, or pg_dump)."""
+        return storage_backup.backup(self.database, target)
+
+    def restore(self, backup_file: Path) -> str:
+        """Fill an empty store from a backup, then check it whole."""
+        counts = self.counts()
+        if any(counts.values()):
+            held = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
+            raise InvalidInput.one(
+                "database",
+                f"restore needs an empty store; this one holds "
+                f"{held}. Point LEDGER_DATABASE_URL at a new database.",
+            )
+        made = storage_backup.restore(self.database, backup_file)
+        self.database.dispose()
+        # A backup is sealed already; only one from before the chain is sealed, by the
+        # migration that adds it.
+        self.database.migrate()
+        return made
+
+    # --- kept answers: computed once per revision, across processes ---------------------------
+
+    def kept_answer(self, address: str, revision: int) -> bytes | None:
+        """The answer kept for `address` at `revision` (see ledger.storage.answers)."""
+        with self.reading(snapshot=False) as unit:
+            return unit.answers.get(address, revision, SERVICE_VERSION)
+
+    def keep_answer(self, address: str, revision: int, body: bytes) -> bool:
+        """Keep an answer computed at `revision`, if that is still the ledger's; False when
+        it was not kept (too large, a write came in since, or the database refused)."""
+        try:
+            # Not as the ledger's writer (lock_late, and nothing here takes the lock): put()
+            # keeps it only while the journal's head is `revision`, and get() serves it only
+            # then, so a write landing meanwhile costs a computation, never a wrong answer.
+            with self.writing(lock_late=True) as unit:
+                return unit.answers.put(address, revision, SERVICE_VERSION, body)
+        except LedgerError as error:
+            # An answer not kept is only computed again: the one asked for is still given.
+            log.warning("answer for %s not kept: %s", address, error.detail)
+            return False
+
+    def forget_answers(self) -> int:
+        """Drop every kept answer (derived data: each is computed again when asked)."""
+        with self.writing() as unit:
+            return unit.answers.forget()
+
+    def kept_answers(self) -> list[Kept]:
+        """Every kept answer (for `verify`, which computes each again)."""
+        with self.reading() as unit:
+            return unit.answers.all()
