@@ -20,7 +20,7 @@ ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ledger", *args],
+        [sys.executable, "-m", "exchange_ledger", *args],
         capture_output=True,
         text=True,
         timeout=300,

@@ -21,7 +21,7 @@ COMMAND = Path(sys.executable).with_name("exchange-ledger")
 def run(url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LEDGER_DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "ledger", *args],
+        [sys.executable, "-m", "exchange_ledger", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -249,7 +249,7 @@ def test_two_seeds_at_once_store_one_copy(empty_url):
     env = {**os.environ, "LEDGER_DATABASE_URL": empty_url}
     loads = [
         subprocess.Popen(
-            [sys.executable, "-m", "ledger", "seed"],
+            [sys.executable, "-m", "exchange_ledger", "seed"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -285,7 +285,7 @@ def test_commands_started_together_on_a_new_sqlite_file_all_succeed(tmp_path):
     commands = [["migrate"]] * 4 + [["token", "create", "--role", "editor"]] * 4
     started = [
         subprocess.Popen(
-            [sys.executable, "-m", "ledger", *args],
+            [sys.executable, "-m", "exchange_ledger", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -18,7 +18,17 @@ from tests.e2e.server import Server, serving
 
 def make_token(url: str, role: str, name: str) -> str:
     made = subprocess.run(
-        [sys.executable, "-m", "ledger", "token", "create", "--role", role, "--name", name],
+        [
+            sys.executable,
+            "-m",
+            "exchange_ledger",
+            "token",
+            "create",
+            "--role",
+            role,
+            "--name",
+            name,
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -56,7 +56,7 @@ def serving(
 ) -> Iterator[Server]:
     """Run the server until the block ends, then stop it with SIGTERM as an operator would."""
     port = free_port()
-    command = list(command or [sys.executable, "-m", "ledger", "serve"])
+    command = list(command or [sys.executable, "-m", "exchange_ledger", "serve"])
     args = [*command, *extra_args, "--host", "127.0.0.1", "--port", str(port)]
     log = workdir / f"server-{port}.log"
     # Tests send many refused writes on purpose; the failed-auth limit has its own test.

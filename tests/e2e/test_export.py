@@ -274,7 +274,7 @@ def test_frictionless_accepts_the_served_package(service: Service):
 def test_the_exported_folder_is_the_same_package(service: Service, tmp_path):
     folder = tmp_path / "package"
     exported = subprocess.run(
-        [sys.executable, "-m", "ledger", "export", str(folder)],
+        [sys.executable, "-m", "exchange_ledger", "export", str(folder)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -312,7 +312,15 @@ def test_the_exported_folder_is_the_same_package(service: Service, tmp_path):
     assert old.returncode == 0 and "entries 0" in old.stdout
     assert old.stderr == ""  # a small ledger and no --progress: no bar
     bad = subprocess.run(
-        [sys.executable, "-m", "ledger", "export", str(tmp_path / "x"), "--as-of", "yesterday"],
+        [
+            sys.executable,
+            "-m",
+            "exchange_ledger",
+            "export",
+            str(tmp_path / "x"),
+            "--as-of",
+            "yesterday",
+        ],
         capture_output=True,
         text=True,
         env={**os.environ, "LEDGER_DATABASE_URL": service.url},
@@ -324,7 +332,7 @@ def test_the_export_shows_a_progress_bar_with_the_length_of_every_file(service: 
     # click draws the bar only on a terminal, so stderr is a pseudo-terminal here.
     terminal, child = pty.openpty()
     exporting = subprocess.Popen(
-        [sys.executable, "-m", "ledger", "export", str(tmp_path / "bar"), "--progress"],
+        [sys.executable, "-m", "exchange_ledger", "export", str(tmp_path / "bar"), "--progress"],
         stdout=subprocess.PIPE, stderr=child, text=True,
         env={**os.environ, "LEDGER_DATABASE_URL": service.url, "COLUMNS": "120"},
     )  # fmt: skip

@@ -32,7 +32,7 @@ def test_a_second_serve_on_the_same_database_adds_nothing(tmp_path):
             pass
     assert "sources: 0 added, 2 present" in server.log.read_text()
     verified = subprocess.run(
-        [sys.executable, "-m", "ledger", "verify"],
+        [sys.executable, "-m", "exchange_ledger", "verify"],
         capture_output=True,
         text=True,
         env={"LEDGER_DATABASE_URL": url, "PATH": "/usr/bin"},

@@ -101,7 +101,7 @@ def _alive(pid: int) -> bool:
 def verify(url: str) -> subprocess.CompletedProcess[str]:
     """`exchange-ledger verify` on the database, as an operator runs it after a crash."""
     return subprocess.run(
-        [sys.executable, "-m", "ledger", "verify"],
+        [sys.executable, "-m", "exchange_ledger", "verify"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -17,9 +17,9 @@ from gunicorn.http.message import Request
 from gunicorn.http.unreader import IterUnreader
 
 from api import create_app, turns
+from exchange_ledger.server import _pre_request, _Quiet
 from ledger import sources
 from ledger.seed import load_seed
-from ledger.server import _pre_request, _Quiet
 from ledger.service import Ledger
 from ledger.storage.database import Database
 

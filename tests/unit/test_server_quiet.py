@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 
-from ledger.server import _Quiet
+from exchange_ledger.server import _Quiet
 
 
 def _waiting(quiet: _Quiet) -> threading.Thread:

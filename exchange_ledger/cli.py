@@ -1,4 +1,4 @@
-"""The command line: `exchange-ledger` (or `python -m ledger`)."""
+"""The command line: `exchange-ledger` (or `python -m exchange_ledger`)."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def main() -> None:
 @_command
 def serve(host: str, port: int, workers: int, seed: bool) -> None:
     """Migrate, optionally seed, and serve the API with gunicorn."""
-    from ledger.server import run_server
+    from exchange_ledger.server import run_server
 
     ledger = _ledger()
     if seed:
