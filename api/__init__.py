@@ -133,9 +133,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     problems.register(app)
     # Any dashboard may read (GET) from any origin; writes are not offered to other origins.
     readable = {
-        "origins": "*", "send_wildcard": True, "methods": ["GET", "HEAD", "OPTIONS"],
+        "origins": "*",
+        "send_wildcard": True,
+        "methods": ["GET", "HEAD", "OPTIONS"],
         "expose_headers": ["ETag", "Link", "X-Total-Count", "X-Request-Id"],
-    }  # fmt: skip
+    }
     CORS(app, resources={r"/v1/*": readable, r"/openapi.json": readable})
     app.before_request(_limit_body)
     turns.install(app)

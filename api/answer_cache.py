@@ -31,7 +31,9 @@ HELD_BYTES = 256 * 1024 * 1024  # in each worker, all answers together
 
 
 @dataclass(frozen=True)
-class Kept:
+class HeldResponse:
+    """A whole answer held in this worker, with the revision it was computed at."""
+
     revision: int
     route: str
     status: str
@@ -76,7 +78,7 @@ class AnswerCache:
 
     def _again(
         self,
-        kept: Kept,
+        kept: HeldResponse,
         environ: dict[str, Any],
         start_response: Callable[..., Any],
         started: float,
@@ -112,7 +114,7 @@ class AnswerCache:
         etag = next((v for k, v in headers if k.lower() == "etag"), None)
         revision, route = keep
         key = address if code == "200" else (*address, "304")
-        self.kept.put(key, Kept(revision, route, status, tuple(headers), whole, etag))
+        self.kept.put(key, HeldResponse(revision, route, status, tuple(headers), whole, etag))
         return [whole]
 
 

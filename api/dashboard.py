@@ -88,18 +88,27 @@ class Found:
         if isinstance(finding, Conflict):
             said = "; ".join(
                 f"{r.entry} says {_stated(r.qualifier, r.stated)}"
-                + (f" (the others imply {interval_text(r.implied.low, r.implied.high)})"
-                   if r.implied else "")
+                + (
+                    f" (the others imply {interval_text(r.implied.low, r.implied.high)})"
+                    if r.implied
+                    else ""
+                )
                 for r in finding.reports
-            )  # fmt: skip
+            )
             text = (
                 f"Reports that cannot all be true: {said}. The figures span every reading "
                 f"that sets aside {finding.set_aside} of them."
             )
             return cls(finding.id, "conflict", "Conflict", text, finding.entries, days)
         label = IMPLIED_LABELS[finding.reason]
-        return cls(finding.id, "implied", label, finding.description,
-                   (*finding.entries, *finding.less), days)  # fmt: skip
+        return cls(
+            finding.id,
+            "implied",
+            label,
+            finding.description,
+            (*finding.entries, *finding.less),
+            days,
+        )
 
 
 IMPLIED_LABELS = {

@@ -51,12 +51,20 @@ UNAVAILABLE = (
     "the cause in the service's log."
 )
 STATUS_TYPES = {
-    400: "malformed-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-    405: "method-not-allowed", 409: "conflict", 412: "stale-revision", 413: "too-large",
-    415: "unsupported-media-type", 422: "invalid-input", 428: "precondition-required",
+    400: "malformed-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    412: "stale-revision",
+    413: "too-large",
+    415: "unsupported-media-type",
+    422: "invalid-input",
+    428: "precondition-required",
     429: "rate-limited",
     503: "unavailable",
-}  # fmt: skip
+}
 
 
 def problem(

@@ -44,8 +44,10 @@ class _Parameters:
             for method, operation in operations.items():
                 if method == "parameters":
                     continue
-                listed = [refs.get(p["$ref"].rsplit("/", 1)[-1], {}) if "$ref" in p else p
-                          for p in [*shared, *operation.get("parameters", [])]]  # fmt: skip
+                listed = [
+                    refs.get(p["$ref"].rsplit("/", 1)[-1], {}) if "$ref" in p else p
+                    for p in [*shared, *operation.get("parameters", [])]
+                ]
                 found[(path, method)] = frozenset(
                     p["name"] for p in listed if p.get("in") == "query"
                 )

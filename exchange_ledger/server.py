@@ -209,10 +209,16 @@ def logging_config() -> dict[str, Any]:
         "disable_existing_loggers": False,
         "formatters": {"json": json_formatter, "line": {"format": "%(message)s"}},
         "handlers": {
-            "json": {"class": "logging.StreamHandler", "formatter": "json",
-                     "stream": "ext://sys.stderr"},
-            "access": {"class": "logging.StreamHandler", "formatter": "line",
-                       "stream": "ext://sys.stdout"},
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+            "access": {
+                "class": "logging.StreamHandler",
+                "formatter": "line",
+                "stream": "ext://sys.stdout",
+            },
         },
         "loggers": {
             "gunicorn.error": {"handlers": ["json"], "level": "INFO", "propagate": False},
@@ -220,7 +226,7 @@ def logging_config() -> dict[str, Any]:
             "exchange_ledger": {"handlers": ["json"], "level": "INFO", "propagate": False},
         },
         "root": {"handlers": ["json"], "level": "WARNING"},
-    }  # fmt: skip
+    }
 
 
 def run_server(host: str, port: int, workers: int) -> None:

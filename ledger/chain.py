@@ -45,11 +45,19 @@ def content_sha256(value: Any) -> str:
 
 def chain_sha256(previous: str, link: Link, content: str) -> str:
     """The hash that ties a write to the one before it."""
-    return hashlib.sha256(canonical({
-        "previous": previous, "action": link.action, "subject": link.subject,
-        "revision": link.revision, "recorded_at": link.recorded_at, "author": link.author,
-        "content": content,
-    })).hexdigest()  # fmt: skip
+    return hashlib.sha256(
+        canonical(
+            {
+                "previous": previous,
+                "action": link.action,
+                "subject": link.subject,
+                "revision": link.revision,
+                "recorded_at": link.recorded_at,
+                "author": link.author,
+                "content": content,
+            }
+        )
+    ).hexdigest()
 
 
 def _plain(value: Any) -> Any:

@@ -78,14 +78,20 @@ def cumulative_rows(
         while n < len(starts) and starts[n][0] <= date:
             built += starts[n][1]
             n += 1
-        rows.append({
-            "date": date, "low": d["cumulative"]["low"], "high": d["cumulative"]["high"],
-            "daily": interval_text(d["daily"]["low"], d["daily"]["high"]),
-            "label": interval_text(d["cumulative"]["low"], d["cumulative"]["high"]),
-            "built_from": built, "covering": len(d["entries"]), "approx": bool(d["approx"]),
-            "finding_ids": [i for i in d.get("findings", ()) if i in labels],
-            "findings": "; ".join(labels[i] for i in d.get("findings", ()) if i in labels),
-        })  # fmt: skip
+        rows.append(
+            {
+                "date": date,
+                "low": d["cumulative"]["low"],
+                "high": d["cumulative"]["high"],
+                "daily": interval_text(d["daily"]["low"], d["daily"]["high"]),
+                "label": interval_text(d["cumulative"]["low"], d["cumulative"]["high"]),
+                "built_from": built,
+                "covering": len(d["entries"]),
+                "approx": bool(d["approx"]),
+                "finding_ids": [i for i in d.get("findings", ()) if i in labels],
+                "findings": "; ".join(labels[i] for i in d.get("findings", ()) if i in labels),
+            }
+        )
     return rows
 
 
@@ -99,11 +105,17 @@ def schedule_rows(days: Sequence[Mapping[str, Any]]) -> list[Row]:
         for series, name in (("expected", "expected by the terms"), ("reported", "reported")):
             value = d[series]
             if value is not None:
-                rows.append({
-                    "date": str(d["date"]), "series": name, "low": value["low"],
-                    "high": value["high"], "label": interval_text(value["low"], value["high"]),
-                    "status": d["status"], "verdict": first,
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "date": str(d["date"]),
+                        "series": name,
+                        "low": value["low"],
+                        "high": value["high"],
+                        "label": interval_text(value["low"], value["high"]),
+                        "status": d["status"],
+                        "verdict": first,
+                    }
+                )
                 first = False
     return rows
 
@@ -144,15 +156,19 @@ def nationality_rows(
                 continue  # no one of this group had moved by `end`
             date = result.days[-1].date
             behind = [e for e in result.events if e.period.start <= date]
-            rows.append({
-                "population": group_population,
-                "nationality": NOT_STATED if group == NOT_NAMED else group,
-                "stated": group != NOT_NAMED, "low": result.total.low,
-                "high": result.total.high,
-                "label": interval_text(result.total.low, result.total.high),
-                "date": date.isoformat(), "entries": sum(len(e.entries) for e in behind),
-                "sources": len({s for e in behind for s in e.sources}),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "population": group_population,
+                    "nationality": NOT_STATED if group == NOT_NAMED else group,
+                    "stated": group != NOT_NAMED,
+                    "low": result.total.low,
+                    "high": result.total.high,
+                    "label": interval_text(result.total.low, result.total.high),
+                    "date": date.isoformat(),
+                    "entries": sum(len(e.entries) for e in behind),
+                    "sources": len({s for e in behind for s in e.sources}),
+                }
+            )
     rows.sort(key=lambda r: (r["population"], r["nationality"] == NOT_STATED, -r["low"]))
     return [{**r, "rank": n} for n, r in enumerate(rows)]
 
@@ -302,20 +318,28 @@ def _verdicts(rows: list[Row]) -> list[dict[str, Any]]:
     return [
         {
             "transform": [{"filter": "datum.verdict"}],
-            "mark": {"type": "text", "baseline": "top", "dy": 2, "fontSize": 11,
-                     "fontWeight": "bold"},
+            "mark": {
+                "type": "text",
+                "baseline": "top",
+                "dy": 2,
+                "fontSize": 11,
+                "fontWeight": "bold",
+            },
             "encoding": {
                 "x": _day_axis(),
                 "y": {"value": 0},
                 "text": {"field": "status"},
-                "color": {"condition": [
-                    {"test": f"datum.status === '{name}'", "value": color}
-                    for name, color in VERDICT_COLORS.items()
-                ], "value": VERDICT_COLORS["unknown"]},
+                "color": {
+                    "condition": [
+                        {"test": f"datum.status === '{name}'", "value": color}
+                        for name, color in VERDICT_COLORS.items()
+                    ],
+                    "value": VERDICT_COLORS["unknown"],
+                },
                 "tooltip": _tooltip({"field": "status", "type": "nominal", "title": "verdict"}),
             },
         }
-    ]  # fmt: skip
+    ]
 
 
 def schedule_spec(rows: Sequence[Row], *, population: str, note: str | None = None) -> Row:

@@ -43,13 +43,37 @@ FindExchange = Callable[[str], Exchange | None]
 SEPARATOR = ";"
 
 ENTRY_FIELDS = {
-    "kind", "population", "count", "qualifier", "count_high", "period", "party", "nationality",
-    "framework", "exchange", "batch", "description", "period_phrase", "period_note", "evidence",
-}  # fmt: skip
+    "kind",
+    "population",
+    "count",
+    "qualifier",
+    "count_high",
+    "period",
+    "party",
+    "nationality",
+    "framework",
+    "exchange",
+    "batch",
+    "description",
+    "period_phrase",
+    "period_note",
+    "evidence",
+}
 TERM_FIELDS = {
-    "exchange", "population", "kind", "party", "count", "per", "qualifier", "period",
-    "framework", "description", "period_phrase", "period_note", "evidence",
-}  # fmt: skip
+    "exchange",
+    "population",
+    "kind",
+    "party",
+    "count",
+    "per",
+    "qualifier",
+    "period",
+    "framework",
+    "description",
+    "period_phrase",
+    "period_note",
+    "evidence",
+}
 EXCHANGE_FIELDS = {"name", "parties", "first_day", "last_day", "description", "evidence"}
 NOTE_FIELDS = {"topic", "count", "unit", "qualifier", "description", "period", "evidence"}
 
@@ -84,9 +108,10 @@ def parse_entry(
     )
     if batch is not None and form.get("exchange") is None:
         form.problems.add(
-            "batch", "names a batch of an exchange: give the exchange too (a label is unique "
-            "only within its exchange)."
-        )  # fmt: skip
+            "batch",
+            "names a batch of an exchange: give the exchange too (a label is unique "
+            "only within its exchange).",
+        )
     if exchange is not None and period is not None:
         _check_within(period, exchange, form.problems)
     for i, evidence in enumerate(entry.evidence):

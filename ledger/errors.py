@@ -32,7 +32,7 @@ class InvalidInput(LedgerError):
         return cls({field: [message]})
 
 
-class Conflict(InvalidInput):
+class StateConflict(InvalidInput):
     """The request is well formed but contradicts the record's state (a second retraction)."""
 
     status = 409

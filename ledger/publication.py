@@ -23,7 +23,7 @@ from ledger.records import (
     Entry,
     Exchange,
 )
-from ledger.selection import Selection
+from ledger.selection import SCOPE, Selection
 from ledger.totals import Conflict, Implied, answer, findings
 
 # OWASP's CSV injection advice: a text cell that a spreadsheet would read as a formula gets a
@@ -103,10 +103,16 @@ class Table:
         if self.foreign_keys:
             schema["foreignKeys"] = list(self.foreign_keys)
         return {
-            "name": self.name, "path": path, "title": self.title,
-            "description": self.description, "profile": "tabular-data-resource",
-            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema,
-        }  # fmt: skip
+            "name": self.name,
+            "path": path,
+            "title": self.title,
+            "description": self.description,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": schema,
+        }
 
 
 def _text(name: str, description: str, **kwargs: Any) -> Column:
@@ -120,7 +126,7 @@ def _id(name: str, description: str, **kwargs: Any) -> Column:
     return Column(name, "string", description, **kwargs)
 
 
-SCOPE_FILTERS = ("population", "kind", "party", "nationality", "framework", "exchange", "batch")
+SCOPE_FILTERS = SCOPE
 ENTRY_FILTERS = (*SCOPE_FILTERS, "from", "to", "source")
 LISTS = "Several values are separated by ';'"
 SCOPE_COLUMNS = (
@@ -443,12 +449,30 @@ SPELLED: dict[str, Callable[[Any], str | None]] = {"datetime": _moment, "boolean
 def entry_row(e: Entry) -> tuple[Any, ...]:
     """An entry revision's row of the entries table."""
     return (
-        e.id, e.revision, e.population, _listed(e.kind), e.party, _listed(e.nationality),
-        e.framework, e.exchange, _listed(e.batch), e.count, e.qualifier, e.count_high,
-        e.period.start, e.period.end, e.description, e.period_phrase, e.period_note,
-        e.corroboration, ";".join(sorted(e.sources)),
-        " | ".join(ev.quote for ev in e.evidence), e.recorded_at, e.author, e.reason,
-    )  # fmt: skip
+        e.id,
+        e.revision,
+        e.population,
+        _listed(e.kind),
+        e.party,
+        _listed(e.nationality),
+        e.framework,
+        e.exchange,
+        _listed(e.batch),
+        e.count,
+        e.qualifier,
+        e.count_high,
+        e.period.start,
+        e.period.end,
+        e.description,
+        e.period_phrase,
+        e.period_note,
+        e.corroboration,
+        ";".join(sorted(e.sources)),
+        " | ".join(ev.quote for ev in e.evidence),
+        e.recorded_at,
+        e.author,
+        e.reason,
+    )
 
 
 def _listed(values: tuple[str, ...] | None) -> str | None:
@@ -469,10 +493,18 @@ def entry_rows(batches: Iterable[list[Entry]]) -> Iterator[tuple[Any, ...]]:
 def exchange_rows(exchanges: Iterable[Exchange]) -> Iterator[tuple[Any, ...]]:
     for x in exchanges:
         yield (
-            x.id, x.revision, x.name, ";".join(x.parties), x.first_day, x.last_day,
-            x.description, ";".join(sorted(x.sources)), " | ".join(e.quote for e in x.evidence),
-            x.recorded_at, x.author,
-        )  # fmt: skip
+            x.id,
+            x.revision,
+            x.name,
+            ";".join(x.parties),
+            x.first_day,
+            x.last_day,
+            x.description,
+            ";".join(sorted(x.sources)),
+            " | ".join(e.quote for e in x.evidence),
+            x.recorded_at,
+            x.author,
+        )
 
 
 def series(analysis: Analysis, selection: Selection) -> list[tuple[str, str]]:
@@ -496,14 +528,27 @@ def totals_rows(analysis: Analysis, selection: Selection) -> Iterator[tuple[Any,
     for population, kind in series(analysis, selection):
         asked = question._replace(population=population, kind=(kind,))
         result = answer(analysis, asked, selection.start, selection.end)
-        scope = (population, kind, selection.party, selection.nationality, selection.framework,
-                 selection.exchange, selection.batch)  # fmt: skip
+        scope = (
+            population,
+            kind,
+            selection.party,
+            selection.nationality,
+            selection.framework,
+            selection.exchange,
+            selection.batch,
+        )
         for day in result.days:
             yield (
-                *scope, day.date, day.daily.low, day.daily.high, day.cumulative.low,
-                day.cumulative.high, day.approx, ";".join(day.entries),
+                *scope,
+                day.date,
+                day.daily.low,
+                day.daily.high,
+                day.cumulative.low,
+                day.cumulative.high,
+                day.approx,
+                ";".join(day.entries),
                 ";".join(day.findings),
-            )  # fmt: skip
+            )
 
 
 def finding_rows(analysis: Analysis, selection: Selection) -> Iterator[tuple[Any, ...]]:
@@ -527,20 +572,37 @@ def finding_rows(analysis: Analysis, selection: Selection) -> Iterator[tuple[Any
         if _outside(c.period, selection):
             continue
         yield (
-            c.id, "conflict", None, c.period.start, c.period.end, None, None,
-            ";".join(c.entries), None, " | ".join(";".join(r) for r in c.readings),
+            c.id,
+            "conflict",
+            None,
+            c.period.start,
+            c.period.end,
+            None,
+            None,
+            ";".join(c.entries),
+            None,
+            " | ".join(";".join(r) for r in c.readings),
             " | ".join(_said(r) for r in c.reports),
             f"{len(c.entries)} reports that cannot all be true; each reading sets aside "
             f"{c.set_aside} of them",
-        )  # fmt: skip
+        )
     for f in implied:
         if _outside(f.period, selection):
             continue
         yield (
-            f.id, "implied", f.reason, f.period.start, f.period.end, f.interval.low,
-            f.interval.high, ";".join(f.entries), ";".join(f.less) or None, None, None,
+            f.id,
+            "implied",
+            f.reason,
+            f.period.start,
+            f.period.end,
+            f.interval.low,
+            f.interval.high,
+            ";".join(f.entries),
+            ";".join(f.less) or None,
+            None,
+            None,
             f.description,
-        )  # fmt: skip
+        )
 
 
 def _outside(period: Any, selection: Selection) -> bool:
@@ -551,10 +613,18 @@ def _outside(period: Any, selection: Selection) -> bool:
 
 def _said(report: Any) -> str:
     implied = report.implied
-    others = "" if implied is None else (
-        f"; the others imply {implied.low}" + (
-            "" if implied.low == implied.high else
-            f" to {implied.high}" if implied.high is not None else " or more"
+    others = (
+        ""
+        if implied is None
+        else (
+            f"; the others imply {implied.low}"
+            + (
+                ""
+                if implied.low == implied.high
+                else f" to {implied.high}"
+                if implied.high is not None
+                else " or more"
+            )
         )
-    )  # fmt: skip
+    )
     return f"{report.entry} states {report.words}{others}"

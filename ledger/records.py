@@ -21,7 +21,9 @@ ROLES = ("editor", "admin")
 
 # Every public id: a three-letter prefix naming the kind of record, then lower-case letters,
 # digits and underscores (src_1ad57b34380d078e, ent_seed_captured).
-ID = re.compile(r"\A[a-z]{3}_[a-z0-9_]{1,28}\Z")
+ID_TAIL = "[a-z0-9_]{1,28}"
+ID_PATTERN = rf"[a-z]{{3}}_{ID_TAIL}"
+ID = re.compile(rf"\A{ID_PATTERN}\Z")
 
 
 def check_record_id(record_id: str, prefix: str) -> None:
@@ -128,9 +130,15 @@ class ListedSource:
     @classmethod
     def of(cls, source: Source) -> ListedSource:
         return cls(
-            source.id, source.sha256, source.published_on, source.title, source.publisher,
-            source.url, source.recorded_at, len(source.sentences),
-        )  # fmt: skip
+            source.id,
+            source.sha256,
+            source.published_on,
+            source.title,
+            source.publisher,
+            source.url,
+            source.recorded_at,
+            len(source.sentences),
+        )
 
 
 @dataclass(frozen=True)
@@ -194,18 +202,29 @@ class Entry(Evidenced):
     @property
     def scope(self) -> Scope:
         return Scope(
-            self.population, self.kind, self.party, self.nationality, self.framework,
-            self.exchange, self.batch,
-        )  # fmt: skip
+            self.population,
+            self.kind,
+            self.party,
+            self.nationality,
+            self.framework,
+            self.exchange,
+            self.batch,
+        )
 
     @property
     def statement(self) -> Statement:
         """What the counting reads of it: its scope, days and range."""
         low, high = reported_range(self.qualifier, self.count, self.count_high)
         return Statement(
-            self.id, self.scope, self.period, low, high, self.qualifier == "approx",
-            self.sources, self.qualifier,
-        )  # fmt: skip
+            self.id,
+            self.scope,
+            self.period,
+            low,
+            high,
+            self.qualifier == "approx",
+            self.sources,
+            self.qualifier,
+        )
 
 
 @dataclass(frozen=True)
@@ -242,10 +261,18 @@ class Term(Evidenced):
             self.population, (self.kind,), self.party, None, self.framework, self.exchange
         )
         return [
-            Statement(self.id, scope, p, low, high, self.qualifier == "approx", self.sources,
-                      self.qualifier)
+            Statement(
+                self.id,
+                scope,
+                p,
+                low,
+                high,
+                self.qualifier == "approx",
+                self.sources,
+                self.qualifier,
+            )
             for p in days
-        ]  # fmt: skip
+        ]
 
 
 @dataclass(frozen=True)

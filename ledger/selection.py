@@ -12,7 +12,8 @@ from ledger.scope import Question
 ONE_VALUE = ("population", "party", "framework", "exchange")
 # Filters on a part an entry may give several values of: it matches when it states the value.
 LISTED = ("kind", "nationality", "batch")
-SCOPE = ("population", "kind", "party", "nationality", "framework", "exchange", "batch")
+# Every part of a scope, in the order of a question's.
+SCOPE = Question._fields
 
 
 @dataclass(frozen=True)

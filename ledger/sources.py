@@ -333,10 +333,13 @@ class ReportsRefused(InvalidInput):
 
     def __init__(self, refused: dict[str, dict[str, list[str]]], of: int) -> None:
         super().__init__(
-            {f"{label}: {name}": messages for label, errors in refused.items()
-             for name, messages in errors.items()},
+            {
+                f"{label}: {name}": messages
+                for label, errors in refused.items()
+                for name, messages in errors.items()
+            },
             detail=f"{len(refused)} of {of} reports refused; nothing was written.",
-        )  # fmt: skip
+        )
         self.refused = refused
 
 

@@ -12,8 +12,15 @@ class EntryListArgs(KeyArgs):
     source = Filter(metadata={"description": "Only entries citing this source."})
 
 
-blp = blueprint(Resource(
-    name="entries", noun="entry", in_schema=EntryInSchema, change_schema=EntryChangeSchema,
-    out_schema=EntrySchema, list_args=EntryListArgs, preview_schema=PreviewSchema,
-    description="Reported movements of people, each traced to the sentences that state it.",
-))  # fmt: skip
+blp = blueprint(
+    Resource(
+        name="entries",
+        noun="entry",
+        in_schema=EntryInSchema,
+        change_schema=EntryChangeSchema,
+        out_schema=EntrySchema,
+        list_args=EntryListArgs,
+        preview_schema=PreviewSchema,
+        description="Reported movements of people, each traced to the sentences that state it.",
+    )
+)

@@ -11,9 +11,15 @@ class ExchangeListArgs(AsOfArgs):
     source = Filter(metadata={"description": "Only exchanges citing this source."})
 
 
-blp = blueprint(Resource(
-    name="exchanges", noun="exchange", in_schema=ExchangeInSchema,
-    change_schema=ExchangeChangeSchema, out_schema=ExchangeSchema, list_args=ExchangeListArgs,
-    description="Exchanges: a truce, a ceasefire's phase, a prisoner swap; named, with its "
-    "parties, first and last day, and evidence. Entries and terms name theirs.",
-))  # fmt: skip
+blp = blueprint(
+    Resource(
+        name="exchanges",
+        noun="exchange",
+        in_schema=ExchangeInSchema,
+        change_schema=ExchangeChangeSchema,
+        out_schema=ExchangeSchema,
+        list_args=ExchangeListArgs,
+        description="Exchanges: a truce, a ceasefire's phase, a prisoner swap; named, with its "
+        "parties, first and last day, and evidence. Entries and terms name theirs.",
+    )
+)

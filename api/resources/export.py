@@ -68,10 +68,14 @@ def _refuse_filters_of_other_tables(table: publication.Table, args: dict[str, An
     wrong = sorted(given - set(table.filters))
     if wrong:
         takes = ", ".join(table.filters)
-        raise InvalidInput({
-            name: [f"{table.name}.csv cannot be filtered by {name}; it takes {takes} and as_of."]
-            for name in wrong
-        })  # fmt: skip
+        raise InvalidInput(
+            {
+                name: [
+                    f"{table.name}.csv cannot be filtered by {name}; it takes {takes} and as_of."
+                ]
+                for name in wrong
+            }
+        )
 
 
 @blp.route("/datapackage.json")

@@ -23,6 +23,7 @@ from api.pagination import Blueprint, first_of, page_of
 from api.problems import MEDIA_TYPE as PROBLEM
 from api.schemas.common import AsOfArgs, ProblemSchema
 from ledger.errors import InvalidInput, LedgerError, NotFound, StaleRevision
+from ledger.records import ID_PATTERN
 from ledger.selection import Selection
 
 IF_MATCH = {
@@ -45,7 +46,7 @@ REASON = {
     "set a query may send it as `reason` in a JSON body instead.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 2000},
 }
-ETAG = re.compile(r"\A(?P<id>[a-z]{3}_[a-z0-9_]+)\.r(?P<revision>[0-9]{1,9})\Z")
+ETAG = re.compile(rf"\A(?P<id>{ID_PATTERN})\.r(?P<revision>[0-9]{{1,9}})\Z")
 
 
 class RetractionSchema(Schema):

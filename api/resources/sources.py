@@ -71,8 +71,14 @@ def shown(source: Source) -> dict[str, Any]:
 
 def sentence_shown(source: Source, n: int) -> dict[str, Any]:
     sentence = source.sentences[n]
-    return {"source": source.id, "n": sentence.n, "start": sentence.start, "end": sentence.end,
-            "text": sentence.text, "kind": sentence.kind}  # fmt: skip
+    return {
+        "source": source.id,
+        "n": sentence.n,
+        "start": sentence.start,
+        "end": sentence.end,
+        "text": sentence.text,
+        "kind": sentence.kind,
+    }
 
 
 def _etag(source: Source) -> str:

@@ -18,8 +18,14 @@ class TermListArgs(AsOfArgs, DayRangeArgs):
     source = Filter()
 
 
-blp = blueprint(Resource(
-    name="terms", noun="term", in_schema=TermInSchema, change_schema=TermChangeSchema,
-    out_schema=TermSchema, list_args=TermListArgs,
-    description="What agreements say should happen: the schedule's expected curve.",
-))  # fmt: skip
+blp = blueprint(
+    Resource(
+        name="terms",
+        noun="term",
+        in_schema=TermInSchema,
+        change_schema=TermChangeSchema,
+        out_schema=TermSchema,
+        list_args=TermListArgs,
+        description="What agreements say should happen: the schedule's expected curve.",
+    )
+)

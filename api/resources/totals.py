@@ -24,6 +24,7 @@ from api.schemas.totals import (
 from ledger.chain import Link
 from ledger.checks import Checks as ChecksResult
 from ledger.schedule import Schedule as ScheduleResult
+from ledger.selection import SCOPE
 from ledger.still_held import StillHeld as PartyHeld
 from ledger.totals import Totals as TotalsResult
 
@@ -34,7 +35,7 @@ blp = Blueprint(
     description="Day-by-day totals as intervals, the schedule, still held, checks.",
 )
 
-KEY = ("population", "kind", "party", "nationality", "framework", "exchange", "batch")
+KEY = SCOPE
 SCHEDULE_KEY = ("exchange", "population", "kind", "party", "framework")
 TOTALS, SCHEDULE, STILL_HELD = TotalsSchema(), ScheduleSchema(), StillHeldSchema()
 CHECKS = ChecksSchema()
@@ -83,9 +84,13 @@ def totals_answer(args: dict[str, Any], result: TotalsResult, revision: int) -> 
         **result.to_dict(leave_out={*declined, "days"}),
     }
     return {
-        **{name: args.get(name) for name in KEY}, "from_": args.get("from_"),
-        "to": args.get("to"), "as_of": args.get("as_of"), "revision": revision, **found,
-    }  # fmt: skip
+        **{name: args.get(name) for name in KEY},
+        "from_": args.get("from_"),
+        "to": args.get("to"),
+        "as_of": args.get("as_of"),
+        "revision": revision,
+        **found,
+    }
 
 
 @blp.route("/schedule")
@@ -111,11 +116,14 @@ def schedule_answer(args: dict[str, Any], result: ScheduleResult, revision: int)
     """The /v1/schedule answer: the question, the revision, the days, the terms behind them."""
     expected = result.expected
     return {
-        **{name: args.get(name) for name in SCHEDULE_KEY}, "as_of": args.get("as_of"),
-        "revision": revision, "days": [day.to_dict() for day in result.days],
-        "exchange": result.exchange, "terms": list(result.terms),
+        **{name: args.get(name) for name in SCHEDULE_KEY},
+        "as_of": args.get("as_of"),
+        "revision": revision,
+        "days": [day.to_dict() for day in result.days],
+        "exchange": result.exchange,
+        "terms": list(result.terms),
         "conflicts": [c.to_dict() for c in expected.conflicts],
-    }  # fmt: skip
+    }
 
 
 @blp.route("/still-held")
@@ -138,13 +146,19 @@ def _still_held(args: dict[str, Any]) -> dict[str, Any]:
 def still_held_answer(args: dict[str, Any], parties: Iterable[PartyHeld], revision: int) -> dict:
     """The /v1/still-held answer: per party, its days, total and findings."""
     return {
-        "population": args["population"], "as_of": args.get("as_of"), "revision": revision,
+        "population": args["population"],
+        "as_of": args.get("as_of"),
+        "revision": revision,
         "parties": [
-            {"party": p.party, "days": [d.to_dict() for d in p.days],
-             "total": p.total.to_dict(), "findings": [f.to_dict() for f in p.findings]}
+            {
+                "party": p.party,
+                "days": [d.to_dict() for d in p.days],
+                "total": p.total.to_dict(),
+                "findings": [f.to_dict() for f in p.findings],
+            }
             for p in parties
         ],
-    }  # fmt: skip
+    }
 
 
 @blp.route("/checks")
@@ -168,6 +182,9 @@ def checks_answer(
     """The /v1/checks answer: the findings, and the journal's head at that revision."""
     chain = head and {"seq": head.seq, "sha256": head.chain_sha256, "recorded_at": head.recorded_at}
     return {
-        "as_of": as_of, "revision": revision, "chain": chain, "count": found.count,
+        "as_of": as_of,
+        "revision": revision,
+        "chain": chain,
+        "count": found.count,
         **found.to_dict(),
-    }  # fmt: skip
+    }

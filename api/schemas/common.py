@@ -8,9 +8,17 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from ledger import names
-from ledger.records import FIRST_DAY, FRAMEWORKS, KINDS, LAST_DAY, POPULATIONS, QUALIFIERS
+from ledger.records import (
+    FIRST_DAY,
+    FRAMEWORKS,
+    ID_PATTERN,
+    KINDS,
+    LAST_DAY,
+    POPULATIONS,
+    QUALIFIERS,
+)
 
-ID = r"^[a-z]{3}_[a-z0-9_]{1,28}$"
+ID = rf"^{ID_PATTERN}$"
 
 
 def one_of(allowed: tuple[str, ...]) -> validate.OneOf:

@@ -19,7 +19,7 @@ from api.schemas.common import (
     Text,
     one_of,
 )
-from ledger.records import FRAMEWORKS, KINDS, MAX_COUNT, POPULATIONS, TERM_PER
+from ledger.records import FRAMEWORKS, ID_TAIL, KINDS, MAX_COUNT, POPULATIONS, TERM_PER
 
 COUNT = validate.Range(min=0, max=MAX_COUNT, error=f"Must be between 0 and {MAX_COUNT:,}.")
 
@@ -278,7 +278,7 @@ class TermSchema(Revised):
 class ExchangeInSchema(Schema):
     id = fields.String(
         validate=validate.Regexp(
-            r"^exc_[a-z0-9_]{1,28}$", error="Must be exc_ then lower-case letters, digits or _."
+            rf"^exc_{ID_TAIL}$", error="Must be exc_ then lower-case letters, digits or _."
         ),
         metadata={"description": "An id of your choosing (exc_...); a new one if left out."},
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from ledger.cases.revising import Revisable, Revising
 from ledger.drafts import parse_exchange
-from ledger.errors import Conflict
+from ledger.errors import StateConflict
 from ledger.records import Exchange, Token
 from ledger.selection import Selection
 from ledger.storage.repository import Repository
@@ -20,7 +20,7 @@ def _check_unnamed(ledger: Any, exchange_id: str) -> None:
     naming += [t.id for t in state.terms if t.exchange == exchange_id]
     if naming:
         shown = ", ".join(naming[:5]) + (" and more" if len(naming) > 5 else "")
-        raise Conflict.one(
+        raise StateConflict.one(
             "id",
             f"exchange {exchange_id} is named by {len(naming)} record(s) in force "
             f"({shown}); revise or retract them first.",

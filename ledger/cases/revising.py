@@ -13,7 +13,7 @@ from ledger import ownership
 from ledger import sources as texts
 from ledger.cases.base import new_id
 from ledger.cases.figures import Figures
-from ledger.errors import Conflict, InvalidInput, NotFound, StaleRevision
+from ledger.errors import InvalidInput, NotFound, StaleRevision, StateConflict
 from ledger.records import Token, check_record_id
 from ledger.storage.journal import Journal
 from ledger.storage.repository import Repository
@@ -116,7 +116,7 @@ class Revising(Figures):
                 ownership.check_may_revise(records, latest, by)
                 changed = draft
             elif latest.retracted:
-                raise Conflict.one(
+                raise StateConflict.one(
                     "id",
                     f"{kind.noun} {record_id} is retracted already (revision "
                     f"{latest.revision}); its history keeps it.",

@@ -117,9 +117,11 @@ def _renamed(analysis: Analysis, after: Context) -> Iterable[Component]:
     else:  # only what exchanges name changed: the components of those, or of none
         by_exchange = analysis.indexes.by_exchange
         candidates = {
-            c for key, held in by_exchange.items() if key[1] is None or key[1] in handovers
+            c
+            for key, held in by_exchange.items()
+            if key[1] is None or key[1] in handovers
             for c in held
-        }  # fmt: skip
+        }
     return [c for c in candidates if any(reached(r.scope) for r in c.rows)]
 
 

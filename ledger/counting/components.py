@@ -85,8 +85,13 @@ def _atoms_of(
     """Every combination of atoms (one per dimension) the scope covers in the whole ledger:
     a part left unstated covers every value any statement names, and OTHER. What each part
     covers depends on that part alone, so it is worked out once per value (`known`)."""
-    parts = (scope.kind, scope.party, scope.nationality, scope.framework,
-             (scope.exchange, scope.batch))  # fmt: skip
+    parts = (
+        scope.kind,
+        scope.party,
+        scope.nationality,
+        scope.framework,
+        (scope.exchange, scope.batch),
+    )
     per_dimension: list[list[object]] = [[scope.population]]
     for d, part in enumerate(parts):
         found = known.get((d, part))

@@ -58,8 +58,9 @@ class Solver:
             members = [bits(b) for b in problem.row_vars]
             starts = np.cumsum([0, *(len(m) for m in members[:-1])], dtype=np.int32)
             flat = np.array([v for m in members for v in m], dtype=np.int32)
-            self.highs.addRows(count, self.lows, self.highs_of, len(flat), starts, flat,
-                               np.ones(len(flat)))  # fmt: skip
+            self.highs.addRows(
+                count, self.lows, self.highs_of, len(flat), starts, flat, np.ones(len(flat))
+            )
         self.use(range(count) if rows is None else rows)
 
     def use(self, rows: Iterable[int]) -> None:

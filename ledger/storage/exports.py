@@ -44,10 +44,26 @@ SLICE = 5_000  # ids per IN (...): a driver binds at most 65,535 parameters, SQL
 EQUAL = ("population", "party", "framework", "exchange")
 LISTED = ("kind", "nationality", "batch")
 RECORD_COLUMNS = (
-    "id", "entry_id", "revision", "kind", "population", "count", "qualifier", "period_start",
-    "period_end", "party", "nationality", "framework", "description", "period_phrase",
-    "period_note", "retracted", "recorded_at", "author", "reason",
-)  # fmt: skip
+    "id",
+    "entry_id",
+    "revision",
+    "kind",
+    "population",
+    "count",
+    "qualifier",
+    "period_start",
+    "period_end",
+    "party",
+    "nationality",
+    "framework",
+    "description",
+    "period_phrase",
+    "period_note",
+    "retracted",
+    "recorded_at",
+    "author",
+    "reason",
+)
 # Columns migration 0006 adds: read where the store has them (0004 renders rows before it).
 LATER_COLUMNS = ("count_high", "exchange", "batch")
 
@@ -84,8 +100,17 @@ class Exports:
     ) -> Iterator[Sequence[Any]]:
         """The evidence.csv rows of the entries in force, by entry id and position."""
         r, e, s, source = EntryRevisionRow, EvidenceRow, SentenceRow, SourceRow
-        columns = (r.entry_id, e.position, e.source_id, e.sentence_n, e.quote, e.start, e.end,
-                   s.text, source.published_on)  # fmt: skip
+        columns = (
+            r.entry_id,
+            e.position,
+            e.source_id,
+            e.sentence_n,
+            e.quote,
+            e.start,
+            e.end,
+            s.text,
+            source.published_on,
+        )
         query = (
             in_force(as_of, selection)
             .with_only_columns(*columns)
@@ -115,10 +140,16 @@ class Exports:
             select(func.count()).where(SentenceRow.source_id == SourceRow.id).scalar_subquery()
         )
         query = select(
-            SourceRow.id, SourceRow.sha256, SourceRow.published_on, SourceRow.title,
-            SourceRow.publisher, SourceRow.url, SourceRow.recorded_at,
-            func.length(SourceRow.text), sentences,
-        )  # fmt: skip
+            SourceRow.id,
+            SourceRow.sha256,
+            SourceRow.published_on,
+            SourceRow.title,
+            SourceRow.publisher,
+            SourceRow.url,
+            SourceRow.recorded_at,
+            func.length(SourceRow.text),
+            sentences,
+        )
         if as_of is not None:
             query = query.where(SourceRow.recorded_at <= as_of)
         if only is not None:
@@ -269,9 +300,11 @@ def fill_published_rows(session: Session, batch: int = BATCH) -> int:
         rendered = _rendered(session, ids)
         session.execute(
             insert(p.__table__),
-            [{"entry_revision_id": i, "recorded_at": at, "line": line}
-             for i, (at, line) in rendered.items()],
-        )  # fmt: skip
+            [
+                {"entry_revision_id": i, "recorded_at": at, "line": line}
+                for i, (at, line) in rendered.items()
+            ],
+        )
         filled, last = filled + len(ids), ids[-1]
 
 

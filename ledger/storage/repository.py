@@ -174,25 +174,38 @@ class Repository:
         total = self.connection.execute(counted).scalar_one()
         columns = [c for c in table.c if c.name != "text"]
         rows = self.connection.execute(
-            select(*columns).where(stored).order_by(table.c.recorded_at, table.c.id)
-            .offset(offset).limit(limit)
-        ).all()  # fmt: skip
+            select(*columns)
+            .where(stored)
+            .order_by(table.c.recorded_at, table.c.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
         ids = [row.id for row in rows]
         sentences = SentenceRow.__table__
-        counts = dict(
-            self.connection.execute(
-                select(sentences.c.source_id, func.count())
-                .where(sentences.c.source_id.in_(ids))
-                .group_by(sentences.c.source_id)
-            ).all()
-        ) if ids else {}  # fmt: skip
+        counts = (
+            dict(
+                self.connection.execute(
+                    select(sentences.c.source_id, func.count())
+                    .where(sentences.c.source_id.in_(ids))
+                    .group_by(sentences.c.source_id)
+                ).all()
+            )
+            if ids
+            else {}
+        )
         return total, [
             ListedSource(
-                row.id, row.sha256, row.published_on, row.title, row.publisher, row.url,
-                row.recorded_at, counts.get(row.id, 0),
+                row.id,
+                row.sha256,
+                row.published_on,
+                row.title,
+                row.publisher,
+                row.url,
+                row.recorded_at,
+                counts.get(row.id, 0),
             )
             for row in rows
-        ]  # fmt: skip
+        ]
 
     def stored_sha256s(self, sha256s: Iterable[str]) -> set[str]:
         """Which of these texts (by SHA-256) are stored as sources already."""
@@ -832,16 +845,28 @@ def split(stored: str | None) -> tuple[str, ...] | None:
 
 def _revision_values(entry: Entry) -> dict[str, object]:
     return {
-        "entry_id": entry.id, "revision": entry.revision, "kind": joined(entry.kind),
-        "population": entry.population, "count": entry.count, "qualifier": entry.qualifier,
-        "count_high": entry.count_high, "period_start": entry.period.start,
-        "period_end": entry.period.end, "party": entry.party,
-        "nationality": joined(entry.nationality), "framework": entry.framework,
-        "exchange": entry.exchange, "batch": joined(entry.batch),
-        "description": entry.description, "period_phrase": entry.period_phrase,
-        "period_note": entry.period_note, "retracted": entry.retracted,
-        "recorded_at": entry.recorded_at, "author": entry.author, "reason": entry.reason,
-    }  # fmt: skip
+        "entry_id": entry.id,
+        "revision": entry.revision,
+        "kind": joined(entry.kind),
+        "population": entry.population,
+        "count": entry.count,
+        "qualifier": entry.qualifier,
+        "count_high": entry.count_high,
+        "period_start": entry.period.start,
+        "period_end": entry.period.end,
+        "party": entry.party,
+        "nationality": joined(entry.nationality),
+        "framework": entry.framework,
+        "exchange": entry.exchange,
+        "batch": joined(entry.batch),
+        "description": entry.description,
+        "period_phrase": entry.period_phrase,
+        "period_note": entry.period_note,
+        "retracted": entry.retracted,
+        "recorded_at": entry.recorded_at,
+        "author": entry.author,
+        "reason": entry.reason,
+    }
 
 
 EVIDENCE_FIELDS = ("source_id", "sentence_n", "quote", "start", "end")
@@ -866,9 +891,10 @@ def _entry_at_once(first: bool, evidence: int, locks: bool) -> Select:
     parts = []
     if first:
         entry = insert(EntryRow.__table__).values(
-            id=bindparam("r_entry_id"), recorded_at=bindparam("r_recorded_at"),
+            id=bindparam("r_entry_id"),
+            recorded_at=bindparam("r_recorded_at"),
             author=bindparam("r_author"),
-        )  # fmt: skip
+        )
         parts.append(entry.cte("entry"))
     for i in range(evidence):
         values = [bindparam(f"e{i}_{name}", type_=quotes.c[name].type) for name in EVIDENCE_FIELDS]
@@ -897,9 +923,12 @@ def _at_once(entry: Entry) -> dict[str, object]:
 def _quoted(e: Evidence) -> dict[str, object]:
     """A piece of evidence's columns (EVIDENCE_FIELDS), its owner and position aside."""
     return {
-        "source_id": e.source, "sentence_n": e.sentence, "quote": e.quote,
-        "start": e.start, "end": e.end,
-    }  # fmt: skip
+        "source_id": e.source,
+        "sentence_n": e.sentence,
+        "quote": e.quote,
+        "start": e.start,
+        "end": e.end,
+    }
 
 
 def _publish(connection: Connection, written: Sequence[tuple[int, Entry]]) -> None:
@@ -931,29 +960,78 @@ def _entry_from(at: dict[str, int]) -> Callable[[Sequence[Any], tuple[Evidence, 
     """Builds entries from plain rows whose columns are at these positions (a whole ledger
     is read this way: attribute access per column would cost more than the rest)."""
     (
-        entry_id, revision, kind, population, count, qualifier, start, end, party,
-        nationality, framework, description, phrase, note, recorded_at, author, reason,
-        retracted, count_high, exchange, batch,
-    ) = (at.get(name) for name in (
-        "entry_id", "revision", "kind", "population", "count", "qualifier", "period_start",
-        "period_end", "party", "nationality", "framework", "description", "period_phrase",
-        "period_note", "recorded_at", "author", "reason", "retracted", "count_high",
-        "exchange", "batch",
-    ))  # fmt: skip
+        entry_id,
+        revision,
+        kind,
+        population,
+        count,
+        qualifier,
+        start,
+        end,
+        party,
+        nationality,
+        framework,
+        description,
+        phrase,
+        note,
+        recorded_at,
+        author,
+        reason,
+        retracted,
+        count_high,
+        exchange,
+        batch,
+    ) = (
+        at.get(name)
+        for name in (
+            "entry_id",
+            "revision",
+            "kind",
+            "population",
+            "count",
+            "qualifier",
+            "period_start",
+            "period_end",
+            "party",
+            "nationality",
+            "framework",
+            "description",
+            "period_phrase",
+            "period_note",
+            "recorded_at",
+            "author",
+            "reason",
+            "retracted",
+            "count_high",
+            "exchange",
+            "batch",
+        )
+    )
 
     def build(row: Sequence[Any], evidence: tuple[Evidence, ...]) -> Entry:
         return Entry(
-            id=row[entry_id], kind=split(row[kind]), population=row[population],
-            count=row[count], period=Period(row[start], row[end]), party=row[party],
+            id=row[entry_id],
+            kind=split(row[kind]),
+            population=row[population],
+            count=row[count],
+            period=Period(row[start], row[end]),
+            party=row[party],
             qualifier=row[qualifier],
             count_high=None if count_high is None else row[count_high],
-            nationality=split(row[nationality]), framework=row[framework],
+            nationality=split(row[nationality]),
+            framework=row[framework],
             exchange=None if exchange is None else row[exchange],
             batch=None if batch is None else split(row[batch]),
-            description=row[description], period_phrase=row[phrase], period_note=row[note],
-            evidence=evidence, revision=row[revision], recorded_at=row[recorded_at],
-            author=row[author], reason=row[reason], retracted=row[retracted],
-        )  # fmt: skip
+            description=row[description],
+            period_phrase=row[phrase],
+            period_note=row[note],
+            evidence=evidence,
+            revision=row[revision],
+            recorded_at=row[recorded_at],
+            author=row[author],
+            reason=row[reason],
+            retracted=row[retracted],
+        )
 
     return build
 

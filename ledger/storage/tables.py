@@ -265,7 +265,8 @@ class EvidenceRow(SQLModel, table=True):
     __tablename__ = "evidence"
     __table_args__ = (
         ForeignKeyConstraint(
-            ["source_id", "sentence_n"], ["sentence.source_id", "sentence.n"],
+            ["source_id", "sentence_n"],
+            ["sentence.source_id", "sentence.n"],
             name="evidence_sentence",
         ),
         CheckConstraint(
@@ -279,7 +280,7 @@ class EvidenceRow(SQLModel, table=True):
         # Nearly every quote backs an entry: the other owners' indexes hold only their own
         # rows, so an entry's write does not add a NULL to each of them (migration 0008).
         *(_owned_by(column) for column in ("term_revision_id", "exchange_revision_id", "note_id")),
-    )  # fmt: skip
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     entry_revision_id: int | None = Field(default=None, foreign_key="entry_revision.id", index=True)

@@ -298,7 +298,7 @@ def test_the_exported_folder_is_the_same_package(service: Service, tmp_path):
         [
             sys.executable,
             "-m",
-            "ledger",
+            "exchange_ledger",
             "export",
             str(tmp_path / "old"),
             "--as-of",

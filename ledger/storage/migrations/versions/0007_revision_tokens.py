@@ -20,8 +20,11 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-REVISIONS = (("entry_revision", "entry_id"), ("term_revision", "term_id"),
-             ("exchange_revision", "exchange_id"))  # fmt: skip
+REVISIONS = (
+    ("entry_revision", "entry_id"),
+    ("term_revision", "term_id"),
+    ("exchange_revision", "exchange_id"),
+)
 
 
 def upgrade() -> None:

@@ -28,8 +28,11 @@ branch_labels = None
 depends_on = None
 
 OWNERS = ("term_revision_id", "exchange_revision_id", "note_id")
-RECORDS = (("entry_revision", "entry_id"), ("term_revision", "term_id"),
-           ("exchange_revision", "exchange_id"))  # fmt: skip
+RECORDS = (
+    ("entry_revision", "entry_id"),
+    ("term_revision", "term_id"),
+    ("exchange_revision", "exchange_id"),
+)
 NO_ROWID = ("entry", "revision_token")
 
 
