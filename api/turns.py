@@ -1,13 +1,13 @@
 """Writes take turns within a worker process: one write request at a time in each worker.
 
 The journal admits one writer at a time across every process (`Database.writing`), and a
-writer holds that lock from reading the journal's head to its commit. Within a worker, threads
-never run Python at once (the GIL), so a writer that holds the lock but waits for the GIL
-while the worker's other threads parse and check their writes keeps every other writer waiting
-too. Measured on PostgreSQL, 2 workers of 4 threads under 4 concurrent writers: the lock was
-held 2.4-3.5 ms a write with writes side by side in a worker, 0.9 ms with writes taking turns,
-and writes per second rose from about 300 to about 500 (bench P4). Taking turns costs a worker
-only the overlap of its writes' waits; reads never wait for a turn.
+writer holds that lock from its BEGIN to its commit. Within a worker, threads never run Python
+at once (the GIL), so a writer that holds the lock but waits for the GIL while the worker's
+other threads parse and check their writes keeps every other writer waiting too. Taking turns
+shortens the time each write holds the lock; it costs a worker only the overlap of its writes'
+waits, and reads never wait for a turn. docs/benchmarks.md has the figures ("The write turns,
+and the driver's rows"), and the P4 runs that show the turns are still needed ("one write
+path").
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def install(app: Flask) -> None:
     """Register the turn, before the hook that authenticates a write and reads its body.
 
     Authenticating inside the turn matters: with the token checks of waiting writes running
-    beside the writer, the gain above mostly vanished (about 280 writes/s instead of 450).
+    beside the writer, most of the gain vanished (docs/benchmarks.md, the same section).
     A write without a known token is refused (401) before its body is read, so only a token's
     holder sending a body slowly can hold a worker's turn; behind a proxy that buffers request
     bodies (nginx does by default), no one can.

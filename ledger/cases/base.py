@@ -39,9 +39,9 @@ class LedgerBase:
             yield Unit(session)
 
     @contextmanager
-    def writing(self, lock_late: bool = False) -> Iterator[Unit]:
+    def writing(self) -> Iterator[Unit]:
         """A unit of work that writes: all of it commits, or none (`Database.writing`)."""
-        with self.database.writing(lock_late) as session:
+        with self.database.writing() as session:
             yield Unit(session)
 
     @contextmanager

@@ -25,7 +25,6 @@ ENTRIES = Revisable(
     Repository.lock_entry,
     Repository.add_entry_revision,
     Repository.entry_revisions,
-    Repository.restamp_entry,
 )
 TERMS = Revisable(
     "term",
@@ -35,7 +34,6 @@ TERMS = Revisable(
     Repository.lock_term,
     Repository.add_term_revision,
     Repository.term_revisions,
-    Repository.restamp_term,
 )
 
 

@@ -35,7 +35,6 @@ EXCHANGES = Revisable(
     Repository.lock_exchange,
     Repository.add_exchange_revision,
     Repository.exchange_revisions,
-    Repository.restamp_exchange,
     retractable=_check_unnamed,
 )
 

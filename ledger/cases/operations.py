@@ -103,10 +103,9 @@ class Operations(LedgerBase):
         """Keep an answer computed at `revision`, if that is still the ledger's; False when
         it was not kept (too large, a write came in since, or the database refused)."""
         try:
-            # Not as the ledger's writer (lock_late, and nothing here takes the lock): put()
-            # keeps it only while the journal's head is `revision`, and get() serves it only
-            # then, so a write landing meanwhile costs a computation, never a wrong answer.
-            with self.writing(lock_late=True) as unit:
+            # put() keeps it only while the journal's head is `revision`, and get() serves it
+            # only then, so a write landing first costs a computation, never a wrong answer.
+            with self.writing() as unit:
                 return unit.answers.put(address, revision, SERVICE_VERSION, body)
         except LedgerError as error:
             # An answer not kept is only computed again: the one asked for is still given.

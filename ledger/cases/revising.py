@@ -15,9 +15,7 @@ from ledger.cases.base import new_id
 from ledger.cases.figures import Figures
 from ledger.errors import InvalidInput, NotFound, StaleRevision, StateConflict
 from ledger.records import Token, check_record_id
-from ledger.storage.journal import Journal
 from ledger.storage.repository import Repository
-from ledger.storage.unit import after
 
 MAX_REASON = 2_000
 
@@ -33,7 +31,6 @@ class Revisable:
     lock: Callable[[Repository, str], bool]
     append: Callable[[Repository, Any, bool], None]
     revisions: Callable[[Repository, str | None, dt.datetime | None], list[Any]]
-    restamp: Callable[[Repository, Any], None]
     # What must hold before a record of this kind is retracted (ledger, id); raises if not.
     retractable: Callable[[Any, str], None] = lambda _ledger, _record_id: None
 
@@ -55,40 +52,22 @@ class Revising(Figures):
         draft = kind.parse(data, self.source_finder(), self.exchange_finder())
         if record_id is not None:
             check_record_id(record_id, kind.prefix)
-        # The record and its hash are made before the writer lock is taken (on SQLite, at
-        # BEGIN); if another write lands first with a later moment, the journal restamps it.
-        chosen = record_id is not None
-        at = after(None)
-        record = dataclasses.replace(
-            draft, id=record_id or new_id(kind.prefix), revision=1, recorded_at=at, author=author
-        )
-        content = Journal.content_of(record)
-        # A new id is 64 random bits: its rows collide with no other writer's, so they are
-        # inserted before this unit becomes the only writer, which it is only to journal them.
-        # An id the caller chose may be taken already: it is checked as the only writer.
-        with self.writing(lock_late=not chosen) as unit:
+        with self.writing() as unit:
             records = unit.records
-            if chosen and kind.exists(records, record.id):
-                raise InvalidInput.one("id", f"{kind.noun} {record.id!r} exists already.")
-            # The token's row first: on PostgreSQL the unit becomes the only writer at the end
-            # of the record's statement, and this row collides with no other writer's either.
+            if record_id is not None and kind.exists(records, record_id):
+                raise InvalidInput.one("id", f"{kind.noun} {record_id!r} exists already.")
+            at = unit.now()
+            record = dataclasses.replace(
+                draft,
+                id=record_id or new_id(kind.prefix),
+                revision=1,
+                recorded_at=at,
+                author=author,
+            )
             ownership.written_by(records, record.id, 1, by)
             kind.append(records, record, True)
-
-            def restamp(later: dt.datetime) -> None:
-                kind.restamp(records, dataclasses.replace(record, recorded_at=later))
-
-            link = unit.journal.record(
-                at,
-                author,
-                f"{kind.noun}.add",
-                record.id,
-                1,
-                written=record,
-                restamp=restamp,
-                content=content,
-            )
-        return dataclasses.replace(record, recorded_at=link.recorded_at)
+            unit.journal.record(at, author, f"{kind.noun}.add", record.id, 1, written=record)
+        return record
 
     def _revise(
         self,

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlmodel import Session
@@ -28,7 +28,7 @@ try:
 except ImportError:  # not on Windows: SQLite's own busy waiting serves alone there
     fcntl = None  # type: ignore[assignment]
 from ledger.storage.journal import Journal
-from ledger.storage.repository import SERIALIZE, Repository, WriterLock, serialized
+from ledger.storage.repository import WRITER_LOCK, Repository
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The session of the unit of work under way in this thread or task, if any.
@@ -97,17 +97,16 @@ class Database:
             session.rollback()
 
     @contextmanager
-    def writing(self, lock_late: bool = False) -> Iterator[Session]:
+    def writing(self) -> Iterator[Session]:
         """A session for one unit of work: all of it commits, or none of it.
 
         Units nest: a write inside another joins it and commits with it, so a caller can make
         several writes (and their idempotency record) one transaction.
 
-        One writer at a time appends to the journal, so its hash chain has one order: SQLite
-        takes its write lock at BEGIN (IMMEDIATE, see _sqlite_engine); PostgreSQL a
-        transaction lock, at BEGIN too unless `lock_late`, when `serialized` takes it just
-        before the journal is read and appended to. A unit whose inserts cannot collide with
-        another's (rows under new random ids) then inserts them while another unit appends.
+        Every write takes this path, and one writer at a time holds it, from its BEGIN to its
+        commit, so the journal's hash chain has one order: SQLite takes its write lock at
+        BEGIN (IMMEDIATE, see _sqlite_engine), PostgreSQL a transaction-level advisory lock
+        right after it.
         """
         active = _unit_of_work.get()
         if active is not None:
@@ -124,9 +123,7 @@ class Database:
             with self._writers:
                 session.connection()  # BEGIN (IMMEDIATE on SQLite)
                 if not self.is_sqlite:
-                    session.info[SERIALIZE] = WriterLock(connection)
-                    if not lock_late:
-                        serialized(session)
+                    connection.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
                 token = _unit_of_work.set(session)
                 try:
                     yield session

@@ -215,10 +215,10 @@ class Exports:
 
     def _driver_rows(self, query: Select, batch: int) -> Iterator[Sequence[Any]]:
         """The query's rows as the driver returns them, for a query whose columns need no
-        conversion (text and ids): making SQLAlchemy's rows took a third of the time of
-        exporting a million entries (2.3 s against 1.5 s, measured). The statement and its
-        parameters are still SQLAlchemy's, compiled and bound for the engine; on PostgreSQL the
-        cursor is a server-side one, as in `_streamed`."""
+        conversion (text and ids): making SQLAlchemy's rows took a third of the time of an
+        export (docs/benchmarks.md, "The write turns, and the driver's rows"). The statement
+        and its parameters are still SQLAlchemy's, compiled and bound for the engine; on
+        PostgreSQL the cursor is a server-side one, as in `_streamed`."""
         connection = self.session.connection()
         dialect = connection.dialect
         compiled = query.compile(dialect=dialect)

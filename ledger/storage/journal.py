@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import insert
@@ -16,7 +16,7 @@ from ledger.chain import GENESIS, Link
 from ledger.errors import LedgerError
 from ledger.records import Entry, Source, Term
 from ledger.sources import sha256_of
-from ledger.storage.repository import Repository, _entry, serialized
+from ledger.storage.repository import Repository, _entry
 from ledger.storage.tables import EntryRevisionRow, EvidenceRow, JournalRow, TokenRow
 
 BATCH = 2_000
@@ -54,8 +54,6 @@ class Journal:
         subject: str,
         revision: int | None = None,
         written: Any = READ_BACK,
-        restamp: Callable[[dt.datetime], None] | None = None,
-        content: str | None = None,
     ) -> Link:
         """Append and seal the row for a write whose records are already flushed.
 
@@ -64,28 +62,15 @@ class Journal:
         way `verify` recomputes the hash from the store, so a record hashed here that differs
         from what was stored is found at once.
 
-        `at` must follow the newest row's moment, so that `as_of` sees writes in journal
-        order. A unit that stamped its records before it became the only writer passes
-        `restamp`, which moves them to a later moment when another write came in between.
-        Such a unit may also pass `content`, the hash of `written` worked out before the lock
-        (`Journal.content_of`); a restamp works it out again.
+        `at` must follow the newest row's moment (`Unit.now`), so that `as_of` sees writes in
+        journal order.
         """
         self.session.flush()
-        serialized(self.session)
         head = self.head()
         if head is not None and head.recorded_at >= at:
-            if restamp is None:
-                raise RuntimeError(f"{action} {subject} is stamped {at}, before {head}")
-            at = head.recorded_at + dt.timedelta(microseconds=1)
-            restamp(at)
-            content = None
-            if written is not READ_BACK:
-                written = dataclasses.replace(written, recorded_at=at)
+            raise RuntimeError(f"{action} {subject} is stamped {at}, before {head}")
         link = Link(0, action, subject, revision, at, author, None, None)
-        if written is READ_BACK:
-            content = self.content_sha256(link)
-        elif content is None:
-            content = self.content_of(written)
+        content = self.content_sha256(link) if written is READ_BACK else self.content_of(written)
         if head is not None and head.chain_sha256 is None:
             # Extending the chain from nothing would bury the row that lost its hashes.
             raise HashesRemoved(

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache, cached_property
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, func, insert, literal, update
+from sqlalchemy import Connection, Row, Select, bindparam, func, insert, literal
 from sqlmodel import Session, col, select
 
 from ledger.idempotency import StoredResponse
@@ -83,37 +83,8 @@ TOKEN_BY_SECRET = select(*TokenRow.__table__.c).where(
 )
 
 
-# PostgreSQL's transaction lock that makes a unit of work the only writer to the journal, and
-# the key of a unit's WriterLock in its session.info (see Database.writing).
+# PostgreSQL's transaction lock that makes a unit of work the only writer (Database.writing).
 WRITER_LOCK = 7_346_002
-SERIALIZE = "ledger.serialize"
-
-
-class WriterLock:
-    """A unit of work's hold on WRITER_LOCK (PostgreSQL): taken by a statement of its own, or
-    as part of the unit's next statement (`taken_within`), sparing that round trip."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.taken = False
-
-    def take(self) -> None:
-        if not self.taken:
-            self.connection.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
-            self.taken = True
-
-    def taken_within(self) -> bool:
-        """Whether the statement about to run must take the lock: the lock counts as taken
-        from here, so the caller's statement has to take it (or the unit fail)."""
-        must, self.taken = not self.taken, True
-        return must
-
-
-def serialized(session: Session) -> None:
-    """From here to its commit, the unit of work is the only writer (Database.writing)."""
-    lock = session.info.get(SERIALIZE)
-    if lock is not None:
-        lock.take()
 
 
 class Repository:
@@ -289,10 +260,7 @@ class Repository:
         # Core statements, not ORM objects: this is the path every entry write takes.
         connection = self.connection
         if connection.dialect.name == "postgresql":
-            # A unit that is to become the only writer later (lock_late) becomes it here.
-            lock = self.session.info.get(SERIALIZE)
-            locks = lock is not None and lock.taken_within()
-            statement = _entry_at_once(first, len(entry.evidence), locks)
+            statement = _entry_at_once(first, len(entry.evidence))
             connection.execute(statement, _at_once(entry))
             return
         if first:
@@ -303,28 +271,6 @@ class Repository:
         revision_id = connection.execute(NEW_ENTRY_REVISION, _revision_values(entry)).scalar_one()
         self._add_evidence(entry.evidence, entry_revision_id=revision_id)
         _publish(connection, [(revision_id, entry)])
-
-    def restamp_entry(self, entry: Entry) -> None:
-        """Move a revision (and, for the first, the entry) to the later moment it now bears,
-        its row of entries.csv included."""
-        connection = self.connection
-        revisions = EntryRevisionRow.__table__
-        revision_id = connection.execute(
-            update(revisions)
-            .where(revisions.c.entry_id == entry.id, revisions.c.revision == entry.revision)
-            .values(recorded_at=entry.recorded_at)
-            .returning(revisions.c.id)
-        ).scalar_one()
-        if entry.revision == 1:
-            entries = EntryRow.__table__
-            moved = update(entries).values(recorded_at=entry.recorded_at)
-            connection.execute(moved.where(entries.c.id == entry.id))
-        published = PublishedEntryRow.__table__
-        connection.execute(
-            update(published)
-            .where(published.c.entry_revision_id == revision_id)
-            .values(recorded_at=entry.recorded_at, line=entry_line(entry))
-        )
 
     def add_entries_bulk(self, entries: Sequence[Entry]) -> None:
         """Insert many first revisions at once (Core executemany), evidence included."""
@@ -439,21 +385,6 @@ class Repository:
         row = self.session.exec(select(TermRow).where(TermRow.id == term_id).with_for_update())
         return row.first() is not None
 
-    def restamp_term(self, term: Term) -> None:
-        """Move a revision (and, for the first, the term) to the later moment it now bears."""
-        connection = self.connection
-        revisions = TermRevisionRow.__table__
-        connection.execute(
-            update(revisions)
-            .where(revisions.c.term_id == term.id, revisions.c.revision == term.revision)
-            .values(recorded_at=term.recorded_at)
-        )
-        if term.revision == 1:
-            terms = TermRow.__table__
-            connection.execute(
-                update(terms).where(terms.c.id == term.id).values(recorded_at=term.recorded_at)
-            )
-
     def add_term_revision(self, term: Term, first: bool) -> None:
         if first:
             self.session.add(TermRow(id=term.id, recorded_at=term.recorded_at, author=term.author))
@@ -505,25 +436,6 @@ class Repository:
             select(ExchangeRow).where(ExchangeRow.id == exchange_id).with_for_update()
         )
         return row.first() is not None
-
-    def restamp_exchange(self, exchange: Exchange) -> None:
-        """Move a revision (and, for the first, the exchange) to the later moment it bears."""
-        connection = self.connection
-        revisions = ExchangeRevisionRow.__table__
-        connection.execute(
-            update(revisions)
-            .where(
-                revisions.c.exchange_id == exchange.id, revisions.c.revision == exchange.revision
-            )
-            .values(recorded_at=exchange.recorded_at)
-        )
-        if exchange.revision == 1:
-            rows = ExchangeRow.__table__
-            connection.execute(
-                update(rows)
-                .where(rows.c.id == exchange.id)
-                .values(recorded_at=exchange.recorded_at)
-            )
 
     def add_exchange_revision(self, exchange: Exchange, first: bool) -> None:
         if first:
@@ -875,11 +787,11 @@ REVISED = tuple(c.name for c in EntryRevisionRow.__table__.c if c.name != "id")
 
 
 @cache
-def _entry_at_once(first: bool, evidence: int, locks: bool) -> Select:
+def _entry_at_once(first: bool, evidence: int) -> Select:
     """An entry revision with its evidence and its row of entries.csv (and, for the first
     revision, the entry) as one PostgreSQL statement of data-modifying WITH parts: one round
-    trip where the other engines take four, and with `locks` it takes WRITER_LOCK once its rows
-    are in. Built once per shape; `_at_once` gives its values."""
+    trip where the other engines take four. Built once per shape; `_at_once` gives its
+    values."""
     revisions, quotes = EntryRevisionRow.__table__, EvidenceRow.__table__
     published = PublishedEntryRow.__table__
     revision = (
@@ -908,8 +820,7 @@ def _entry_at_once(first: bool, evidence: int, locks: bool) -> Select:
         select(revision.c.id, *(bindparam(k, type_=published.c[n].type) for k, n in PUBLISHED)),
     )
     parts.append(row.cte("published"))
-    taken = [func.pg_advisory_xact_lock(WRITER_LOCK)] if locks else []
-    return select(revision.c.id, *taken).add_cte(*parts)
+    return select(revision.c.id).add_cte(*parts)
 
 
 def _at_once(entry: Entry) -> dict[str, object]:

@@ -180,8 +180,8 @@ class PublishedEntryRow(SQLModel, table=True):
     entry_revision_id: int = Field(
         foreign_key="entry_revision.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
-    # The revision's recorded_at when the row was rendered: a revision moved to a later moment
-    # (restamped, when another write came in between) is rendered afresh, never read stale.
+    # The revision's recorded_at when the row was rendered: a row rendered for another moment
+    # than its revision's (a revision moved in the database by hand) is rendered afresh.
     recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
     line: str = Field(sa_type=Text)
 

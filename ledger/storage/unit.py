@@ -14,7 +14,7 @@ from sqlmodel import Session
 from ledger.storage.answers import Answers
 from ledger.storage.exports import Exports
 from ledger.storage.journal import Journal
-from ledger.storage.repository import Repository, serialized
+from ledger.storage.repository import Repository
 
 
 class Unit:
@@ -44,11 +44,8 @@ class Unit:
         return Answers(self.session)
 
     def now(self) -> dt.datetime:
-        """Now, but never before the last write, so `as_of` always sees writes in order.
-
-        From here to its commit the unit is the only writer: the journal's head it reads
-        stays its head."""
-        serialized(self.session)
+        """Now, but never before the last write, so `as_of` always sees writes in order (a
+        writing unit is the only writer: the head it reads stays the head until it commits)."""
         head = self.records.head()
         return after(head[1] if head else None)
 

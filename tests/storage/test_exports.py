@@ -106,8 +106,8 @@ def test_a_revision_without_a_current_stored_row_is_rendered_as_it_is_read(
     written(ledger)
     before = {question: entries_csv(ledger, *question)[0] for question in QUESTIONS}
     sql(database, "DELETE FROM published_entry_row WHERE entry_revision_id IN (1, 4, 6)")
-    # A revision moved to a later moment after its row was stored (a restamp): the row names
-    # the moment it was rendered for, so it is not read stale.
+    # A revision moved to a later moment after its row was stored: the row names the moment
+    # it was rendered for, so it is not read stale.
     sql(
         database,
         "UPDATE published_entry_row SET line = 'stale', recorded_at = "
