@@ -6,7 +6,7 @@ every generated quote slices out of a real sentence. The entries are those of `b
 batches, remains and a few wrong reports), written straight into the tables by bulk paths that
 bypass the ORM: `executemany` on SQLite, `COPY` on PostgreSQL. They are first revisions,
 exactly as `Ledger.import_entries` would write them, only faster (their stored rows of
-entries.csv are then filled by the product's own `fill_published_rows`); the database still
+entries.csv are then filled by the product's own `Exports.fill_published_rows`); the database still
 enforces every key and check. The exchanges they name are recorded through the product's path
 (`Ledger.add_exchange`), each with its days.
 """
@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 from bench import shaped
+from ledger.publication import entry_line
 from ledger.records import Sentence
 from ledger.service import Ledger
 from ledger.storage.database import Database
-from ledger.storage.exports import fill_published_rows
+from ledger.storage.exports import Exports
 from ledger.storage.journal import Journal
 from ledger.storage.repository import Repository, joined
 
@@ -177,7 +178,7 @@ def build(url: str, n: int, sources: int = 40, sentences: int = 60) -> dict[str,
     timings["journal_s"] = time.perf_counter() - started
     started = time.perf_counter()
     with database.writing() as session:
-        fill_published_rows(session)
+        Exports(session).fill_published_rows(entry_line)
     database.dispose()
     timings["published_rows_s"] = time.perf_counter() - started
     return timings

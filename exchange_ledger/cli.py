@@ -45,9 +45,9 @@ def _ledger() -> Ledger:
     from ledger.service import Ledger
     from ledger.storage.database import Database, url_from_environment
 
-    database = Database(url_from_environment())
-    database.migrate()
-    return Ledger(database)
+    ledger = Ledger(Database(url_from_environment()))
+    ledger.migrate()
+    return ledger
 
 
 def _kept_answers_differing() -> list[Finding]:

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
+from ledger import publication
 from ledger.cases.base import new_id
 from ledger.cases.revising import Revisable, Revising, check_expected
 from ledger.drafts import parse_entry, parse_note, parse_term
@@ -17,13 +18,20 @@ from ledger.storage.repository import Repository
 from ledger.storage.unit import after
 
 NOTE_PREFIX = "ctx"
+
+
+def _append_entry(records: Repository, entry: Entry, first: bool) -> None:
+    # Each revision is stored with its row of entries.csv, rendered here, once.
+    records.add_entry_revision(entry, first, publication.entry_line(entry))
+
+
 ENTRIES = Revisable(
     "entry",
     "ent",
     parse_entry,
     Repository.entry_exists,
     Repository.lock_entry,
-    Repository.add_entry_revision,
+    _append_entry,
     Repository.entry_revisions,
 )
 TERMS = Revisable(
@@ -147,9 +155,9 @@ class Entries(Revising):
                     )
                 )
                 if len(chunk) == batch:
-                    unit.records.add_entries_bulk(chunk)
+                    unit.records.add_entries_bulk(chunk, _lines(chunk))
                     count, chunk = count + len(chunk), []
-            unit.records.add_entries_bulk(chunk)
+            unit.records.add_entries_bulk(chunk, _lines(chunk))
             count += len(chunk)
             unit.journal.record(at, author, "entry.import", f"{count} entries")
         return count
@@ -245,3 +253,7 @@ class Entries(Revising):
                 "note": records.note_exists,
             }[kind]
             return check(record_id)
+
+
+def _lines(entries: list[Entry]) -> list[str]:
+    return [publication.entry_line(entry) for entry in entries]

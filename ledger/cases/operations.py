@@ -8,6 +8,7 @@ import logging
 from importlib import metadata
 from pathlib import Path
 
+from ledger import publication
 from ledger.cases.base import LedgerBase
 from ledger.chain import Link
 from ledger.errors import InvalidInput, LedgerError
@@ -36,6 +37,14 @@ log = logging.getLogger("exchange_ledger.ledger")
 
 class Operations(LedgerBase):
     """The store as a whole."""
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration. A migration carries no live code, so
+        what it leaves to be derived again (the stored rows of entries.csv) is stored here,
+        after it."""
+        if self.database.migrate():
+            with self.writing() as unit:
+                unit.exports.fill_published_rows(publication.entry_line)
 
     def counts(self) -> dict[str, int]:
         with self.reading() as unit:
@@ -89,7 +98,7 @@ class Operations(LedgerBase):
         self.database.dispose()
         # A backup is sealed already; only one from before the chain is sealed, by the
         # migration that adds it.
-        self.database.migrate()
+        self.migrate()
         return made
 
     # --- kept answers: computed once per revision, across processes ---------------------------

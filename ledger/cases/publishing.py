@@ -66,7 +66,8 @@ class Publishing(Figures):
         """entries.csv's rows as stored (without line ends), read a batch at a time from one
         snapshot."""
         with self.reading() as unit:
-            for lines in unit.exports.entry_lines(as_of, selection or Selection()):
+            selected = selection or Selection()
+            for lines in unit.exports.entry_lines(as_of, selected, publication.entry_line):
                 yield from lines
 
     def count_published(

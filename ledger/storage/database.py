@@ -168,9 +168,10 @@ class Database:
                 connection.close()
         return row[0] if row else 0
 
-    def migrate(self) -> None:
+    def migrate(self) -> bool:
         """Bring the schema to the newest migration (Alembic `upgrade head`), one command at a
-        time; the upgrade that adds the hash chain also seals the rows written before it."""
+        time; the upgrade that adds the hash chain also seals the rows written before it.
+        Whether any migration ran."""
         if self.is_sqlite:
             _ensure_folder(self.url)
         with _translated_errors(), self.engine.connect() as connection, _rebuildable(connection):
@@ -189,6 +190,8 @@ class Database:
                 if _adds_the_chain(config, before):
                     _seal_rows_before_the_chain(connection)
                 _check_references(connection)
+                after = MigrationContext.configure(connection).get_current_revision()
+        return after != before
 
     def downgrade(self, revision: str) -> None:
         """Take the schema back to an earlier migration (for development and the tests of

@@ -1,30 +1,30 @@
 """The queries behind the published tables: one set-based query per table, streamed from one
 cursor (server-side on PostgreSQL) in large batches, as plain tuples rather than ORM objects.
 
-entries.csv is read from `published_entry_row`: each entry revision's row, rendered by
-`ledger.publication.entry_line` once, when the revision is written. A revision and its evidence
-never change, so the stored row never goes stale; exporting a million entries is then reading a
-million strings instead of joining their evidence and writing every cell again. A revision
-without a stored row (written by a bulk path, or before migration 0004) is rendered as it is
-read, so the file is the same either way. Changing how entries.csv is written means emptying
-the table in a migration and calling `fill_published_rows`; tests/unit/test_publication.py
-pins the rendering so that such a change cannot pass unnoticed.
+entries.csv is read from `published_entry_row`: each entry revision's row, rendered once when
+the revision is written (by `ledger.publication.entry_line`, which the caller passes in: this
+module renders nothing itself). A revision and its evidence never change, so the stored row
+never goes stale; exporting a million entries is then reading a million strings instead of
+joining their evidence and writing every cell again. A revision without a stored row is
+rendered as it is read (`line_of`), so the file is the same either way. Changing how
+entries.csv is written means emptying the table in a migration; `Ledger.migrate` then stores
+every row again (`Exports.fill_published_rows`). tests/unit/test_publication.py pins the
+rendering so that such a change cannot pass unnoticed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Select, case, func, insert, inspect, literal
+from sqlalchemy import Integer, Select, case, func, insert, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
-from ledger.publication import entry_line
 from ledger.records import Entry, Evidence
 from ledger.selection import Selection
 from ledger.storage.repository import Repository, _entry
@@ -63,9 +63,10 @@ RECORD_COLUMNS = (
     "recorded_at",
     "author",
     "reason",
+    "count_high",
+    "exchange",
+    "batch",
 )
-# Columns migration 0006 adds: read where the store has them (0004 renders rows before it).
-LATER_COLUMNS = ("count_high", "exchange", "batch")
 
 
 class Exports:
@@ -75,9 +76,14 @@ class Exports:
         self.session = session
 
     def entry_lines(
-        self, as_of: dt.datetime | None, selection: Selection, batch: int = BATCH
+        self,
+        as_of: dt.datetime | None,
+        selection: Selection,
+        line_of: Callable[[Entry], str],
+        batch: int = BATCH,
     ) -> Iterator[list[str]]:
-        """The entries.csv rows (without line ends) of the entries in force, by entry id."""
+        """The entries.csv rows (without line ends) of the entries in force, by entry id: as
+        stored, or rendered by `line_of` where none is stored."""
         r, p = EntryRevisionRow, PublishedEntryRow
         stored = case((p.recorded_at == r.recorded_at, p.line))  # None: render it here
         query = (
@@ -91,9 +97,38 @@ class Exports:
             lines = [row[0] for row in rows]
             if None in lines:
                 missing = [row[1] for row in rows if row[0] is None]
-                rendered = _rendered(self.session, missing)
+                rendered = _rendered(self.session, missing, line_of)
                 lines = [line or rendered[row[1]][1] for line, row in zip(lines, rows, strict=True)]
             yield lines
+
+    def fill_published_rows(self, line_of: Callable[[Entry], str], batch: int = BATCH) -> int:
+        """Store the entries.csv row (rendered by `line_of`) of every entry revision that has
+        none; how many were stored. `Ledger.migrate` calls it after a migration, which may
+        have emptied the rows. In id order, a batch at a time, with no cursor left open
+        across the inserts."""
+        r, p = EntryRevisionRow, PublishedEntryRow
+        filled, last = 0, 0
+        while True:
+            ids = list(
+                self.session.execute(
+                    select(r.id)
+                    .outerjoin(p, p.entry_revision_id == r.id)
+                    .where(col(p.entry_revision_id).is_(None), r.id > last)
+                    .order_by(r.id)
+                    .limit(batch)
+                ).scalars()
+            )
+            if not ids:
+                return filled
+            rendered = _rendered(self.session, ids, line_of)
+            self.session.execute(
+                insert(p.__table__),
+                [
+                    {"entry_revision_id": i, "recorded_at": at, "line": line}
+                    for i, (at, line) in rendered.items()
+                ],
+            )
+            filled, last = filled + len(ids), ids[-1]
 
     def evidence_rows(
         self, as_of: dt.datetime | None, selection: Selection, batch: int = BATCH
@@ -277,53 +312,20 @@ def in_force(as_of: dt.datetime | None, selection: Selection) -> Select:
 # --- the stored rows of entries.csv -------------------------------------------------------------
 
 
-def fill_published_rows(session: Session, batch: int = BATCH) -> int:
-    """Store the entries.csv row of every entry revision that has none; how many were stored.
-
-    For revisions written by a bulk path or before migration 0004. In id order, a batch at a
-    time, with no cursor left open across the inserts.
-    """
-    r, p = EntryRevisionRow, PublishedEntryRow
-    filled, last = 0, 0
-    while True:
-        ids = list(
-            session.execute(
-                select(r.id)
-                .outerjoin(p, p.entry_revision_id == r.id)
-                .where(col(p.entry_revision_id).is_(None), r.id > last)
-                .order_by(r.id)
-                .limit(batch)
-            ).scalars()
-        )
-        if not ids:
-            return filled
-        rendered = _rendered(session, ids)
-        session.execute(
-            insert(p.__table__),
-            [
-                {"entry_revision_id": i, "recorded_at": at, "line": line}
-                for i, (at, line) in rendered.items()
-            ],
-        )
-        filled, last = filled + len(ids), ids[-1]
-
-
-def _rendered(session: Session, revision_ids: Sequence[int]) -> dict[int, tuple[dt.datetime, str]]:
+def _rendered(
+    session: Session, revision_ids: Sequence[int], line_of: Callable[[Entry], str]
+) -> dict[int, tuple[dt.datetime, str]]:
     """The entries.csv rows of these revisions, rendered from their records (with the
     recorded_at they were rendered with)."""
     row = EntryRevisionRow
-    # By name, the columns a record is made of: migration 0004 runs this too, on a store whose
-    # entry_revision may lack columns that later migrations add.
-    present = {c["name"] for c in inspect(session.connection()).get_columns("entry_revision")}
-    names = [*RECORD_COLUMNS, *(n for n in LATER_COLUMNS if n in present)]
-    columns = [row.__table__.c[name] for name in names]
+    columns = [row.__table__.c[name] for name in RECORD_COLUMNS]
     rendered: dict[int, tuple[dt.datetime, str]] = {}
     for first in range(0, len(revision_ids), SLICE):
         ids = revision_ids[first : first + SLICE]
         rows = session.execute(select(*columns).where(col(row.id).in_(ids))).all()
         evidence = _evidence(session, ids)
         for r in rows:
-            rendered[r.id] = (r.recorded_at, entry_line(_entry(r, evidence[r.id])))
+            rendered[r.id] = (r.recorded_at, line_of(_entry(r, evidence[r.id])))
     return rendered
 
 

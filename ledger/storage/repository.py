@@ -13,7 +13,6 @@ from sqlalchemy import Connection, Row, Select, bindparam, func, insert, literal
 from sqlmodel import Session, col, select
 
 from ledger.idempotency import StoredResponse
-from ledger.publication import entry_line
 from ledger.records import (
     ID,
     Entry,
@@ -256,12 +255,14 @@ class Repository:
         ).first()
         return row is not None
 
-    def add_entry_revision(self, entry: Entry, first: bool) -> None:
+    def add_entry_revision(self, entry: Entry, first: bool, line: str) -> None:
+        """Store an entry revision, its evidence and its row of entries.csv (`line`, rendered
+        by the caller): on PostgreSQL as one statement, on SQLite as four."""
         # Core statements, not ORM objects: this is the path every entry write takes.
         connection = self.connection
         if connection.dialect.name == "postgresql":
             statement = _entry_at_once(first, len(entry.evidence))
-            connection.execute(statement, _at_once(entry))
+            connection.execute(statement, {**_at_once(entry), "line": line})
             return
         if first:
             connection.execute(
@@ -270,10 +271,11 @@ class Repository:
             )
         revision_id = connection.execute(NEW_ENTRY_REVISION, _revision_values(entry)).scalar_one()
         self._add_evidence(entry.evidence, entry_revision_id=revision_id)
-        _publish(connection, [(revision_id, entry)])
+        _publish(connection, [(revision_id, entry, line)])
 
-    def add_entries_bulk(self, entries: Sequence[Entry]) -> None:
-        """Insert many first revisions at once (Core executemany), evidence included."""
+    def add_entries_bulk(self, entries: Sequence[Entry], lines: Sequence[str]) -> None:
+        """Insert many first revisions at once (Core executemany), evidence and their rows of
+        entries.csv (`lines`, one per entry) included."""
         if not entries:
             return
         connection = self.connection
@@ -305,7 +307,10 @@ class Repository:
             for i, ev in enumerate(e.evidence)
         ]
         connection.execute(insert(EvidenceRow.__table__), evidence)
-        _publish(connection, [(revision_of[e.id], e) for e in entries])
+        _publish(
+            connection,
+            [(revision_of[e.id], e, line) for e, line in zip(entries, lines, strict=True)],
+        )
 
     def entry_revisions(
         self,
@@ -825,7 +830,6 @@ def _entry_at_once(first: bool, evidence: int) -> Select:
 
 def _at_once(entry: Entry) -> dict[str, object]:
     values: dict[str, object] = {f"r_{k}": v for k, v in _revision_values(entry).items()}
-    values["line"] = entry_line(entry)
     for i, e in enumerate(entry.evidence):
         values.update({f"e{i}_{name}": value for name, value in _quoted(e).items()})
     return values
@@ -842,13 +846,13 @@ def _quoted(e: Evidence) -> dict[str, object]:
     }
 
 
-def _publish(connection: Connection, written: Sequence[tuple[int, Entry]]) -> None:
+def _publish(connection: Connection, written: Sequence[tuple[int, Entry, str]]) -> None:
     """Store each revision's row of entries.csv beside it (see `ledger.storage.exports`)."""
     connection.execute(
         insert(PublishedEntryRow.__table__),
         [
-            {"entry_revision_id": i, "recorded_at": e.recorded_at, "line": entry_line(e)}
-            for i, e in written
+            {"entry_revision_id": i, "recorded_at": e.recorded_at, "line": line}
+            for i, e, line in written
         ],
     )
 

@@ -187,7 +187,8 @@ PINNED = Entry(
 def test_the_stored_rows_of_entries_csv_are_written_as_pinned_here():
     # Each entry revision's row is stored when it is written (ledger.storage.exports). If this
     # fails, entries.csv is now written differently: add a migration that empties
-    # published_entry_row and calls fill_published_rows, then update the row below.
+    # published_entry_row (Ledger.migrate then stores every row again), then update the row
+    # below.
     assert entry_line(PINNED) == (
         "ent_pinned,2,hostages,released;remains_returned,Hamas,Israeli;Russian,truce_deal,"
         "exc_truce,r1,50,at_least,,2023-11-24,2023-11-27,"

@@ -4,15 +4,13 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-24 19:45:00.000000
 
-Revisions written before this migration get their rows from `fill_published_rows`, in the
-same transaction; until a row is stored the export renders it as it reads it.
+Revisions written before this migration have no row: the export renders such a revision as
+it reads it, and `Ledger.migrate` stores the missing rows once the migrations have run (a
+migration carries no live code of the ledger's).
 """
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
-
-from ledger.storage.exports import fill_published_rows
 
 revision = "0004"
 down_revision = "0003"
@@ -33,8 +31,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("entry_revision_id", name=op.f("pk_published_entry_row")),
     )
-    with Session(bind=op.get_bind()) as session:
-        fill_published_rows(session)
 
 
 def downgrade() -> None:

@@ -12,14 +12,11 @@ are revised by appending, like entries, and carry evidence.
 Every stored revision keeps the values it was written with: a kind, party, nationality and
 framework written before this migration read back the same (a framework that was left out
 then was stored as 'other', and stays 'other'). entries.csv gains columns, so each stored row
-of it is rendered again.
+of it is dropped, to be rendered again after the migrations (`Ledger.migrate`).
 """
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
-
-from ledger.storage.exports import fill_published_rows
 
 revision = "0006"
 down_revision = "0005"
@@ -120,10 +117,9 @@ def upgrade() -> None:
         )
         batch_op.create_check_constraint("one_owner", OWNERS)
 
-    # entries.csv has new columns: every stored row of it is rendered again.
+    # entries.csv has new columns: every stored row of it is rendered again, by
+    # `Ledger.migrate` once the migrations have run (until then, as the export reads it).
     op.execute("DELETE FROM published_entry_row")
-    with Session(bind=op.get_bind()) as session:
-        fill_published_rows(session)
 
 
 def downgrade() -> None:
