@@ -16,12 +16,6 @@ from marshmallow import Schema, ValidationError
 
 from api.answer_cache import keep_this_answer
 from api.schemas.common import Moment
-from ledger.state import Memo
-
-# Rendered answers held in each worker's memory by address, all together (a large ledger's
-# totals run to megabytes; the database keeps them too, see Ledger.keep_answer).
-RENDERED_BYTES = 256 * 1024 * 1024
-
 
 # Set by `rendered` for `by_revision`: the answer was computed at the revision it is tagged with.
 CURRENT = "answer_is_current"
@@ -66,14 +60,13 @@ def by_revision(view: Callable[..., Any]) -> Callable[..., Any]:
         if unchanged is not None:
             keep_this_answer(g.ledger_revision)
             return unchanged
-        # The same question (same address, same query) at the same revision: the bytes
-        # answered before, without parsing the query or rendering again; from this process's
-        # memory, or kept in the database by whichever process computed them first.
+        # The same question at the same revision, asked of this process again, is answered by
+        # the answer cache in front of the app (api.answer_cache). Asked of another process
+        # (another worker, another server), it is read back from the database where the
+        # process that computed it first kept it, instead of being computed again.
         ledger, address = current_app.extensions["ledger"], request.full_path
-        key = (request.endpoint, address, g.ledger_revision)
-        body = _answers().get(key)
-        if body is None and as_of is None and current_app.config["KEEP_ANSWERS"]:
-            body = ledger.kept_answer(address, g.ledger_revision)
+        keeping = as_of is None and current_app.config["KEEP_ANSWERS"]
+        body = ledger.kept_answer(address, g.ledger_revision) if keeping else None
         if body is None:
             started = time.perf_counter()
             response = make_response(view(*args, **kwargs))
@@ -81,19 +74,12 @@ def by_revision(view: Callable[..., Any]) -> Callable[..., Any]:
                 return _with_etag(response, etag)
             body = response.get_data()
             slow = time.perf_counter() - started >= current_app.config["KEEP_ANSWERS_AFTER_S"]
-            if as_of is None and slow and current_app.config["KEEP_ANSWERS"]:
+            if keeping and slow:
                 ledger.keep_answer(address, g.ledger_revision, body)
-        _answers().put(key, body)
         keep_this_answer(g.ledger_revision)
         return _with_etag(Response(body, mimetype=current_app.json.mimetype), etag)
 
     return cached
-
-
-def _answers() -> Memo:
-    return current_app.extensions.setdefault(
-        "answers_by_address", Memo(capacity=256, max_bytes=RENDERED_BYTES)
-    )
 
 
 def _as_of() -> dt.datetime | None:
@@ -126,10 +112,10 @@ def _with_etag(response: Response, etag: str) -> Response:
 def rendered(schema: Schema, answer: dict[str, Any]) -> Response:
     """The JSON answer to a question about the whole ledger.
 
-    Under `by_revision`, which holds the bytes per address and revision: the answer may be
-    held only when it says it was computed at that very revision (its `revision`, read after
-    computing, equals the one read before), so a write landing in between is never served
-    under the older ETag.
+    Under `by_revision`, whose answers are given again at the same revision (the answer cache,
+    the kept answers): the answer may be given again only when it says it was computed at
+    that very revision (its `revision`, read after computing, equals the one read before), so
+    a write landing in between is never served under the older ETag.
     """
     revision = g.get("ledger_revision")
     if revision is not None and answer.get("revision") == revision:
