@@ -16,8 +16,9 @@ def ingest(count: int, folder: str) -> dict[str, float]:
     import pysbd
 
     from bench.generate import reports
+    from ledger.ingest import BATCH
     from ledger.service import Ledger
-    from ledger.sources import BATCH, available_cores
+    from ledger.sources import available_cores
     from ledger.storage.database import Database
 
     texts = reports(count, seed=23)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ledger.errors import InvalidInput, LedgerError
-from ledger.sources import BATCH, ReportsRefused
+from ledger.ingest import BATCH, ReportsRefused
 
 # The ledger and its storage are imported when a command runs: a process spawned to cut a
 # long report into sentences runs this module again, and needs none of them.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
+from ledger import ingest
 from ledger import sources as texts
 from ledger.cases.base import SYSTEM, LedgerBase
 from ledger.errors import InvalidInput, LedgerError, NotFound
@@ -90,9 +91,9 @@ class Sources(LedgerBase):
         *,
         published_on: object = None,
         keep_going: bool = False,
-        batch: int = texts.BATCH,
+        batch: int = ingest.BATCH,
         processes: int | None = None,
-    ) -> texts.Ingest:
+    ) -> ingest.Ingest:
         """Store many reports: checked as add_source checks one, segmented over a bounded pool
         of processes (`processes`, default: every core), stored `batch` to a transaction.
 
@@ -106,39 +107,39 @@ class Sources(LedgerBase):
         """
         checked, new, refused = self._checked_reports(reports, published_on)
         if refused and not keep_going:
-            raise texts.ReportsRefused(refused, of=len(checked) + len(refused))
+            raise ingest.ReportsRefused(refused, of=len(checked) + len(refused))
         todo = list(new.values())
         wanted = processes or texts.available_cores()
         # A process pays for itself only with a chunk of work or more.
-        processes = max(1, min(wanted, -(-len(todo) // texts.CHUNK)))
+        processes = max(1, min(wanted, -(-len(todo) // ingest.CHUNK)))
         created, sentences = self._ingest(todo, author, batch, processes)
         outcomes = tuple(
             (r.label, texts.source_id(r.sha256), r.sha256 in created and new[r.sha256] is r)
             for r in checked
         )
-        return texts.Ingest(outcomes, sentences, refused, processes)
+        return ingest.Ingest(outcomes, sentences, refused, processes)
 
     def _checked_reports(
         self, reports: Iterable[object], published_on: object
-    ) -> tuple[list[texts.Report], dict[str, texts.Report], dict[str, dict[str, list[str]]]]:
+    ) -> tuple[list[ingest.Report], dict[str, ingest.Report], dict[str, dict[str, list[str]]]]:
         """The reports that pass, the new texts among them (first of each), and the refused."""
         default_day = None if published_on is None else texts.published_day(published_on)
-        read: list[tuple[str, texts.Report | InvalidInput]] = []
+        read: list[tuple[str, ingest.Report | InvalidInput]] = []
         for i, item in enumerate(reports):
             given = item[0] if isinstance(item, tuple) and item else item
             label = str(given) if isinstance(given, Path) else f"item {i}"
             try:
-                read.append((label, texts.check_report(item, label, default_day)))
+                read.append((label, ingest.check_report(item, label, default_day)))
             except InvalidInput as error:
                 read.append((label, error))
         with self.reading() as unit:
             known = unit.records.stored_sha256s(
-                {r.sha256 for _, r in read if isinstance(r, texts.Report)}
+                {r.sha256 for _, r in read if isinstance(r, ingest.Report)}
             )
         # As POST /v1/sources answers them: a text stored already, or earlier in the input,
         # is that source whatever metadata came with it; a new one needs good metadata.
-        passed: list[texts.Report] = []
-        new: dict[str, texts.Report] = {}
+        passed: list[ingest.Report] = []
+        new: dict[str, ingest.Report] = {}
         refused: dict[str, dict[str, list[str]]] = {}
         for label, report in read:
             if isinstance(report, InvalidInput):
@@ -153,11 +154,11 @@ class Sources(LedgerBase):
         return passed, new, refused
 
     def _ingest(
-        self, todo: list[texts.Report], author: str, batch: int, processes: int
+        self, todo: list[ingest.Report], author: str, batch: int, processes: int
     ) -> tuple[set[str], int]:
         """Segment and store checked reports; the SHA-256 of those created, and their sentences."""
         # While a batch is being stored, the processes segment the next one.
-        pool = texts.SegmenterPool(processes, ahead=2 * batch)
+        pool = ingest.SegmenterPool(processes, ahead=2 * batch)
         created: set[str] = set()
         sentences = 0
         pending: list[Source] = []
@@ -179,7 +180,7 @@ class Sources(LedgerBase):
                         created |= stored
                         sentences += sum(len(s.sentences) for s in pending if s.sha256 in stored)
                         pending = []
-            except texts.SegmentationFailed as error:
+            except ingest.SegmentationFailed as error:
                 raise LedgerError(f"{todo[error.position].label}: {error.detail}") from None
         return created, sentences
 

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from bench.generate import reports
+from ledger.ingest import CHUNK
 from ledger.service import Ledger
-from ledger.sources import CHUNK, segment, sha256_of, source_id
+from ledger.sources import segment, sha256_of, source_id
 from ledger.storage.database import Database
 
 ROOT = Path(__file__).resolve().parents[2]

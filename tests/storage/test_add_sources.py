@@ -11,15 +11,9 @@ import pytest
 
 from bench.generate import reports
 from ledger.errors import InvalidInput
+from ledger.ingest import CHUNK, ReportsRefused
 from ledger.service import Ledger
-from ledger.sources import (
-    CHUNK,
-    ReportsRefused,
-    declared_date,
-    segment,
-    sha256_of,
-    source_id,
-)
+from ledger.sources import declared_date, segment, sha256_of, source_id
 from ledger.storage.journal import Journal
 from ledger.storage.repository import Repository
 

@@ -16,14 +16,8 @@ import pytest
 
 from bench.generate import reports
 from ledger.errors import InvalidInput
-from ledger.sources import (
-    CHUNK,
-    MAX_SOURCE_BYTES,
-    SegmenterPool,
-    check_report,
-    segment,
-    sha256_of,
-)
+from ledger.ingest import CHUNK, SegmenterPool, check_report
+from ledger.sources import MAX_SOURCE_BYTES, segment, sha256_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,7 +117,7 @@ def test_leaving_the_pool_midway_cancels_its_work_and_stops_its_processes():
 KILLED_PARENT = """
 import sys
 from bench.generate import reports
-from ledger.sources import SegmenterPool
+from ledger.ingest import SegmenterPool
 with SegmenterPool(2) as pool:
     found = pool.segment(reports(4000))
     next(found)

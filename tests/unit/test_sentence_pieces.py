@@ -176,7 +176,7 @@ SHAPES = {
 def test_pysbd_is_given_bounded_pieces_whatever_the_shape(monkeypatch, shape):
     counting = _Counting(language="en", clean=False, char_span=True)
     counting.given = []
-    monkeypatch.setattr(sources, "_segmenter", lambda: counting)
+    monkeypatch.setattr(sources, "new_segmenter", lambda: counting)
     text = SHAPES[shape](random.Random(1))
     sentences = segment(text)
     assert max(counting.given) <= pieces.MAX_PIECE
