@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from ledger.counting.components import components
 from ledger.counting.findings import Region, regions
-from ledger.counting.model import Context, Problem, Statement, problem, status_of_rows
+from ledger.counting.model import Context, Named, Problem, Statement, problem, status_of_rows
 from ledger.counting.readings import Oracle, Readings, readings
 from ledger.counting.solver import bounds_setting_aside
 from ledger.records import Period
@@ -164,6 +164,8 @@ class Analysis:
     context: Context
     components: list[Component]
     given: Indexes | None = field(default=None, repr=False, compare=False)
+    # What the statements name, counted: where the next change's context starts from.
+    named: Named | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def indexes(self) -> Indexes:
@@ -187,12 +189,13 @@ def analyse(
 ) -> Analysis:
     """Split the statements into components (each worked out when first asked)."""
     ordered = tuple(sorted(statements, key=lambda s: (s.period.start, s.id)))
-    context = Context.of(ordered, exchanges)
+    named = Named.of(ordered)
+    context = named.context(exchanges)
     found = []
     for members in components(ordered, context):
         rows = sorted((ordered[i] for i in members), key=lambda s: (s.id, s.period))
         found.append(component(rows, context))
-    return Analysis(ordered, context, found)
+    return Analysis(ordered, context, found, named=named)
 
 
 def component(rows: Sequence[Statement], context: Context) -> Component:

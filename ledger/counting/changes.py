@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from ledger.counting import Analysis, Component, Indexes, component
 from ledger.counting.components import components
-from ledger.counting.model import Context
+from ledger.counting.model import Context, Named
 from ledger.records import Period, Statement
 from ledger.scope import Scope
 
@@ -33,11 +33,15 @@ def revised(
     """The analysis of the ledger once the statements of ids `gone` leave it and `added`
     come in (an added statement replaces any of its id)."""
     leaving = {*gone, *(s.id for s in added)}
-    staying = [s for s in analysis.statements if s.id not in leaving]
+    staying, left = [], []
+    for s in analysis.statements:
+        (left if s.id in leaving else staying).append(s)
     for statement in added:  # into their places: the statements are kept in order
         bisect.insort(staying, statement, key=_place)
     statements = tuple(staying)
-    context = Context.of(statements, exchanges)
+    # Only what leaves and comes in is counted again (what the ledger names: its context).
+    named = (analysis.named or Named.of(analysis.statements)).changed(left, added)
+    context = named.context(exchanges, before=analysis.context)
     indexes = analysis.indexes
     near = {indexes.holding[i] for i in leaving if i in indexes.holding}
     for statement in added:
@@ -57,7 +61,7 @@ def revised(
     found = [c for c in analysis.components if c not in near]
     for c in made:  # into their places: the components are kept in order too
         bisect.insort(found, c, key=lambda c: c.first)
-    return Analysis(statements, context, found, indexes.moved(near, made))
+    return Analysis(statements, context, found, indexes.moved(near, made), named)
 
 
 def _place(statement: Statement) -> tuple[object, str]:

@@ -17,7 +17,7 @@ import bisect
 import datetime as dt
 import itertools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -81,33 +81,93 @@ class Context:
         exchanges: Mapping[str, Period | None] | None = None,
     ) -> Context:
         """The context of these statements, with each exchange's days (None: not known)."""
+        return Named.of(statements).context(exchanges)
+
+
+@dataclass(frozen=True)
+class Named:
+    """What the statements name, counted: each party, nationality (as stated), exchange and
+    batch's days, with how many statements name it. A change recounts only the statements it
+    removes and adds (`changed`), where `Context.of` would read every statement again."""
+
+    parties: Counter[str] = field(default_factory=Counter)
+    nationalities: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    exchanges: Counter[str] = field(default_factory=Counter)
+    batch_days: Mapping[Handover, Counter[Period]] = field(default_factory=dict)
+    # Each batch's days merged (`_merged`), worked out again only for the batches a change names.
+    merged: Mapping[Handover, tuple[Period, ...]] = field(default_factory=dict)
+    # The batches the last change named: the days `context` works out again.
+    touched: frozenset[Handover] = field(default=frozenset(), compare=False)
+
+    @classmethod
+    def of(cls, statements: Iterable[Statement]) -> Named:
+        return cls().changed((), statements)
+
+    def changed(self, gone: Iterable[Statement], added: Iterable[Statement]) -> Named:
+        """The names once the statements `gone` leave and `added` come in."""
+        parties, nationalities = self.parties.copy(), self.nationalities.copy()
+        exchanges = self.exchanges.copy()
+        batch_days, touched = dict(self.batch_days), set()
+        for sign, statements in ((-1, gone), (1, added)):
+            for s in statements:
+                scope = s.scope
+                if scope.party is not None:
+                    parties[scope.party] += sign
+                if scope.nationality is not None:
+                    nationalities[scope.nationality] += sign
+                if scope.exchange is not None:
+                    exchanges[scope.exchange] += sign
+                    for label in scope.batch or ():
+                        handover = (scope.exchange, label)
+                        if handover not in touched:
+                            touched.add(handover)
+                            batch_days[handover] = batch_days.get(handover, Counter()).copy()
+                        batch_days[handover][s.period] += sign
+        merged = dict(self.merged)
+        for handover in touched:
+            periods = +batch_days[handover]  # the periods some statement still names
+            if periods:
+                batch_days[handover], merged[handover] = periods, _merged(sorted(periods))
+            else:
+                del batch_days[handover]
+                merged.pop(handover, None)
+        return Named(+parties, +nationalities, +exchanges, batch_days, merged, frozenset(touched))
+
+    def context(
+        self, exchanges: Mapping[str, Period | None] | None = None, before: Context | None = None
+    ) -> Context:
+        """The context these names make, with each exchange's days (None: not known).
+
+        With the context `before` the last change, a batch's days are taken from it unless
+        the change named the batch or moved its exchange's days."""
         exchanges = dict(exchanges or {})
-        statements = statements if isinstance(statements, Sequence) else list(statements)
-        scopes = [s.scope for s in statements]
-        # Each part's distinct values first: a large ledger names few of them, many times.
-        parties = {scope.party for scope in scopes} - {None}
-        stated = {scope.nationality for scope in scopes} - {None}
+        stated = set(self.nationalities)
         named = {frozenset(n) for n in stated} | {frozenset([one]) for n in stated for one in n}
-        named_exchanges = set(exchanges) | ({scope.exchange for scope in scopes} - {None})
-        batch_days: dict[Handover, list[Period]] = defaultdict(list)
-        for s, scope in zip(statements, scopes, strict=True):
-            if scope.batch is not None and scope.exchange is not None:
-                for label in scope.batch:
-                    batch_days[(scope.exchange, label)].append(s.period)
+        named_exchanges = set(exchanges) | set(self.exchanges)
+        spans = {e: (exchanges[e],) for e in named_exchanges if exchanges.get(e) is not None}
         days: dict[object, tuple[Period, ...]] = {}
-        for exchange in named_exchanges:
-            span = exchanges.get(exchange)
-            if span is not None:
-                days[(exchange, None)] = (span,)
-        for handover, periods in batch_days.items():
+        if before is not None:
+            moved = {
+                e
+                for e in named_exchanges | set(before.exchanges)
+                if before.days.get((e, None)) != spans.get(e)
+            }
+            days = {
+                key: held
+                for key, held in before.days.items()
+                if key in self.merged and key not in self.touched and key[0] not in moved
+            }
+        days.update(((exchange, None), span) for exchange, span in spans.items())
+        for handover, merged in self.merged.items():
+            if handover in days:
+                continue
             # A batch moved only on the days its own reports give, within its exchange's.
-            merged = _merged(periods)
             span = exchanges.get(handover[0])
             days[handover] = tuple(_clipped(merged, span)) if span is not None else merged
-        return cls(
-            parties=tuple(sorted(parties)),
+        return Context(
+            parties=tuple(sorted(self.parties)),
             nationalities=frozenset(named),
-            batches=_labels(batch_days),
+            batches=_labels(self.merged),
             exchanges=tuple(sorted(named_exchanges)),
             days=days,
         )
