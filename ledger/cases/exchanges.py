@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from ledger.cases.figures import Figures
 from ledger.cases.revising import Revisable, Revising
 from ledger.drafts import parse_exchange
 from ledger.errors import StateConflict
@@ -13,7 +13,7 @@ from ledger.selection import Selection
 from ledger.storage.repository import Repository
 
 
-def _check_unnamed(ledger: Any, exchange_id: str) -> None:
+def _check_unnamed(ledger: Figures, exchange_id: str) -> None:
     """An exchange that entries or terms in force name stays: they would lose its days."""
     state = ledger.state()
     naming = [e.id for e in state.entries if e.exchange == exchange_id]

@@ -32,7 +32,7 @@ class Revisable:
     append: Callable[[Repository, Any, bool], None]
     revisions: Callable[[Repository, str | None, dt.datetime | None], list[Any]]
     # What must hold before a record of this kind is retracted (ledger, id); raises if not.
-    retractable: Callable[[Any, str], None] = lambda _ledger, _record_id: None
+    retractable: Callable[[Figures, str], None] = lambda _ledger, _record_id: None
 
 
 class Revising(Figures):
