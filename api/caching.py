@@ -60,10 +60,11 @@ def by_revision(view: Callable[..., Any]) -> Callable[..., Any]:
         if unchanged is not None:
             keep_this_answer(g.ledger_revision)
             return unchanged
-        # The same question at the same revision, asked of this process again, is answered by
-        # the answer cache in front of the app (api.answer_cache). Asked of another process
-        # (another worker, another server), it is read back from the database where the
-        # process that computed it first kept it, instead of being computed again.
+        # The same question at the same revision, asked of this process again at the same
+        # address and from the same origin, is answered by the answer cache in front of the
+        # app (api.answer_cache). Otherwise an answer about the ledger as it stands is read
+        # back from the database, where the process that computed it first kept it; an answer
+        # about an earlier moment (as_of) is worked out again from the ledger's memo.
         ledger, address = current_app.extensions["ledger"], request.full_path
         keeping = as_of is None and current_app.config["KEEP_ANSWERS"]
         body = ledger.kept_answer(address, g.ledger_revision) if keeping else None

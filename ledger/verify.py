@@ -123,8 +123,8 @@ def verify_published_rows(
     rows: Iterable[tuple[str, int, dt.datetime, str]], entries: Iterable[Entry]
 ) -> list[Finding]:
     """Each stored row of entries.csv must be the row of its revision as stored: the export
-    publishes it as it is. (A row rendered for an earlier moment of a revision that was moved
-    later is not published, and so not checked.)"""
+    publishes it as it is. (A row rendered for another moment than its revision's is not
+    published, and so not checked.)"""
     by_revision = {(e.id, e.revision): e for e in entries}
     found = []
     for entry_id, revision, rendered_for, line in rows:

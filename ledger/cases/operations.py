@@ -41,8 +41,11 @@ class Operations(LedgerBase):
     def migrate(self) -> None:
         """Bring the schema to the newest migration. A migration carries no live code, so
         what it leaves to be derived again (the stored rows of entries.csv) is stored here,
-        after it."""
-        if self.database.migrate():
+        after it, and again at the next start if a crash cut that short."""
+        self.database.migrate()
+        with self.reading() as unit:
+            missing = unit.exports.published_rows_missing()
+        if missing:
             with self.writing() as unit:
                 unit.exports.fill_published_rows(publication.entry_line)
 
@@ -112,9 +115,11 @@ class Operations(LedgerBase):
         """Keep an answer computed at `revision`, if that is still the ledger's; False when
         it was not kept (too large, a write came in since, or the database refused)."""
         try:
-            # put() keeps it only while the journal's head is `revision`, and get() serves it
-            # only then, so a write landing first costs a computation, never a wrong answer.
-            with self.writing() as unit:
+            # Not a write of the ledger: it does not wait for the writer lock, nor hold a
+            # write back. put() keeps it only while the journal's head is `revision`, and get()
+            # serves it only then, so a write landing meanwhile costs a computation, never a
+            # wrong answer.
+            with self.writing(journaled=False) as unit:
                 return unit.answers.put(address, revision, SERVICE_VERSION, body)
         except LedgerError as error:
             # An answer not kept is only computed again: the one asked for is still given.

@@ -97,7 +97,7 @@ class Database:
             session.rollback()
 
     @contextmanager
-    def writing(self) -> Iterator[Session]:
+    def writing(self, journaled: bool = True) -> Iterator[Session]:
         """A session for one unit of work: all of it commits, or none of it.
 
         Units nest: a write inside another joins it and commits with it, so a caller can make
@@ -106,7 +106,9 @@ class Database:
         Every write takes this path, and one writer at a time holds it, from its BEGIN to its
         commit, so the journal's hash chain has one order: SQLite takes its write lock at
         BEGIN (IMMEDIATE, see _sqlite_engine), PostgreSQL a transaction-level advisory lock
-        right after it.
+        right after it. A write of derived data only (`journaled=False`: an answer kept for
+        other processes) joins no journal order, so on PostgreSQL it does not take that lock
+        and never holds a write of the ledger back.
         """
         active = _unit_of_work.get()
         if active is not None:
@@ -122,7 +124,7 @@ class Database:
             connection.execution_options(ledger_write=True)
             with self._writers:
                 session.connection()  # BEGIN (IMMEDIATE on SQLite)
-                if not self.is_sqlite:
+                if journaled and not self.is_sqlite:
                     connection.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
                 token = _unit_of_work.set(session)
                 try:

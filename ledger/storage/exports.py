@@ -101,6 +101,13 @@ class Exports:
                 lines = [line or rendered[row[1]][1] for line, row in zip(lines, rows, strict=True)]
             yield lines
 
+    def published_rows_missing(self) -> bool:
+        """Whether some entry revision has no stored row of entries.csv (each has at most
+        one: the row's key is its revision's)."""
+        revisions = self.session.execute(select(func.count()).select_from(EntryRevisionRow))
+        rows = self.session.execute(select(func.count()).select_from(PublishedEntryRow))
+        return revisions.scalar_one() != rows.scalar_one()
+
     def fill_published_rows(self, line_of: Callable[[Entry], str], batch: int = BATCH) -> int:
         """Store the entries.csv row (rendered by `line_of`) of every entry revision that has
         none; how many were stored. `Ledger.migrate` calls it after a migration, which may

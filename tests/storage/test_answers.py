@@ -3,6 +3,9 @@ at; keeping one drops those of every other revision."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 from sqlalchemy import text
 
 from ledger.service import SERVICE_VERSION, Ledger
@@ -52,3 +55,31 @@ def test_forgetting_drops_every_kept_answer(seeded: Ledger):
     assert seeded.keep_answer(ADDRESS, seeded.revision(), b"kept")
     assert seeded.forget_answers() == 1
     assert seeded.kept_answers() == []
+
+
+def test_keeping_an_answer_never_waits_for_a_write_of_the_ledger(seeded: Ledger):
+    # A kept answer is derived data, not a write of the ledger: on PostgreSQL it takes no
+    # writer lock, so a slow read never queues behind writes nor holds one back. (SQLite has
+    # one write lock for every write: there it waits like any other.)
+    if seeded.database.is_sqlite:
+        return
+    revision = seeded.revision()
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with seeded.database.writing():
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert held.wait(30)
+        started = time.monotonic()
+        assert seeded.keep_answer(ADDRESS, revision, b"kept while a write holds the lock")
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        thread.join(30)
+    assert waited < 10  # it did not wait for the writer, which holds the lock for 30 s
+    assert seeded.kept_answer(ADDRESS, revision) == b"kept while a write holds the lock"

@@ -1,5 +1,5 @@
-"""One writer at a time appends to the journal, and `as_of` sees writes in journal order, even
-when a new entry's rows were inserted before its unit became the only writer."""
+"""One writer at a time appends to the journal, and `as_of` sees writes in journal order: a
+write that waits for the writer lock is stamped once it holds it, after the write before it."""
 
 from __future__ import annotations
 
@@ -18,17 +18,19 @@ from tests.storage.test_ledger_store import REPORT, _entry
 WAIT = 30
 
 
-# On both engines a new entry is stamped, and its hash worked out, before its unit becomes the
-# only writer (on SQLite at BEGIN IMMEDIATE, on PostgreSQL at the journal).
-def test_an_entry_stamped_before_a_later_write_is_moved_after_it(database: Database) -> None:
+# On both engines a unit is the only writer from its BEGIN (Database.writing): a new entry is
+# stamped, and its hash worked out, under the lock.
+def test_an_entry_that_waits_for_the_lock_is_stamped_after_the_write_that_held_it(
+    database: Database,
+) -> None:
     ledger = Ledger(database)
     source, _ = ledger.add_source(REPORT)
     holding, release = threading.Event(), threading.Event()
     first: list = []
 
     def other_writer() -> None:
-        # The only writer from its BEGIN: waits until the entry below has stamped its rows
-        # and queued for the lock, then journals a write stamped after them.
+        # The only writer from its BEGIN: waits until the entry below has queued for the
+        # lock, then journals a write of its own.
         with database.writing():
             holding.set()
             assert release.wait(WAIT)
@@ -37,7 +39,7 @@ def test_an_entry_stamped_before_a_later_write_is_moved_after_it(database: Datab
     thread = threading.Thread(target=other_writer)
     thread.start()
     assert holding.wait(WAIT)
-    threading.Timer(1.0, release.set).start()  # lets the entry reach the lock, then journal
+    threading.Timer(1.0, release.set).start()  # lets the entry queue for the lock first
     entry = ledger.add_entry(_entry(source.id), "editor")
     thread.join(WAIT)
     (note,) = first
@@ -57,8 +59,8 @@ def test_an_entry_stamped_before_a_later_write_is_moved_after_it(database: Datab
             {"id": entry.id},
         ).one()
     assert (head.subject, head.recorded_at) == (entry.id, entry.recorded_at)
-    # Its row of entries.csv was rendered again for the moment it was moved to, and its journal
-    # row hashes the entry as moved, not the hash worked out before the lock.
+    # Its row of entries.csv was rendered for the moment it was stamped, and its journal row
+    # hashes the entry as stored.
     moment, line = published
     if isinstance(moment, str):  # SQLite's driver hands a raw query's DATETIME back as text
         moment = dt.datetime.fromisoformat(moment)
