@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from ledger.records import Entry, Evidence
 from ledger.selection import Selection
-from ledger.storage.repository import Repository, _entry
+from ledger.storage.repository import ENTRY_COLUMNS, Repository, _entry
 from ledger.storage.tables import (
     EntryRevisionRow,
     EvidenceRow,
@@ -43,30 +43,7 @@ SLICE = 5_000  # ids per IN (...): a driver binds at most 65,535 parameters, SQL
 # filter when its list holds the value: a dual national under each nationality).
 EQUAL = ("population", "party", "framework", "exchange")
 LISTED = ("kind", "nationality", "batch")
-RECORD_COLUMNS = (
-    "id",
-    "entry_id",
-    "revision",
-    "kind",
-    "population",
-    "count",
-    "qualifier",
-    "period_start",
-    "period_end",
-    "party",
-    "nationality",
-    "framework",
-    "description",
-    "period_phrase",
-    "period_note",
-    "retracted",
-    "recorded_at",
-    "author",
-    "reason",
-    "count_high",
-    "exchange",
-    "batch",
-)
+RECORD_COLUMNS = ("id", *ENTRY_COLUMNS)  # a revision's own id, then what its entry is made of
 
 
 class Exports:

@@ -871,6 +871,32 @@ def _source(row: SourceRow, sentences: tuple[Sentence, ...]) -> Source:
     )
 
 
+# The columns of entry_revision an entry is made of, in the order `_entry_from` reads them.
+ENTRY_COLUMNS = (
+    "entry_id",
+    "revision",
+    "kind",
+    "population",
+    "count",
+    "qualifier",
+    "period_start",
+    "period_end",
+    "party",
+    "nationality",
+    "framework",
+    "description",
+    "period_phrase",
+    "period_note",
+    "recorded_at",
+    "author",
+    "reason",
+    "retracted",
+    "count_high",
+    "exchange",
+    "batch",
+)
+
+
 def _entry_from(at: dict[str, int]) -> Callable[[Sequence[Any], tuple[Evidence, ...]], Entry]:
     """Builds entries from plain rows whose columns are at these positions (a whole ledger
     is read this way: attribute access per column would cost more than the rest)."""
@@ -896,32 +922,7 @@ def _entry_from(at: dict[str, int]) -> Callable[[Sequence[Any], tuple[Evidence, 
         count_high,
         exchange,
         batch,
-    ) = (
-        at.get(name)
-        for name in (
-            "entry_id",
-            "revision",
-            "kind",
-            "population",
-            "count",
-            "qualifier",
-            "period_start",
-            "period_end",
-            "party",
-            "nationality",
-            "framework",
-            "description",
-            "period_phrase",
-            "period_note",
-            "recorded_at",
-            "author",
-            "reason",
-            "retracted",
-            "count_high",
-            "exchange",
-            "batch",
-        )
-    )
+    ) = (at[name] for name in ENTRY_COLUMNS)
 
     def build(row: Sequence[Any], evidence: tuple[Evidence, ...]) -> Entry:
         return Entry(
@@ -932,11 +933,11 @@ def _entry_from(at: dict[str, int]) -> Callable[[Sequence[Any], tuple[Evidence, 
             period=Period(row[start], row[end]),
             party=row[party],
             qualifier=row[qualifier],
-            count_high=None if count_high is None else row[count_high],
+            count_high=row[count_high],
             nationality=split(row[nationality]),
             framework=row[framework],
-            exchange=None if exchange is None else row[exchange],
-            batch=None if batch is None else split(row[batch]),
+            exchange=row[exchange],
+            batch=split(row[batch]),
             description=row[description],
             period_phrase=row[phrase],
             period_note=row[note],
@@ -952,8 +953,7 @@ def _entry_from(at: dict[str, int]) -> Callable[[Sequence[Any], tuple[Evidence, 
 
 
 def _entry(row: EntryRevisionRow | Row, evidence: tuple[Evidence, ...]) -> Entry:
-    """An entry from its revision row (columns a store migrated before 0006 lacks read as
-    not stated)."""
+    """An entry from its revision row."""
     return Entry(
         id=row.entry_id,
         revision=row.revision,
@@ -961,13 +961,13 @@ def _entry(row: EntryRevisionRow | Row, evidence: tuple[Evidence, ...]) -> Entry
         population=row.population,
         count=row.count,
         qualifier=row.qualifier,
-        count_high=getattr(row, "count_high", None),
+        count_high=row.count_high,
         period=Period(row.period_start, row.period_end),
         party=row.party,
         nationality=split(row.nationality),
         framework=row.framework,
-        exchange=getattr(row, "exchange", None),
-        batch=split(getattr(row, "batch", None)),
+        exchange=row.exchange,
+        batch=split(row.batch),
         description=row.description,
         period_phrase=row.period_phrase,
         period_note=row.period_note,
