@@ -108,7 +108,9 @@ def _covered(d: int, scope: Scope, context: Context) -> list[object]:
     elif d == 1:
         atoms = [scope.party] if scope.party is not None else [*context.parties, OTHER]
     elif d == 2:
-        atoms = nationality_atoms([scope], context.nationalities, every=True)
+        stated = None if scope.nationality is None else frozenset(scope.nationality)
+        named = context.nationalities if stated is None else context.groups_including(stated)
+        atoms = nationality_atoms([scope], named, every=True)
     elif d == 3:
         atoms = list(framework_atoms([scope], context.frameworks))
     else:

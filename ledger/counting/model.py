@@ -20,6 +20,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from ledger.records import FRAMEWORKS, Period, Statement
@@ -67,6 +68,22 @@ class Context:
     frameworks: tuple[str, ...] = FRAMEWORKS
     # Components of the same scopes share their shape: kept per ledger, not worked out again.
     shapes: dict[tuple[Scope, ...], Shape] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def _groups_with(self) -> Mapping[str, tuple[frozenset[str], ...]]:
+        found: dict[str, list[frozenset[str]]] = defaultdict(list)
+        for group in self.nationalities:
+            for nationality in group:
+                found[nationality].append(group)
+        return {nationality: tuple(groups) for nationality, groups in found.items()}
+
+    def groups_including(self, stated: frozenset[str]) -> list[frozenset[str]]:
+        """The named groups whose nationalities include every one stated: looked up by the
+        rarest of them, so a ledger naming many groups is not read through for each scope."""
+        if not stated:
+            return list(self.nationalities)
+        fewest = min((self._groups_with.get(n, ()) for n in stated), key=len)
+        return [group for group in fewest if group >= stated]
 
     def shape(self, scopes: tuple[Scope, ...]) -> Shape:
         found = self.shapes.get(scopes)
