@@ -87,6 +87,12 @@ class Newest:
                 self._held = (state, found)
             return found
 
+    def hold(self, state: State, analysis: Analysis) -> None:
+        """Hold a newer state's analysis (worked out by a write, once it has committed)."""
+        with self._lock:
+            if self._held is None or self._held[0].revision < state.revision:
+                self._held = (state, analysis)
+
 
 class Memo:
     """A small thread-safe LRU of computed answers, keyed by the ledger revision.

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 
@@ -254,20 +254,15 @@ class _Series:
         found: list[Conflict | Implied],
     ) -> None:
         problem = component.problem
-        cumulative, own = component.figures(asked)
-        previous = (0.0, 0.0)
-        for s, segment in enumerate(problem.segments):
-            for day in _each(segment):
-                i = (day - self.first).days
-                if not 0 <= i < self.width:
-                    continue
-                daily = own[s] if segment.days == 1 else (0.0, own[s][1])
-                cum = cumulative[s] if day == segment.end else (previous[0], cumulative[s][1])
-                self.daily[i][0] += daily[0]
-                self.daily[i][1] += daily[1]
-                self.cum[i][0] += cum[0]
-                self.cum[i][1] += cum[1]
-            previous = cumulative[s]
+        for day, daily, cum in component_days(component, asked):
+            i = (day - self.first).days
+            if not 0 <= i < self.width:
+                continue
+            self.daily[i][0] += daily[0]
+            self.daily[i][1] += daily[1]
+            self.cum[i][0] += cum[0]
+            self.cum[i][1] += cum[1]
+        previous = component.figures(asked)[0][-1]
         after = (problem.segments[-1].end - self.first).days + 1
         if 0 <= after < self.width:
             self.carry[after][0] += previous[0]
@@ -316,6 +311,26 @@ class _Series:
 
     def approx_by(self, day: dt.date) -> bool:
         return self.approx_from is not None and self.approx_from <= day
+
+
+def component_days(
+    component: Component, asked: list[int]
+) -> Iterator[tuple[dt.date, tuple[float, float], tuple[float, float]]]:
+    """Each day of the component's segments: what it moved that day and its running total by
+    the day's end, for the asked variables. Within a segment of several days the people may
+    have moved on any of them: each day's movement is at least none, and the running total
+    is known only by the segment's last day."""
+    cumulative, own = component.figures(asked)
+    previous = (0.0, 0.0)
+    for s, segment in enumerate(component.problem.segments):
+        daily = own[s] if segment.days == 1 else (0.0, own[s][1])
+        for day in _each(segment):
+            yield (
+                day,
+                daily,
+                cumulative[s] if day == segment.end else (previous[0], cumulative[s][1]),
+            )
+        previous = cumulative[s]
 
 
 # --- findings -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from ledger.revisions import advanced, current
 from ledger.schedule import Schedule, schedule
 from ledger.state import State
 from ledger.still_held import StillHeld, still_held
+from ledger.storage.unit import Unit
 from ledger.totals import Totals, answer, ask
 from ledger.verify import Finding, describe_checks, describe_implied, describe_names
 
@@ -46,25 +47,40 @@ class Figures(LedgerBase):
             key = ("state", revision, as_of)
             found = self._memo.get(key)
             if found is None:
-                earlier = self._newest.state
-                moved = None
-                if head is not None and earlier is not None and earlier.revision < revision:
-                    since = records.entry_revisions(after=earlier.moment)
-                    entries, changed = advanced(earlier.entries, since)
-                    moved = (earlier.revision, tuple(changed))
-                else:
-                    entries = current(records.entry_revisions(as_of=as_of), as_of)
-                found = State(
-                    revision=revision,
-                    as_of=as_of,
-                    entries=tuple(entries),
-                    terms=tuple(current(records.term_revisions(as_of=as_of), as_of)),
-                    exchanges=tuple(current(records.exchange_revisions(as_of=as_of), as_of)),
-                    moment=head[1] if head is not None else None,
-                    moved=moved,
-                )
+                found = self._read_state(unit, as_of, head)
                 self._memo.put(key, found)
             return found
+
+    def _read_state(
+        self, unit: Unit, as_of: dt.datetime | None, head: tuple[int, dt.datetime] | None
+    ) -> State:
+        """The state at `as_of`, or the newest: the one `head` (the journal's newest row,
+        as `unit` reads it) ends, moved on from this worker's newest state when it can."""
+        records = unit.records
+        revision = unit.revision_at(as_of) if head is None else head[0]
+        earlier = self._newest.state
+        if head is not None and earlier is not None and earlier.revision == revision:
+            return earlier
+        moved = None
+        until = as_of if head is None else head[1]
+        if head is not None and earlier is not None and earlier.revision < revision:
+            # Only what was written since, up to the head (a unit may have written more).
+            since = [
+                r for r in records.entry_revisions(after=earlier.moment) if r.recorded_at <= until
+            ]
+            entries, changed = advanced(earlier.entries, since)
+            moved = (earlier.revision, tuple(changed))
+        else:
+            entries = current(records.entry_revisions(as_of=until), until)
+        return State(
+            revision=revision,
+            as_of=as_of,
+            entries=tuple(entries),
+            terms=tuple(current(records.term_revisions(as_of=until), until)),
+            exchanges=tuple(current(records.exchange_revisions(as_of=until), until)),
+            moment=head[1] if head is not None else None,
+            moved=moved,
+        )
 
     def analysis(self, as_of: dt.datetime | None = None) -> Analysis:
         """The entries in force at `as_of`, split into components and worked out (readings,

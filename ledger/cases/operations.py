@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ledger import publication
-from ledger.cases.base import LedgerBase
+from ledger.cases.read_model import ReadModel
 from ledger.chain import Link
 from ledger.errors import InvalidInput, LedgerError
 from ledger.storage import backup as storage_backup
@@ -35,7 +35,7 @@ SERVICE_VERSION = _version()
 log = logging.getLogger("exchange_ledger.ledger")
 
 
-class Operations(LedgerBase):
+class Operations(ReadModel):
     """The store as a whole."""
 
     def migrate(self) -> None:
@@ -48,6 +48,8 @@ class Operations(LedgerBase):
         if missing:
             with self.writing() as unit:
                 unit.exports.fill_published_rows(publication.entry_line)
+        if self.read_model_behind():
+            self.build_read_model()
 
     def counts(self) -> dict[str, int]:
         with self.reading() as unit:
@@ -74,6 +76,7 @@ class Operations(LedgerBase):
                 *verify_journal(links, entries, terms),
                 *verify_published_rows(records.published_entry_rows(), entries),
             ]
+        found += self.verify_read_model()
         if published_head is not None:
             found += verify_published_head([link for link, _ in links], *published_head)
         return found

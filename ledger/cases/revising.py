@@ -13,6 +13,7 @@ from ledger import ownership
 from ledger import sources as texts
 from ledger.cases.base import new_id
 from ledger.cases.figures import Figures
+from ledger.cases.read_model import ReadModel
 from ledger.errors import InvalidInput, NotFound, StaleRevision, StateConflict
 from ledger.records import Token, check_record_id
 from ledger.storage.repository import Repository
@@ -35,7 +36,7 @@ class Revisable:
     retractable: Callable[[Figures, str], None] = lambda _ledger, _record_id: None
 
 
-class Revising(Figures):
+class Revising(ReadModel):
     """The append path every revisable record takes (checked against the ledger as it
     stands, so it stands on `Figures`)."""
 

@@ -166,6 +166,10 @@ class Analysis:
     given: Indexes | None = field(default=None, repr=False, compare=False)
     # What the statements name, counted: where the next change's context starts from.
     named: Named | None = field(default=None, repr=False, compare=False)
+    # Of an analysis revised from another: the components that left it, and those that came.
+    change: tuple[tuple[Component, ...], tuple[Component, ...]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @cached_property
     def indexes(self) -> Indexes:

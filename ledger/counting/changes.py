@@ -61,7 +61,9 @@ def revised(
     found = [c for c in analysis.components if c not in near]
     for c in made:  # into their places: the components are kept in order too
         bisect.insort(found, c, key=lambda c: c.first)
-    return Analysis(statements, context, found, indexes.moved(near, made), named)
+    kept = set(made) & near
+    change = (tuple(c for c in near if c not in kept), tuple(c for c in made if c not in kept))
+    return Analysis(statements, context, found, indexes.moved(near, made), named, change)
 
 
 def _place(statement: Statement) -> tuple[object, str]:

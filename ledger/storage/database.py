@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
@@ -58,6 +58,21 @@ def url_from_environment() -> str:
     return os.environ.get("LEDGER_DATABASE_URL") or default_url()
 
 
+class KeptBeside(Protocol):
+    """Rows derived from the ledger that every write keeps current in its own transaction
+    (the totals' read model, ledger.cases.read_model): readied before the writer lock is
+    taken, looked at once it is held, written just before the commit, and told of the
+    commit."""
+
+    def preparing(self) -> None: ...
+
+    def opened(self, session: Session) -> Any: ...
+
+    def closing(self, session: Session, opened: Any) -> Any: ...
+
+    def committed(self, closed: Any) -> None: ...
+
+
 class Database:
     """An engine set up for the ledger: WAL and BEGIN IMMEDIATE on SQLite, pooled on PostgreSQL."""
 
@@ -66,6 +81,7 @@ class Database:
         self.url = parsed
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._writers = _WriterQueue.beside(parsed) if self.is_sqlite else nullcontext()
+        self.kept_beside: KeptBeside | None = None
         if self.is_sqlite:
             self.engine = _sqlite_engine(parsed)
         else:
@@ -106,9 +122,11 @@ class Database:
         Every write takes this path, and one writer at a time holds it, from its BEGIN to its
         commit, so the journal's hash chain has one order: SQLite takes its write lock at
         BEGIN (IMMEDIATE, see _sqlite_engine), PostgreSQL a transaction-level advisory lock
-        right after it. A write of derived data only (`journaled=False`: an answer kept for
-        other processes) joins no journal order, so on PostgreSQL it does not take that lock
-        and never holds a write of the ledger back.
+        right after it. The rows kept beside the ledger (`kept_beside`: the totals' read
+        model) are written in the same transaction, just before the commit. A write of
+        derived data only (`journaled=False`: an answer kept for other processes) joins no
+        journal order, so on PostgreSQL it does not take that lock and never holds a write of
+        the ledger back.
         """
         active = _unit_of_work.get()
         if active is not None:
@@ -122,19 +140,26 @@ class Database:
             Session(bind=connection) as session,
         ):
             connection.execution_options(ledger_write=True)
+            beside = self.kept_beside if journaled else None
+            if beside:
+                beside.preparing()
             with self._writers:
                 session.connection()  # BEGIN (IMMEDIATE on SQLite)
                 if journaled and not self.is_sqlite:
                     connection.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
                 token = _unit_of_work.set(session)
                 try:
+                    opened = beside.opened(session) if beside else None
                     yield session
+                    closed = beside.closing(session, opened) if beside else None
                     session.commit()
                 except BaseException:
                     session.rollback()
                     raise
                 finally:
                     _unit_of_work.reset(token)
+        if beside and closed is not None:
+            beside.committed(closed)
 
     @property
     def in_unit(self) -> bool:

@@ -27,6 +27,7 @@ from ledger.records import (
     Token,
 )
 from ledger.storage.tables import (
+    DayTotalRow,
     EntryRevisionRow,
     EntryRow,
     EvidenceRow,
@@ -37,6 +38,7 @@ from ledger.storage.tables import (
     KeptAnswerRow,
     NoteRow,
     PublishedEntryRow,
+    ReadModelRow,
     RevisionTokenRow,
     SentenceRow,
     SourceRow,
@@ -61,6 +63,8 @@ TABLES = (
     RevisionTokenRow,
     JournalRow,
     KeptAnswerRow,
+    DayTotalRow,
+    ReadModelRow,
 )
 
 

@@ -367,3 +367,51 @@ class KeptAnswerRow(SQLModel, table=True):
     service_version: str = Field(max_length=32)
     body: bytes = Field(sa_type=LargeBinary)  # zlib-compressed
     kept_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class DayTotalRow(SQLModel, table=True):
+    """One component's part of one day of a question's totals (ledger.storage.day_totals):
+    derived data, kept by every write and checked by `verify`.
+
+    A row is in force from the revision that wrote it (`first_seq`) until the one whose write
+    replaced its component (`last_seq`, null while in force), so the totals at any revision
+    since the read model was built are the rows in force then.
+    """
+
+    __tablename__ = "day_total"
+    __table_args__ = (
+        Index("ix_day_total_question", "population", "kind", "last_seq", "day"),
+        Index(
+            "ix_day_total_in_force",
+            "component",
+            sqlite_where=text("last_seq IS NULL"),
+            postgresql_where=text("last_seq IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The sha-1 of the component's statement ids: the same on every server.
+    component: str = Field(max_length=40)
+    population: str = Field(max_length=16)
+    kind: str = Field(max_length=32)
+    day: dt.date
+    daily_low: float
+    daily_high: float | None  # null: no upper bound
+    # The change of the component's running total on this day: added up to any day, the
+    # running total by its end. Null in moved_high: from this day on, no upper bound.
+    moved_low: float
+    moved_high: float | None
+    approx_from: dt.date | None  # the first day an approximate figure counts in
+    first_seq: int
+    last_seq: int | None = None
+
+
+class ReadModelRow(SQLModel, table=True):
+    """Where the read model stands: the revision its rows are current at, and the first
+    revision they answer for (the one it was built at; earlier moments are computed)."""
+
+    __tablename__ = "read_model"
+
+    name: str = Field(primary_key=True, max_length=32)
+    revision: int
+    since: int

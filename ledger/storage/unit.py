@@ -12,6 +12,7 @@ from functools import cached_property
 from sqlmodel import Session
 
 from ledger.storage.answers import Answers
+from ledger.storage.day_totals import DayTotals
 from ledger.storage.exports import Exports
 from ledger.storage.journal import Journal
 from ledger.storage.repository import Repository
@@ -37,6 +38,11 @@ class Unit:
     def exports(self) -> Exports:
         """The published tables, read in batches."""
         return Exports(self.session)
+
+    @cached_property
+    def day_totals(self) -> DayTotals:
+        """The read model of the totals: each component's part of each day."""
+        return DayTotals(self.session)
 
     @cached_property
     def answers(self) -> Answers:

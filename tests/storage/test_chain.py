@@ -113,7 +113,7 @@ def test_rows_from_before_the_chain_are_sealed_by_the_migration_that_adds_it(
     # The store as it stood before the chain: revision 0002, whose journal has no hash columns.
     seeded.database.downgrade("0002")
     assert not seeded.database.schema_is_current()
-    seeded.database.migrate()
+    seeded.migrate()  # the schema, then the read model the downgrade dropped
     assert seeded.verify() == []
     resealed = seeded.chain_head()
     assert (resealed.seq, resealed.chain_sha256) == (head.seq, head.chain_sha256)
@@ -162,12 +162,14 @@ def test_a_published_head_finds_a_chain_cut_short_or_rewritten(seeded: Ledger):
     sql(seeded, "UPDATE journal SET content_sha256 = NULL, chain_sha256 = NULL")
     with seeded.database.writing() as session:
         Journal(Repository(session)).seal()
+    seeded.build_read_model()  # the totals too: only a published head tells
     assert seeded.verify() == []
     (rewritten,) = seeded.verify(head)
     assert rewritten.where == f"published head journal {published.seq}"
     assert f"not the published {published.chain_sha256}" in rewritten.problem
     # Cut short: the newest rows removed leave a chain that is whole, but short.
     sql(seeded, "DELETE FROM journal WHERE seq >= :seq", seq=published.seq)
+    seeded.build_read_model()
     assert seeded.verify() == []
     (short,) = seeded.verify(head)
     assert short.where == f"published head journal {published.seq}"

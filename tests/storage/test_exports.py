@@ -47,8 +47,9 @@ def entries_csv(ledger: Ledger, as_of=None, selection=None) -> tuple[str, str]:
 
 
 def sql(database: Database, statement: str, **params) -> None:
-    with database.writing() as session:
-        session.execute(text(statement), params)
+    """A change made around the service (a store of any schema, no read model kept)."""
+    with database.engine.begin() as connection:
+        connection.execute(text(statement), params)
 
 
 def stored_rows(database: Database) -> int:
