@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -170,8 +171,6 @@ def p1(options: argparse.Namespace) -> dict[str, object]:
 
 
 def _get(url: str) -> tuple[bytes, str]:
-    import urllib.request
-
     with urllib.request.urlopen(url, timeout=60) as response:
         return response.read(), response.headers["ETag"]
 
@@ -284,6 +283,8 @@ def p2(options: argparse.Namespace, ledgers: _Ledgers) -> dict[str, object]:
 TOTALS_PATH = "/v1/totals?population=hostages&kind=released"
 FIGURES_PATH = TOTALS_PATH + "&entries=false&findings=false"
 WARM_RUNS = 20
+# Writes between the moment an as_of question asks about and the head (issue 15).
+AS_OF_WRITES = 1_000
 
 
 def _served_totals(url: str, folder: Path, engine: str, timeout: float) -> dict[str, object]:
@@ -309,21 +310,42 @@ def _served_totals(url: str, folder: Path, engine: str, timeout: float) -> dict[
         # out the ledger in its first quiet moment).
         _logged(log, "warm-up done", times=2, timeout=timeout)
         token = _token(env, folder)
-        after, pages, tries = [], itertools.count(1), itertools.count()
+        pages, tries = itertools.count(1), itertools.count()
+
+        def write() -> tuple[float, str]:
+            while True:
+                started = time.perf_counter()
+                posted = session.post(
+                    server.base + "/v1/entries",
+                    json=_second_report(server.base, next(pages)),
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=timeout,
+                )
+                if posted.status_code == 422 and next(tries) < 100:
+                    continue  # generated entries may cite a report dated before their days
+                if not posted.ok:
+                    raise RuntimeError(f"a write was refused: {posted.text[:300]}")
+                return time.perf_counter() - started, posted.json()["recorded_at"]
+
+        after, figures_after, writes = [], [], []
         while len(after) < report.AFTER_WRITES:
-            posted = session.post(
-                server.base + "/v1/entries",
-                json=_second_report(server.base, next(pages)),
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=timeout,
-            )
-            if posted.status_code == 422 and next(tries) < 100:
-                continue  # generated entries may cite a report dated before their days
-            if not posted.ok:
-                raise RuntimeError(f"a write was refused: {posted.text[:300]}")
+            writes.append(write()[0])
+            # The figures first (the read model's query), then the whole answer (each
+            # day's entries and findings, worked out from the analysis).
+            with requests.Session() as fresh:
+                figures_after.append(get(fresh, server.base, FIGURES_PATH)[0])
             with requests.Session() as fresh:
                 after.append(get(fresh, server.base, TOTALS_PATH)[0])
         found["after_write_s"] = after
+        found["figures_after_write_s"] = figures_after
+        # As of a moment before the last AS_OF_WRITES writes: the rows in force then.
+        _, moment = write()
+        writes += [write()[0] for _ in range(AS_OF_WRITES)]
+        found["write_s"] = statistics.median(writes)
+        found["as_of_writes"] = AS_OF_WRITES
+        as_of = FIGURES_PATH + "&as_of=" + urllib.parse.quote(moment)
+        with requests.Session() as fresh:
+            found["figures_as_of_s"], _ = get(fresh, server.base, as_of)
         get(session, server.base, FIGURES_PATH)  # kept too, at the revision the next reads
     port = free_port()
     started = serving([*args, "--port", str(port)], port, log, env, cwd=folder)
