@@ -196,7 +196,8 @@ def _canonical(given: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         if name in FILTERS and value.strip() and name not in found:
             found[name] = value.strip()
     if NAIVE_MOMENT.match(found.get("as_of", "")):
-        found["as_of"] += "Z"
+        # The input leaves out seconds that are zero: a shared URL always names them.
+        found["as_of"] += ":00Z" if len(found["as_of"]) == len("2023-11-28T12:00") else "Z"
     return [(name, found[name]) for name in FILTERS if name in found]
 
 

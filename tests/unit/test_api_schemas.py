@@ -443,3 +443,17 @@ def test_the_request_id_is_on_records_of_every_logger_below_the_service():
         logger.removeHandler(handler)
     child = [r for r in records if r.name == "exchange_ledger.api"]
     assert child and all(r.request_id == "req-child" for r in child)
+
+
+@pytest.mark.parametrize(
+    ("given", "shared"),
+    [
+        ("2026-12-04T15:08", "2026-12-04T15%3A08%3A00Z"),  # the input drops zero seconds
+        ("2026-12-04T15:08:09", "2026-12-04T15%3A08%3A09Z"),
+    ],
+)
+def test_the_dashboard_shares_an_as_of_moment_with_its_seconds_and_zone(tmp_path, given, shared):
+    app = create_app({"LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}"})
+    answer = app.test_client().get(f"/?as_of={given}")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == f"/?as_of={shared}"
