@@ -132,6 +132,9 @@ class Database:
         if active is not None:
             yield active
             return
+        beside = self.kept_beside if journaled else None
+        if beside:
+            beside.preparing()  # before a connection is checked out for the write
         # The connection is checked out before the writer queue and given back after it: on
         # SQLite the queue is the writer lock, held from BEGIN IMMEDIATE to COMMIT only.
         with (
@@ -140,9 +143,6 @@ class Database:
             Session(bind=connection) as session,
         ):
             connection.execution_options(ledger_write=True)
-            beside = self.kept_beside if journaled else None
-            if beside:
-                beside.preparing()
             with self._writers:
                 session.connection()  # BEGIN (IMMEDIATE on SQLite)
                 if journaled and not self.is_sqlite:
