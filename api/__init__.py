@@ -91,10 +91,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=os.environ.get("LEDGER_LIMITER_STORAGE", security.LIMITER_STORAGE),
         TRUSTED_PROXIES=int(os.environ.get("LEDGER_TRUSTED_PROXIES", security.TRUSTED_PROXIES)),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
-        # Answers about the ledger as it stands that took this long to compute are kept in
-        # the database for other workers and later processes (api.caching.by_revision).
-        KEEP_ANSWERS=os.environ.get("LEDGER_KEEP_ANSWERS", "1") != "0",
-        KEEP_ANSWERS_AFTER_S=float(os.environ.get("LEDGER_KEEP_ANSWERS_AFTER_S", "0.05")),
         API_TITLE="exchange-ledger",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",

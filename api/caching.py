@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -62,21 +61,11 @@ def by_revision(view: Callable[..., Any]) -> Callable[..., Any]:
             return unchanged
         # The same question at the same revision, asked of this process again at the same
         # address and from the same origin, is answered by the answer cache in front of the
-        # app (api.answer_cache). Otherwise an answer about the ledger as it stands is read
-        # back from the database, where the process that computed it first kept it; an answer
-        # about an earlier moment (as_of) is worked out again from the ledger's memo.
-        ledger, address = current_app.extensions["ledger"], request.full_path
-        keeping = as_of is None and current_app.config["KEEP_ANSWERS"]
-        body = ledger.kept_answer(address, g.ledger_revision) if keeping else None
-        if body is None:
-            started = time.perf_counter()
-            response = make_response(view(*args, **kwargs))
-            if not g.pop(CURRENT, False) or response.status_code != 200:
-                return _with_etag(response, etag)
-            body = response.get_data()
-            slow = time.perf_counter() - started >= current_app.config["KEEP_ANSWERS_AFTER_S"]
-            if keeping and slow:
-                ledger.keep_answer(address, g.ledger_revision, body)
+        # app (api.answer_cache): the one cache there is.
+        response = make_response(view(*args, **kwargs))
+        if not g.pop(CURRENT, False) or response.status_code != 200:
+            return _with_etag(response, etag)
+        body = response.get_data()
         keep_this_answer(g.ledger_revision)
         return _with_etag(Response(body, mimetype=current_app.json.mimetype), etag)
 
@@ -113,8 +102,8 @@ def _with_etag(response: Response, etag: str) -> Response:
 def rendered(schema: Schema, answer: dict[str, Any]) -> Response:
     """The JSON answer to a question about the whole ledger.
 
-    Under `by_revision`, whose answers are given again at the same revision (the answer cache,
-    the kept answers): the answer may be given again only when it says it was computed at
+    Under `by_revision`, whose answers are given again at the same revision (the answer
+    cache): the answer may be given again only when it says it was computed at
     that very revision (its `revision`, read after computing, equals the one read before), so
     a write landing in between is never served under the older ETag.
     """
@@ -122,28 +111,3 @@ def rendered(schema: Schema, answer: dict[str, Any]) -> Response:
     if revision is not None and answer.get("revision") == revision:
         g.setdefault(CURRENT, True)
     return current_app.json.response(schema.dump(answer))
-
-
-def kept_answers_differing() -> list[tuple[str, bool]]:
-    """The addresses whose kept answer is not what the service computes now, each with
-    whether its stored bytes are corrupted (they do not decompress, whatever the revision):
-    for `exchange-ledger verify`, since a kept answer is served as it is."""
-    from api import create_app
-
-    app = create_app({"KEEP_ANSWERS": False})
-    ledger = app.extensions["ledger"]
-    try:
-        revision, client = ledger.revision(), app.test_client()
-        differing = []
-        for kept in ledger.kept_answers():
-            if kept.body is None:
-                differing.append((kept.address, True))
-                continue
-            if kept.revision != revision:
-                continue  # about an earlier revision: never served again
-            fresh = client.get(kept.address)
-            if fresh.status_code != 200 or fresh.get_data() != kept.body:
-                differing.append((kept.address, False))
-        return differing
-    finally:
-        ledger.database.dispose()

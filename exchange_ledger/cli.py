@@ -19,7 +19,6 @@ from ledger.ingest import BATCH, ReportsRefused
 # long report into sentences runs this module again, and needs none of them.
 if TYPE_CHECKING:
     from ledger.service import Ledger
-    from ledger.verify import Finding
 
 # Below this many entries an export is quick enough to need no progress bar.
 PROGRESS_FROM = 10_000
@@ -48,24 +47,6 @@ def _ledger() -> Ledger:
     ledger = Ledger(Database(url_from_environment()))
     ledger.migrate()
     return ledger
-
-
-def _kept_answers_differing() -> list[Finding]:
-    # Kept answers are the app's renderings: the app computes each again to compare.
-    from api.caching import kept_answers_differing
-    from ledger.verify import Finding
-
-    return [
-        Finding(
-            f"kept answer {address}",
-            "has stored bytes that are corrupted (they do not decompress; it is computed "
-            "afresh instead of served): run 'exchange-ledger forget-answers'"
-            if corrupted
-            else "differs from what the ledger gives now, and is served as it is until the "
-            "next write: run 'exchange-ledger forget-answers'",
-        )
-        for address, corrupted in kept_answers_differing()
-    ]
 
 
 def _command(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -118,14 +99,6 @@ def seed() -> None:
     from ledger.seed import load_seed
 
     click.echo(f"seed ledger: {load_seed(_ledger())}")
-
-
-@main.command("forget-answers")
-@_command
-def forget_answers() -> None:
-    """Drop every kept answer (answers computed once per revision and kept for other workers
-    and processes); each is computed again when next asked."""
-    click.echo(f"kept answers dropped: {_ledger().forget_answers()}")
 
 
 @main.command()
@@ -384,7 +357,7 @@ def verify(published_head: tuple[int, str] | None, strict: bool) -> None:
     implied count (INFO: people the bounds place where no report states them).
     """
     ledger = _ledger()
-    failures = ledger.verify(published_head) + _kept_answers_differing()
+    failures = ledger.verify(published_head)
     findings = ledger.check_findings()
     for failure in failures:
         click.echo(f"FAIL {failure}", err=True)

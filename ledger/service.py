@@ -10,7 +10,7 @@ from ledger.cases.access import Access
 from ledger.cases.base import SYSTEM, new_id
 from ledger.cases.entries import ENTRIES, NOTE_PREFIX, TERMS, Entries
 from ledger.cases.exchanges import EXCHANGES, Exchanges
-from ledger.cases.operations import SERVICE_VERSION, Operations
+from ledger.cases.operations import Operations
 from ledger.cases.publishing import Publishing
 from ledger.cases.sources import Sources
 
@@ -23,7 +23,6 @@ __all__ = [
     "ENTRIES",
     "EXCHANGES",
     "NOTE_PREFIX",
-    "SERVICE_VERSION",
     "SYSTEM",
     "TERMS",
     "Ledger",

@@ -8,7 +8,7 @@ the command line.
 - `figures`: what the ledger adds up to (totals, schedule, still held, checks), per revision.
 - `publishing`: the published CSV tables and their data package.
 - `access`: tokens, authentication and writes made once per idempotency key.
-- `operations`: revision, counts, verify, backup and restore, the journal's head, kept answers.
+- `operations`: revision, counts, verify, backup and restore, the journal's head.
 
 Each opens one unit of work (`base.LedgerBase.reading()` / `writing()`) and asks its parts.
 """

@@ -39,9 +39,9 @@ class LedgerBase:
             yield Unit(session)
 
     @contextmanager
-    def writing(self, journaled: bool = True) -> Iterator[Unit]:
+    def writing(self) -> Iterator[Unit]:
         """A unit of work that writes: all of it commits, or none (`Database.writing`)."""
-        with self.database.writing(journaled) as session:
+        with self.database.writing() as session:
             yield Unit(session)
 
     @contextmanager

@@ -1,19 +1,16 @@
 """Running the ledger: what it holds, whether it is whole (verify), backup and restore, the
-journal's head a publication cites, and the answers kept per revision."""
+journal's head a publication cites."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from importlib import metadata
 from pathlib import Path
 
 from ledger import publication
 from ledger.cases.read_model import ReadModel
 from ledger.chain import Link
-from ledger.errors import InvalidInput, LedgerError
+from ledger.errors import InvalidInput
 from ledger.storage import backup as storage_backup
-from ledger.storage.answers import Kept
 from ledger.verify import (
     Finding,
     verify_journal,
@@ -21,18 +18,6 @@ from ledger.verify import (
     verify_published_rows,
     verify_store,
 )
-
-
-def _version() -> str:
-    try:
-        return metadata.version("exchange-ledger")
-    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
-        return "unknown"
-
-
-# Kept answers are served only to the version of the service that rendered them.
-SERVICE_VERSION = _version()
-log = logging.getLogger("exchange_ledger.ledger")
 
 
 class Operations(ReadModel):
@@ -106,35 +91,3 @@ class Operations(ReadModel):
         # migration that adds it.
         self.migrate()
         return made
-
-    # --- kept answers: computed once per revision, across processes ---------------------------
-
-    def kept_answer(self, address: str, revision: int) -> bytes | None:
-        """The answer kept for `address` at `revision` (see ledger.storage.answers)."""
-        with self.reading(snapshot=False) as unit:
-            return unit.answers.get(address, revision, SERVICE_VERSION)
-
-    def keep_answer(self, address: str, revision: int, body: bytes) -> bool:
-        """Keep an answer computed at `revision`, if that is still the ledger's; False when
-        it was not kept (too large, a write came in since, or the database refused)."""
-        try:
-            # Not a write of the ledger: it does not wait for the writer lock, nor hold a
-            # write back. put() keeps it only while the journal's head is `revision`, and get()
-            # serves it only then, so a write landing meanwhile costs a computation, never a
-            # wrong answer.
-            with self.writing(journaled=False) as unit:
-                return unit.answers.put(address, revision, SERVICE_VERSION, body)
-        except LedgerError as error:
-            # An answer not kept is only computed again: the one asked for is still given.
-            log.warning("answer for %s not kept: %s", address, error.detail)
-            return False
-
-    def forget_answers(self) -> int:
-        """Drop every kept answer (derived data: each is computed again when asked)."""
-        with self.writing() as unit:
-            return unit.answers.forget()
-
-    def kept_answers(self) -> list[Kept]:
-        """Every kept answer (for `verify`, which computes each again)."""
-        with self.reading() as unit:
-            return unit.answers.all()

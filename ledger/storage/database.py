@@ -113,7 +113,7 @@ class Database:
             session.rollback()
 
     @contextmanager
-    def writing(self, journaled: bool = True) -> Iterator[Session]:
+    def writing(self) -> Iterator[Session]:
         """A session for one unit of work: all of it commits, or none of it.
 
         Units nest: a write inside another joins it and commits with it, so a caller can make
@@ -123,16 +123,13 @@ class Database:
         commit, so the journal's hash chain has one order: SQLite takes its write lock at
         BEGIN (IMMEDIATE, see _sqlite_engine), PostgreSQL a transaction-level advisory lock
         right after it. The rows kept beside the ledger (`kept_beside`: the totals' read
-        model) are written in the same transaction, just before the commit. A write of
-        derived data only (`journaled=False`: an answer kept for other processes) joins no
-        journal order, so on PostgreSQL it does not take that lock and never holds a write of
-        the ledger back.
+        model) are written in the same transaction, just before the commit.
         """
         active = _unit_of_work.get()
         if active is not None:
             yield active
             return
-        beside = self.kept_beside if journaled else None
+        beside = self.kept_beside
         if beside:
             beside.preparing()  # before a connection is checked out for the write
         # The connection is checked out before the writer queue and given back after it: on
@@ -145,7 +142,7 @@ class Database:
             connection.execution_options(ledger_write=True)
             with self._writers:
                 session.connection()  # BEGIN (IMMEDIATE on SQLite)
-                if journaled and not self.is_sqlite:
+                if not self.is_sqlite:
                     connection.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
                 token = _unit_of_work.set(session)
                 try:

@@ -35,7 +35,6 @@ from ledger.storage.tables import (
     ExchangeRow,
     IdempotencyRow,
     JournalRow,
-    KeptAnswerRow,
     NoteRow,
     PublishedEntryRow,
     ReadModelRow,
@@ -62,7 +61,6 @@ TABLES = (
     TokenRow,
     RevisionTokenRow,
     JournalRow,
-    KeptAnswerRow,
     DayTotalRow,
     ReadModelRow,
 )
@@ -330,10 +328,14 @@ class Repository:
             query = query.where(r.c.entry_id == entry_id)
         if as_of is not None:
             query = query.where(r.c.recorded_at <= as_of)
+        order = (r.c.entry_id, r.c.revision)
         if after is not None:
+            # In the order of the index on recorded_at, which the query then uses: ordered by
+            # entry, SQLite reads the whole table to find the few rows written since.
             query = query.where(r.c.recorded_at > after)
+            order = (r.c.recorded_at, *order)
         # Core rows, not ORM objects: the whole ledger is read this way to compute its totals.
-        result = self.connection.execute(query.order_by(r.c.entry_id, r.c.revision))
+        result = self.connection.execute(query.order_by(*order))
         rows = result.all()
         at = {name: i for i, name in enumerate(result.keys())}
         if entry_id is None and after is None:
@@ -424,10 +426,14 @@ class Repository:
         self._add_evidence(term.evidence, term_revision_id=row.id)
 
     def term_revisions(
-        self, term_id: str | None = None, as_of: dt.datetime | None = None
+        self,
+        term_id: str | None = None,
+        as_of: dt.datetime | None = None,
+        after: dt.datetime | None = None,
     ) -> list[Term]:
-        """Every revision (of one term, or of all), oldest first, up to `as_of`."""
-        return self._revisions(TermRevisionRow, "term_id", term_id, as_of, _term)
+        """Every revision (of one term, or of all), oldest first, up to `as_of` (and only
+        those recorded after `after`)."""
+        return self._revisions(TermRevisionRow, "term_id", term_id, as_of, _term, after)
 
     # --- exchanges ----------------------------------------------------------------------------
 
@@ -472,10 +478,16 @@ class Repository:
         self._add_evidence(exchange.evidence, exchange_revision_id=row.id)
 
     def exchange_revisions(
-        self, exchange_id: str | None = None, as_of: dt.datetime | None = None
+        self,
+        exchange_id: str | None = None,
+        as_of: dt.datetime | None = None,
+        after: dt.datetime | None = None,
     ) -> list[Exchange]:
-        """Every revision (of one exchange, or of all), oldest first, up to `as_of`."""
-        return self._revisions(ExchangeRevisionRow, "exchange_id", exchange_id, as_of, _exchange)
+        """Every revision (of one exchange, or of all), oldest first, up to `as_of` (and only
+        those recorded after `after`)."""
+        return self._revisions(
+            ExchangeRevisionRow, "exchange_id", exchange_id, as_of, _exchange, after
+        )
 
     def _revisions(
         self,
@@ -484,14 +496,17 @@ class Repository:
         owner_id: str | None,
         as_of: dt.datetime | None,
         record: Callable[[Any, tuple[Evidence, ...]], Any],
+        after: dt.datetime | None = None,
     ) -> list[Any]:
         """The revisions of a term or an exchange (`owner`: the column naming it), oldest
-        first, up to `as_of`, each read as its record with its evidence."""
+        first, up to `as_of` and after `after`, each read as its record with its evidence."""
         query = select(table)
         if owner_id is not None:
             query = query.where(getattr(table, owner) == owner_id)
         if as_of is not None:
             query = query.where(table.recorded_at <= as_of)
+        if after is not None:
+            query = query.where(table.recorded_at > after)
         rows = list(self.session.exec(query.order_by(getattr(table, owner), table.revision)))
         column = getattr(EvidenceRow, owner.replace("_id", "_revision_id"))
         evidence = self._evidence(column, [row.id for row in rows])

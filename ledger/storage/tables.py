@@ -9,7 +9,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKeyConstraint,
     Index,
-    LargeBinary,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -351,22 +350,6 @@ class IdempotencyRow(SQLModel, table=True):
     body: str = Field(sa_type=Text)
     headers: str = Field(sa_type=Text)
     recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
-
-
-class KeptAnswerRow(SQLModel, table=True):
-    """An answer about the ledger as it stands, computed once at a revision and kept for
-    other workers and later processes (derived, never evidence: see ledger.storage.answers)."""
-
-    __tablename__ = "kept_answer"
-
-    address: str = Field(primary_key=True, max_length=2048)
-    revision: int
-    # The journal head the answer was computed at: the same revision number of another
-    # history (a store restored or rebuilt) never matches it.
-    chain_sha256: str = Field(max_length=64)
-    service_version: str = Field(max_length=32)
-    body: bytes = Field(sa_type=LargeBinary)  # zlib-compressed
-    kept_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 
 class DayTotalRow(SQLModel, table=True):

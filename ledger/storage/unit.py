@@ -11,7 +11,6 @@ from functools import cached_property
 
 from sqlmodel import Session
 
-from ledger.storage.answers import Answers
 from ledger.storage.day_totals import DayTotals
 from ledger.storage.exports import Exports
 from ledger.storage.journal import Journal
@@ -43,11 +42,6 @@ class Unit:
     def day_totals(self) -> DayTotals:
         """The read model of the totals: each component's part of each day."""
         return DayTotals(self.session)
-
-    @cached_property
-    def answers(self) -> Answers:
-        """Answers kept per revision."""
-        return Answers(self.session)
 
     def now(self) -> dt.datetime:
         """Now, but never before the last write, so `as_of` always sees writes in order (a
