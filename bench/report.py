@@ -278,23 +278,21 @@ as a constant. The 304 row sends the ETag back (`If-None-Match`).
 figures per day: the daily and cumulative interval where the peers' query gives one number)
 over HTTP from `exchange-ledger serve --workers 2` on the generated ledger. Cold is a newly
 started server's first answer; warm the median of 20 answers more, on one connection. The
-answer was computed once at that revision by an earlier server (the row "first answer of a new
-server": it read the ledger, computed the totals and kept the answer in the database, as every
-server does after any write) and is read back, not computed again; the service answers about
-the ledger as it stands once per revision. The "whole answer" row is the default answer, which
+figures come from the totals' read model (`day_total`), which every write keeps in its own
+transaction: one GROUP BY day and running SUM over the rows in force, nothing worked out from
+the entries. The "whole answer" row is the default answer, which
 lists the entries behind each day and every conflict and implied count too (megabytes on a
-large ledger, so its warm time is mostly the transfer). A new server's first answer is the
-counting engine's work over the whole ledger: it splits the entries into independent
-components and works out each component the question touches (the nested path, or HiGHS where
-reports cross), so it grows with the ledger. The first answer after a write is the moment an
-editor waits for: that server, whose two workers have each worked out the ledger once (one
-for the first answer, the other in its first quiet moment), takes {AFTER_WRITES} writes of a
-second report of an entry's release, each followed by the whole answer on a new connection
-(either worker); each worker reads only the revisions written since it last answered and
-works out only the components the write reached (`ledger.counting.changes`), then adds up
-the answer. The target is the first answer after a change before the counting model of
-issue 13 (25 November 2026, 1,000,000 entries: 55 s on SQLite, 38 s on PostgreSQL): not
-slower. Keeping the totals current in the database write by write is issue 15. The peers run
+large ledger, so its warm time is mostly the transfer); a new server works it out from the
+whole ledger (the row "first answer of a new server": it splits the entries into independent
+components and works out each the question touches, the nested path or HiGHS where reports
+cross), so it grows with the ledger. After a write, the moment an editor waits for: that
+server, whose two workers have each worked out the ledger once (one for the first answer,
+the other in its first quiet moment), takes {AFTER_WRITES} writes of a second report of an
+entry's release, each followed on a new connection by the figures (the read model, which the
+write kept) and by the whole answer (either worker; each reads only the revisions written
+since it last answered and works out only the components the write reached,
+`ledger.counting.changes`). Then {1_000:,} writes more, and the figures as of a moment before
+them (the read model's rows in force at that revision). The peers run
 the equivalent GROUP BY + window SUM query (newest revision per entry, per day, cumulative) in
 the `sqlite3` shell and `psql`, each a new process; their cold run is the first (the OS page
 cache is not dropped on a shared machine).
@@ -311,9 +309,12 @@ query streamed in batches. Each side is warmed up first; the service and the she
 alternate {(results.get("P3") or {}).get("rounds", 3)} times and their medians are compared,
 Datasette runs once. RSS is the worker's, sampled every 50 ms; its growth is the largest of the
 runs.
-- **P4**: `wrk -c4` POSTing one entry with evidence (a new entry each time) against 2 workers,
-on SQLite (WAL, synchronous=FULL, BEGIN IMMEDIATE) and PostgreSQL; the peer is a bare Flask
-route inserting the JSON body as one row under the same gunicorn settings and durability;
+- **P4**: `wrk -c4` POSTing one entry with evidence (a new entry each time, one day each in
+turn over 1,000 days, so each write reaches the components of its own day, as reports of
+many releases do) against 2 workers of the seed ledger, on SQLite (WAL, synchronous=FULL,
+BEGIN IMMEDIATE) and PostgreSQL, every write keeping the totals' read model in its own
+transaction; the peer is a bare Flask route inserting the same JSON bodies as one row each
+under the same gunicorn settings and durability;
 {_rounds(results, "P4", "runs_per_s")} alternating runs per side, medians.
 - **P5**: {results["options"]["reports"]:,} generated reports stored in a new SQLite ledger by
 `Ledger.add_sources`, the path of `exchange-ledger ingest`: each report checked as `POST

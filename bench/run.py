@@ -492,13 +492,19 @@ def _writes(
     args += ["--host", "127.0.0.1", "--port", str(port)]
     with serving(args, port, folder / f"service-{engine}.log", env, cwd=folder) as service:
         token = _token(env, folder)
-        body = _entry_body(service.base)
+        entry = json.loads(_get(service.base + "/v1/entries?page_size=1")[0])[0]
+        bodies = [_entry_body(entry["evidence"][0], day) for day in range(WRITE_DAYS)]
         script = folder / f"post-{engine}.lua"
         script.write_text(
             'wrk.method = "POST"\n'
-            f"wrk.body = [==[{json.dumps(body)}]==]\n"
             'wrk.headers["Content-Type"] = "application/json"\n'
             f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+            "bodies = {\n" + "".join(f"[==[{json.dumps(body)}]==],\n" for body in bodies) + "}\n"
+            "sent = 0\n"
+            "request = function()\n"
+            "  sent = sent + 1\n"
+            "  return wrk.format(nil, nil, nil, bodies[sent % #bodies + 1])\n"
+            "end\n"
         )
         bare_args = [str(BIN / "gunicorn"), *GUNICORN, "-b", f"127.0.0.1:{bare_port}"]
         bare_env = {"BENCH_WRITE_URL": bare_url}
@@ -524,13 +530,18 @@ def _writes(
     }
 
 
-def _entry_body(base: str) -> dict[str, object]:
-    body, _ = _get(base + "/v1/entries?page_size=1")
-    entry = json.loads(body)[0]
-    evidence = entry["evidence"][0]
+# P4's writes are spread over this many days, one entry a day in turn: an editor records
+# reports of many releases, and a write's components are those of its own day (the same
+# entry written again and again would grow one component of copies, which no exchange has).
+WRITE_DAYS = 1_000
+FIRST_WRITE_DAY = dt.date(2020, 1, 1)
+
+
+def _entry_body(evidence: dict[str, object], day: int) -> dict[str, object]:
+    on = (FIRST_WRITE_DAY + dt.timedelta(days=day)).isoformat()
     return {
         "kind": "released", "population": "hostages", "count": 3, "qualifier": "exact",
-        "period": {"start": "2023-11-25", "end": "2023-11-25"}, "party": "Bench",
+        "period": {"start": on, "end": on}, "party": "Bench",
         "framework": "other", "description": "benchmark write",
         "evidence": [{"source": evidence["source"], "sentence": evidence["sentence"],
                       "quote": evidence["quote"]}],

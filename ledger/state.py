@@ -6,13 +6,15 @@ import bisect
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.chain import Link
 from ledger.counting import Analysis, analyse
 from ledger.counting.changes import revised
 from ledger.records import Entry, Exchange, Period, Term
+from ledger.revisions import advanced
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,33 @@ class State:
             elif was is None or (was is not now and was.statement != now.statement):
                 added.append(now.statement)
         return revised(analysis, gone, added, self.exchange_days())
+
+
+def moved_by(state: State, recorded: Sequence[tuple[Link, Any]]) -> State | None:
+    """The newest state once the writes `recorded` (journal rows, each with the record it
+    wrote, the same as read back: the chain's hashes hold them to it) follow `state`; None
+    when one of them changed what no record says (a bulk import)."""
+    entries, terms, exchanges = [], [], []
+    for link, written in recorded:
+        if isinstance(written, Entry):
+            entries.append(written)
+        elif isinstance(written, Term):
+            terms.append(written)
+        elif isinstance(written, Exchange):
+            exchanges.append(written)
+        elif link.action.startswith(("entry.", "term.", "exchange.")):
+            return None
+    moved, changed = advanced(state.entries, entries)
+    last = recorded[-1][0]
+    return State(
+        revision=last.seq,
+        as_of=None,
+        entries=tuple(moved),
+        terms=tuple(advanced(state.terms, terms)[0]),
+        exchanges=tuple(advanced(state.exchanges, exchanges)[0]),
+        moment=last.recorded_at,
+        moved=(state.revision, tuple(changed)),
+    )
 
 
 def _found(entries: tuple[Entry, ...], entry_id: str) -> Entry | None:
@@ -135,5 +164,5 @@ class Memo:
 def _size(value: Any) -> int:
     if isinstance(value, bytes):
         return len(value)
-    body = getattr(value, "body", None)  # a kept answer
+    body = getattr(value, "body", None)  # an answer held by api.answer_cache
     return len(body) if isinstance(body, bytes) else 0

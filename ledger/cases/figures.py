@@ -65,19 +65,27 @@ class Figures(LedgerBase):
         until = as_of if head is None else head[1]
         if head is not None and earlier is not None and earlier.revision < revision:
             # Only what was written since, up to the head (a unit may have written more).
-            since = [
-                r for r in records.entry_revisions(after=earlier.moment) if r.recorded_at <= until
-            ]
-            entries, changed = advanced(earlier.entries, since)
+            def since(revisions: list[Any]) -> list[Any]:
+                return [r for r in revisions if r.recorded_at <= until]
+
+            entries, changed = advanced(
+                earlier.entries, since(records.entry_revisions(after=earlier.moment))
+            )
+            terms, _ = advanced(earlier.terms, since(records.term_revisions(after=earlier.moment)))
+            exchanges, _ = advanced(
+                earlier.exchanges, since(records.exchange_revisions(after=earlier.moment))
+            )
             moved = (earlier.revision, tuple(changed))
         else:
             entries = current(records.entry_revisions(as_of=until), until)
+            terms = current(records.term_revisions(as_of=until), until)
+            exchanges = current(records.exchange_revisions(as_of=until), until)
         return State(
             revision=revision,
             as_of=as_of,
             entries=tuple(entries),
-            terms=tuple(current(records.term_revisions(as_of=until), until)),
-            exchanges=tuple(current(records.exchange_revisions(as_of=until), until)),
+            terms=tuple(terms),
+            exchanges=tuple(exchanges),
             moment=head[1] if head is not None else None,
             moved=moved,
         )

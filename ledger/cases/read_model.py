@@ -22,7 +22,7 @@ from sqlmodel import Session
 from ledger.cases.figures import Figures
 from ledger.counting import Analysis
 from ledger.day_totals import DaySum, component_key, kept, parts, totals_of
-from ledger.state import State
+from ledger.state import State, moved_by
 from ledger.storage.database import Database
 from ledger.storage.day_totals import Standing
 from ledger.storage.unit import Unit
@@ -57,14 +57,19 @@ class ReadModel(Figures):
         self, unit: Unit, opened: tuple[tuple[int, dt.datetime] | None, Standing]
     ) -> tuple[State, Analysis] | None:
         found, standing = opened
-        head = unit.records.head()
+        recorded = unit.journal.recorded()
+        head = (recorded[-1][0].seq, recorded[-1][0].recorded_at) if recorded else None
+        if recorded is None:  # a write that gave no record: read back what it wrote
+            head = unit.records.head()
         if head is None or head[0] == standing.revision:
             return None  # nothing was written to the ledger
         # The ledger as the unit found it (committed: the base every worker may keep), then
-        # as the unit leaves it.
+        # as the unit leaves it: moved on by the records the unit wrote, or read back.
         before = self._read_state(unit, None, found) if found else State(0, None, (), ())
         analysed = self._newest.analysis(before) if found else before.analysis()
-        state = self._read_state(unit, None, head)
+        state = None if recorded is None else moved_by(before, recorded)
+        if state is None:
+            state = self._read_state(unit, None, head)
         analysis = state.analysis(since=(before, analysed))
         if analysis.change is None:  # moved on by comparing every entry
             was, now = set(analysed.components), set(analysis.components)
@@ -184,12 +189,12 @@ class KeptByWrites:
         self.ledger = ledger
 
     def preparing(self) -> None:
-        # A worker that holds no analysis yet (a new server before its warm-up) works it out
-        # here, from what is committed, before it takes the writer lock: under the lock it
-        # then moves on by the few writes made meanwhile, instead of holding every other
-        # writer back while it reads the whole ledger.
-        if self.ledger.holds_no_analysis():
-            self.ledger.analysis()
+        # The worker's analysis is moved on to what is committed (the writes of other
+        # workers and servers since its last) here, before the write takes the writer lock:
+        # under the lock it then moves on by the few writes made meanwhile and its own,
+        # instead of holding every other writer back while it catches up (or, in a new
+        # worker, while it reads the whole ledger).
+        self.ledger.analysis()
 
     def opened(self, session: Session) -> Any:
         return self.ledger._unit_opened(Unit(session))

@@ -10,8 +10,10 @@ components are added day by day.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
@@ -123,37 +125,88 @@ class Component:
 @dataclass(frozen=True)
 class Indexes:
     """Where each statement's component is, and which components hold statements of each
-    population and exchange (None: of no stated exchange): what a change needs to find the
-    components it reaches without reading the whole ledger."""
+    population and exchange (None: of no stated exchange), in all and by the months their
+    days span: what a change needs to find the components it reaches without reading the
+    whole ledger."""
 
     holding: dict[str, Component]
     by_exchange: dict[tuple[str, str | None], frozenset[Component]]
+    # (population, exchange, month) -> the components of those whose days reach into that
+    # month; a component spanning more than WIDE months is under the month WIDE_KEY.
+    by_month: dict[tuple[str, str | None, int], frozenset[Component]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, components: Iterable[Component]) -> Indexes:
-        return cls({}, {}).moved((), components)
+        return cls({}, {}, {}).moved((), components)
 
     def moved(self, left: Iterable[Component], came: Iterable[Component]) -> Indexes:
         """The indexes once the components `left` are replaced by those that `came`; only
         the keys they hold are touched."""
         holding = dict(self.holding)
         changed: dict[tuple[str, str | None], set[Component]] = {}
+        months: dict[tuple[str, str | None, int], set[Component]] = {}
 
         def held(key: tuple[str, str | None]) -> set[Component]:
             if key not in changed:
                 changed[key] = set(self.by_exchange.get(key, ()))
             return changed[key]
 
+        def in_month(key: tuple[str, str | None, int]) -> set[Component]:
+            if key not in months:
+                months[key] = set(self.by_month.get(key, ()))
+            return months[key]
+
         for component in left:
             for row in component.rows:
                 holding.pop(row.id, None)
                 held((component.population, row.scope.exchange)).discard(component)
+            for key in _month_keys(component):
+                in_month(key).discard(component)
         for component in came:
             for row in component.rows:
                 holding[row.id] = component
                 held((component.population, row.scope.exchange)).add(component)
+            for key in _month_keys(component):
+                in_month(key).add(component)
         by_exchange = {**self.by_exchange, **{k: frozenset(v) for k, v in changed.items()}}
-        return Indexes(holding, by_exchange)
+        by_month = {**self.by_month, **{k: frozenset(v) for k, v in months.items()}}
+        return Indexes(holding, by_exchange, by_month)
+
+    def meeting(
+        self, population: str, exchanges: Iterable[str | None], period: Period
+    ) -> Iterator[Component]:
+        """The components of the population holding statements of these exchanges whose
+        days overlap the period (each may come more than once)."""
+        first, last = _month(period.start), _month(period.end)
+        wide = last - first > WIDE
+        for exchange in exchanges:
+            if wide:
+                candidates: Iterable[Component] = self.by_exchange.get((population, exchange), ())
+            else:
+                candidates = itertools.chain.from_iterable(
+                    self.by_month.get((population, exchange, month), ())
+                    for month in (WIDE_KEY, *range(first, last + 1))
+                )
+            for c in candidates:
+                if c.span.start <= period.end and period.start <= c.span.end:
+                    yield c
+
+
+# A component whose days span more months than this is found by scanning, not by month.
+WIDE = 24
+WIDE_KEY = -1
+
+
+def _month(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _month_keys(component: Component) -> Iterator[tuple[str, str | None, int]]:
+    first, last = _month(component.span.start), _month(component.span.end)
+    months = (WIDE_KEY,) if last - first > WIDE else range(first, last + 1)
+    for exchange in {row.scope.exchange for row in component.rows}:
+        for month in months:
+            yield (component.population, exchange, month)
 
 
 @dataclass

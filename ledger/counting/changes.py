@@ -33,9 +33,7 @@ def revised(
     """The analysis of the ledger once the statements of ids `gone` leave it and `added`
     come in (an added statement replaces any of its id)."""
     leaving = {*gone, *(s.id for s in added)}
-    staying, left = [], []
-    for s in analysis.statements:
-        (left if s.id in leaving else staying).append(s)
+    staying, left = _without(analysis, leaving)
     for statement in added:  # into their places: the statements are kept in order
         bisect.insort(staying, statement, key=_place)
     statements = tuple(staying)
@@ -66,6 +64,32 @@ def revised(
     return Analysis(statements, context, found, indexes.moved(near, made), named, change)
 
 
+def _without(analysis: Analysis, leaving: set[str]) -> tuple[list[Statement], list[Statement]]:
+    """The analysis's statements but those of ids `leaving`, in order, and those that left:
+    each found by its place (its component knows its day), so a write of a few statements
+    costs a copy of the list, not a pass over it in Python."""
+    staying, left = list(analysis.statements), []
+    holding = analysis.indexes.holding
+    for statement_id in sorted(leaving):
+        held = holding.get(statement_id)
+        if held is None:
+            continue  # a new statement
+        statement = next(r for r in held.rows if r.id == statement_id)
+        i = bisect.bisect_left(staying, _place(statement), key=_place)
+        if i < len(staying) and staying[i].id == statement_id:
+            left.append(staying.pop(i))
+        else:  # not where its component places it: look everywhere
+            return _passed_over(analysis, leaving)
+    return staying, left
+
+
+def _passed_over(analysis: Analysis, leaving: set[str]) -> tuple[list[Statement], list[Statement]]:
+    staying, left = [], []
+    for s in analysis.statements:
+        (left if s.id in leaving else staying).append(s)
+    return staying, left
+
+
 def _place(statement: Statement) -> tuple[object, str]:
     return (statement.period.start, statement.id)
 
@@ -75,15 +99,12 @@ def _could_meet(indexes: Indexes, statement: Statement) -> Iterable[Component]:
     (or none, or any where it names none), on days that overlap its own."""
     scope, period = statement.scope, statement.period
     if scope.exchange is None:
-        keys: Iterable[tuple[str, str | None]] = [
-            key for key in indexes.by_exchange if key[0] == scope.population
+        exchanges: Iterable[str | None] = [
+            key[1] for key in indexes.by_exchange if key[0] == scope.population
         ]
     else:
-        keys = ((scope.population, scope.exchange), (scope.population, None))
-    for key in keys:
-        for c in indexes.by_exchange.get(key, ()):
-            if c.span.start <= period.end and period.start <= c.span.end:
-                yield c
+        exchanges = (scope.exchange, None)
+    return indexes.meeting(scope.population, exchanges, period)
 
 
 def _renamed(analysis: Analysis, after: Context) -> Iterable[Component]:

@@ -24,6 +24,8 @@ READ_BACK = object()  # Journal.record's default: hash the write as read back fr
 JOURNAL = JournalRow.__table__
 NEWEST = select(*JOURNAL.c).order_by(JOURNAL.c.seq.desc()).limit(1)
 APPEND = insert(JOURNAL).returning(JOURNAL.c.seq)
+# In a unit's session: each row it appended, with the record as the write stored it.
+RECORDED = "ledger.journal.recorded"
 
 
 class HashesRemoved(LedgerError):
@@ -84,7 +86,16 @@ class Journal:
         values = {f.name: getattr(link, f.name) for f in dataclasses.fields(link)}
         del values["seq"]
         seq = self.repository.connection.execute(APPEND, values).scalar_one()
-        return dataclasses.replace(link, seq=seq)
+        link = dataclasses.replace(link, seq=seq)
+        self.session.info.setdefault(RECORDED, []).append((link, written))
+        return link
+
+    def recorded(self) -> list[tuple[Link, Any]] | None:
+        """The rows this unit appended, oldest first, each with the record it wrote (what a
+        read model kept beside the write moves on by, without reading it back); None when
+        one of them was recorded without its record (READ_BACK: read it from the store)."""
+        found = self.session.info.get(RECORDED, [])
+        return None if any(written is READ_BACK for _, written in found) else list(found)
 
     @staticmethod
     def content_of(written: Any) -> str:

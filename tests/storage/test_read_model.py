@@ -164,3 +164,50 @@ def test_a_write_that_fails_leaves_the_rows_as_they_were(seeded: Ledger):
     with seeded.database.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM day_total")).scalar() == rows
     _same_as_the_analysis(seeded)
+
+
+def test_exchanges_and_terms_written_move_the_figures_as_the_store_does(seeded: Ledger):
+    """A write moves the read model on from the records it wrote (not read back): an
+    exchange's days revised change the handovers its entries' groups fall in; a new exchange
+    and a term change no figure. A new server, reading everything from the store, agrees."""
+    truce = seeded.exchanges()[0]
+    evidence = [{k: getattr(e, k) for k in ("source", "sentence", "quote")} for e in truce.evidence]
+    body = {
+        "name": truce.name,
+        "parties": list(truce.parties),
+        "first_day": truce.first_day.isoformat(),
+        "description": "its days as reported",
+        "evidence": evidence,
+    }
+    writes = [
+        lambda: seeded.revise_exchange(
+            truce.id, {**body, "last_day": "2023-11-30"}, "editor", "it ended", truce.revision
+        ),
+        lambda: seeded.add_exchange({**body, "name": "Another exchange"}, "editor"),
+        lambda: seeded.add_term(
+            {
+                "exchange": truce.id,
+                "population": "hostages",
+                "party": "Hamas",
+                "count": 10,
+                "per": "day",
+                "qualifier": "at_least",
+                "period": {"start": "2023-11-28", "end": "2023-11-29"},
+                "evidence": evidence,
+            },
+            "editor",
+        ),
+    ]
+    for write in writes:
+        write()
+        # What this server holds after its write is what the store holds.
+        held, stored = seeded.state(), Ledger(seeded.database).state()
+        assert held.revision == stored.revision
+        assert (held.entries, held.terms, held.exchanges) == (
+            stored.entries,
+            stored.terms,
+            stored.exchanges,
+        )
+        _same_as_the_analysis(seeded)
+        _same_as_the_analysis(Ledger(seeded.database))
+    assert seeded.verify() == []
