@@ -44,7 +44,7 @@ def revised(
     near = {indexes.holding[i] for i in leaving if i in indexes.holding}
     for statement in added:
         near.update(_could_meet(indexes, statement))
-    renamed = set(_renamed(analysis, context))
+    renamed = set(_renamed(analysis, context, named.touched))
     near |= renamed
     pool = [r for c in near for r in c.rows if r.id not in leaving]
     pool += added
@@ -107,7 +107,7 @@ def _could_meet(indexes: Indexes, statement: Statement) -> Iterable[Component]:
     return indexes.meeting(scope.population, exchanges, period)
 
 
-def _renamed(analysis: Analysis, after: Context) -> Iterable[Component]:
+def _renamed(analysis: Analysis, after: Context, touched: Iterable[object]) -> Iterable[Component]:
     """The components whose groups the change renames: a part left unstated covers every
     value the ledger names, a nationality covers the named groups that hold it, an exchange
     its batches and their days, so a scope's groups change only where what the ledger names
@@ -122,9 +122,11 @@ def _renamed(analysis: Analysis, after: Context) -> Iterable[Component]:
         for e in set(before.batches) | set(after.batches)
         if before.batches.get(e) != after.batches.get(e)
     }
+    # A batch's days differ only where the change named it or moved its exchange's days.
+    reached_days = {*touched, *((e, None) for e in {*before.exchanges, *after.exchanges})}
     handovers |= {
         key[0]  # type: ignore[index]
-        for key in set(before.days) | set(after.days)
+        for key in reached_days
         if before.days.get(key) != after.days.get(key)
     }
     if not (parties or groups or named or handovers):

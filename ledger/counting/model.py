@@ -162,29 +162,37 @@ class Named:
         named = {frozenset(n) for n in stated} | {frozenset([one]) for n in stated for one in n}
         named_exchanges = set(exchanges) | set(self.exchanges)
         spans = {e: (exchanges[e],) for e in named_exchanges if exchanges.get(e) is not None}
-        days: dict[object, tuple[Period, ...]] = {}
-        if before is not None:
+        if before is None:
+            days: dict[object, tuple[Period, ...]] = {}
+            again: Iterable[Handover] = self.merged
+            batches = _labels(self.merged)
+        else:
+            # Only what the change reached: the batches it named, and those of an exchange
+            # whose days moved; every other batch keeps its days and labels.
             moved = {
                 e
                 for e in named_exchanges | set(before.exchanges)
                 if before.days.get((e, None)) != spans.get(e)
             }
-            days = {
-                key: held
-                for key, held in before.days.items()
-                if key in self.merged and key not in self.touched and key[0] not in moved
-            }
+            days = dict(before.days)
+            for e in named_exchanges | set(before.exchanges):
+                days.pop((e, None), None)
+            stale = set(self.touched)
+            if moved:
+                stale |= {key for key in days if key[0] in moved}  # type: ignore[index]
+            for key in stale:
+                days.pop(key, None)
+            again = [handover for handover in stale if handover in self.merged]
+            batches = _relabelled(before.batches, self.touched, self.merged)
         days.update(((exchange, None), span) for exchange, span in spans.items())
-        for handover, merged in self.merged.items():
-            if handover in days:
-                continue
+        for handover in again:
             # A batch moved only on the days its own reports give, within its exchange's.
-            span = exchanges.get(handover[0])
+            merged, span = self.merged[handover], exchanges.get(handover[0])
             days[handover] = tuple(_clipped(merged, span)) if span is not None else merged
         return Context(
             parties=tuple(sorted(self.parties)),
             nationalities=frozenset(named),
-            batches=_labels(self.merged),
+            batches=batches,
             exchanges=tuple(sorted(named_exchanges)),
             days=days,
         )
@@ -384,6 +392,28 @@ def _labels(handovers: Iterable[Handover]) -> dict[str, tuple[str, ...]]:
         if label is not None:
             found[exchange].append(label)
     return {exchange: tuple(labels) for exchange, labels in found.items()}
+
+
+def _relabelled(
+    labels: Mapping[str, tuple[str, ...]],
+    touched: Iterable[Handover],
+    merged: Mapping[Handover, tuple[Period, ...]],
+) -> dict[str, tuple[str, ...]]:
+    """`_labels` once the batches `touched` came or left (those of `merged` are named)."""
+    found = dict(labels)
+    for exchange, label in touched:
+        if label is None:
+            continue
+        held = set(found.get(exchange, ()))
+        if (exchange, label) in merged:
+            held.add(label)
+        else:
+            held.discard(label)
+        if held:
+            found[exchange] = tuple(sorted(held))
+        else:
+            found.pop(exchange, None)
+    return found
 
 
 def _merged(periods: Sequence[Period]) -> tuple[Period, ...]:
