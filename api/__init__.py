@@ -15,7 +15,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from api import caching, dashboard, observability, problems, query, security, turns
+from api import caching, dashboard, observability, problems, query, security
 from api.answer_cache import AnswerCache
 from api.auth import SCHEME, authenticated
 from api.request_id import request_id
@@ -136,7 +136,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     }
     CORS(app, resources={r"/v1/*": readable, r"/openapi.json": readable})
     app.before_request(_limit_body)
-    turns.install(app)
     app.before_request(_check_body)
     # After the token and the body: an anonymous write is 401 whatever its query.
     query.install(app, api)

@@ -337,7 +337,7 @@ report with its twins (before 2026-12-03, 8 sources a side took 20 s and 10 over
 date line: the shape whose splitting once grew with the square of its length) POSTed to
 `exchange-ledger serve --workers 2` on SQLite, timed until its answer; meanwhile an entry is
 POSTed every second, and the slowest of those answers shows whether the report held other
-writes (it is cut into sentences before it takes the worker's write turn or the writer lock,
+writes (it is cut into sentences before it takes the writer lock,
 by the worker and a process it spawns, one per core; storing its sentences, once cut, holds
 the writer lock like any write). The peer is pysbd alone, in one process, on the same text
 cut at the sentence ends the service stored: the time pysbd needs for those sentences one by

@@ -166,19 +166,8 @@ def _post_request(worker: Any, _request: Any, _environ: Any, _response: Any) -> 
     worker.quiet.end()
 
 
-def _pre_request(worker: Any, request: Any) -> None:
-    from api import turns
-
+def _pre_request(worker: Any, _request: Any) -> None:
     worker.quiet.begin()
-
-    # A write that comes while two others already wait for this worker's write turn
-    # (turns.CROWD) closes its connection after the answer, so that the client's next request
-    # is accepted afresh, most likely by a worker with less to do. Without it, clients that
-    # keep their connections open can all end up on one worker, whose writes then take turns
-    # while the other workers have none (api.turns); up to three clients a worker are never
-    # moved, so a spread of them is left as it is.
-    if turns.crowded(request.method):
-        request.force_close()
 
 
 class _Server(BaseApplication):

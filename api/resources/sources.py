@@ -10,7 +10,6 @@ from typing import Any
 from flask import Response, current_app, url_for
 from flask.views import MethodView
 
-from api import turns
 from api.auth import SECURITY, current_token, writes
 from api.caching import by_revision, tagged
 from api.idempotency import DOC as IDEMPOTENCY_DOC
@@ -44,15 +43,13 @@ blp = Blueprint(
 
 def _split_first(view: Callable[..., Any]) -> Callable[..., Any]:
     """Cut the report into sentences before the write holds anything other writes wait on:
-    the worker's write turn is set aside meanwhile, and the writer lock (taken with an
-    Idempotency-Key) comes after."""
+    the writer lock (taken with an Idempotency-Key) comes after."""
 
     @wraps(view)
     def split(resource: MethodView, data: dict[str, Any], **kwargs: Any) -> Any:
-        with turns.set_aside():
-            data["text"] = current_app.extensions["ledger"].split_source(
-                data["text"], **{name: data.get(name) for name in SOURCE_FIELDS}
-            )
+        data["text"] = current_app.extensions["ledger"].split_source(
+            data["text"], **{name: data.get(name) for name in SOURCE_FIELDS}
+        )
         return view(resource, data, **kwargs)
 
     return split

@@ -24,8 +24,8 @@ class Sources(LedgerBase):
     def split_source(self, text: object, **metadata: object) -> texts.Split:
         """A report checked and cut into sentences for add_source, before anything waits on it.
 
-        Cutting a long report takes seconds of one core; a caller that holds writes back
-        (the API's write turn) does it first, so no other write waits behind it. A text
+        Cutting a long report takes seconds of one core; the API does it before the write
+        takes the writer lock, so no other write waits behind it. A text
         stored already is not cut again; one that is not has its metadata (add_source's)
         checked first, so a report refused for its date is refused before it is cut.
         """
