@@ -492,8 +492,8 @@ def _writes(
     args += ["--host", "127.0.0.1", "--port", str(port)]
     with serving(args, port, folder / f"service-{engine}.log", env, cwd=folder) as service:
         token = _token(env, folder)
-        entry = json.loads(_get(service.base + "/v1/entries?page_size=1")[0])[0]
-        bodies = [_entry_body(entry["evidence"][0], day) for day in range(WRITE_DAYS)]
+        evidence = _first_evidence(service.base)
+        bodies = [_entry_body(evidence, day) for day in range(WRITE_DAYS)]
         script = folder / f"post-{engine}.lua"
         script.write_text(
             'wrk.method = "POST"\n'
@@ -535,6 +535,10 @@ def _writes(
 # entry written again and again would grow one component of copies, which no exchange has).
 WRITE_DAYS = 1_000
 FIRST_WRITE_DAY = dt.date(2020, 1, 1)
+
+
+def _first_evidence(base: str) -> dict[str, object]:
+    return json.loads(_get(base + "/v1/entries?page_size=1")[0])[0]["evidence"][0]
 
 
 def _entry_body(evidence: dict[str, object], day: int) -> dict[str, object]:
@@ -657,7 +661,7 @@ def p7(options: argparse.Namespace) -> dict[str, object]:
     args += ["--host", "127.0.0.1", "--port", str(port)]
     with serving(args, port, folder / "service.log", env, cwd=folder) as service:
         token = _token(env, folder)
-        entry = json.dumps(_entry_body(service.base)).encode()
+        entry = json.dumps(_entry_body(_first_evidence(service.base), 0)).encode()
         waits: list[float] = []
         stored = threading.Event()
         writer = threading.Thread(
