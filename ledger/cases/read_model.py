@@ -87,10 +87,6 @@ class ReadModel(Figures):
     def _unit_committed(self, closed: tuple[State, Analysis]) -> None:
         self._newest.hold(*closed)
 
-    def holds_no_analysis(self) -> bool:
-        """Whether this worker has worked out no analysis of the ledger yet."""
-        return self._newest.state is None
-
     # --- built where there is none ------------------------------------------------------------
 
     def build_read_model(self) -> int:
@@ -162,6 +158,7 @@ class ReadModel(Figures):
             standing = unit.day_totals.standing()
             head = unit.records.head()
             stored = list(unit.day_totals.in_force())
+            sums = unit.day_totals.sums_differing()
         revision = head[0] if head else 0
         where = "read model (day_total)"
         if standing is None:
@@ -179,7 +176,13 @@ class ReadModel(Figures):
         computed = [
             dataclasses.asdict(part) for c in self.analysis().components for part in parts(c)
         ]
-        return _differences(stored, computed, where)
+        return _differences(stored, computed, where) + [
+            Finding(
+                f"read model (day_sum) {population} {kind} {day}",
+                f"the day's sum {problem}",
+            )
+            for population, kind, day, problem in sums
+        ]
 
 
 class KeptByWrites:
