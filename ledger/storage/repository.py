@@ -26,7 +26,6 @@ from ledger.storage.revision_records import RevisionRecords
 from ledger.storage.rows import ENTRY_COLUMNS, _entry, joined, split
 from ledger.storage.source_records import SourceRecords
 from ledger.storage.tables import (
-    DaySumRow,
     DayTotalRow,
     EntryRevisionRow,
     EntryRow,
@@ -71,7 +70,6 @@ TABLES = (
     RevisionTokenRow,
     JournalRow,
     DayTotalRow,
-    DaySumRow,
     ReadModelRow,
 )
 

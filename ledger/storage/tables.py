@@ -389,39 +389,6 @@ class DayTotalRow(SQLModel, table=True):
     last_seq: int | None = None
 
 
-class DaySumRow(SQLModel, table=True):
-    """One day of one kind and population, added up over the components' parts in force
-    (`day_total`): what the totals' running sum reads, so it reads days, not components.
-    Derived from `day_total` in the same transaction and checked by `verify`; in force from
-    `first_seq` until `last_seq`, as `day_total`'s rows are."""
-
-    __tablename__ = "day_sum"
-    __table_args__ = (
-        Index("ix_day_sum_question", "population", "kind", "last_seq", "day"),
-        Index(
-            "ix_day_sum_in_force",
-            "population",
-            "kind",
-            "day",
-            sqlite_where=text("last_seq IS NULL"),
-            postgresql_where=text("last_seq IS NULL"),
-        ),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    population: str = Field(max_length=16)
-    kind: str = Field(max_length=32)
-    day: dt.date
-    daily_low: float
-    daily_high: float | None  # null: some component's part has no upper bound
-    moved_low: float
-    moved_high: float | None  # the sum of the bounded parts' moved_high
-    unbounded: int  # how many parts have no upper bound to their moved_high
-    approx_from: dt.date | None
-    first_seq: int
-    last_seq: int | None = None
-
-
 class ReadModelRow(SQLModel, table=True):
     """Where the read model stands: the revision its rows are current at, and the first
     revision they answer for (the one it was built at; earlier moments are computed)."""

@@ -138,27 +138,10 @@ def test_verify_names_a_row_that_differs(seeded: Ledger):
             )
         )
     found = [str(f) for f in seeded.verify()]
-    parts = [f for f in found if f.startswith("read model (day_total) ")]
-    assert len(parts) == 2, found  # the row stored, and the row computed
-    assert any("is stored but not computed" in f for f in parts)
-    assert any("is computed but not stored" in f for f in parts)
-    # The day's sum, kept as it was, no longer adds up the parts as they now stand.
-    sums = [f for f in found if f.startswith("read model (day_sum) ")]
-    assert len(sums) == 1 and "differs from its parts added up" in sums[0], found
-    assert len(found) == 3, found
-
-
-def test_verify_names_a_day_sum_that_differs(seeded: Ledger):
-    with seeded.database.engine.begin() as connection:
-        connection.execute(
-            text(
-                "UPDATE day_sum SET moved_low = moved_low + 1 WHERE id = "
-                "(SELECT min(id) FROM day_sum WHERE last_seq IS NULL)"
-            )
-        )
-    found = [str(f) for f in seeded.verify()]
-    assert len(found) == 1 and found[0].startswith("read model (day_sum) "), found
-    assert "differs from its parts added up" in found[0]
+    assert len(found) == 2, found  # the row stored, and the row computed
+    assert all(f.startswith("read model (day_total) ") for f in found)
+    assert any("is stored but not computed" in f for f in found)
+    assert any("is computed but not stored" in f for f in found)
 
 
 def test_questions_it_does_not_keep_are_worked_out(seeded: Ledger):
