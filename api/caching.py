@@ -63,11 +63,9 @@ def by_revision(view: Callable[..., Any]) -> Callable[..., Any]:
         # address and from the same origin, is answered by the answer cache in front of the
         # app (api.answer_cache): the one cache there is.
         response = make_response(view(*args, **kwargs))
-        if not g.pop(CURRENT, False) or response.status_code != 200:
-            return _with_etag(response, etag)
-        body = response.get_data()
-        keep_this_answer(g.ledger_revision)
-        return _with_etag(Response(body, mimetype=current_app.json.mimetype), etag)
+        if g.pop(CURRENT, False) and response.status_code == 200:
+            keep_this_answer(g.ledger_revision)
+        return _with_etag(response, etag)
 
     return cached
 
