@@ -19,8 +19,9 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from ledger.counting.components import components
+from ledger.counting.context import Context, Named
 from ledger.counting.findings import Region, regions
-from ledger.counting.model import Context, Named, Problem, Statement, problem, status_of_rows
+from ledger.counting.model import Problem, Statement, problem, status_of_rows
 from ledger.counting.readings import Oracle, Readings, readings
 from ledger.counting.solver import bounds_setting_aside
 from ledger.records import Period

@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from ledger.counting import Analysis, Component, Indexes, component
 from ledger.counting.components import components
-from ledger.counting.model import Context, Named
+from ledger.counting.context import Context, Named
 from ledger.records import Period, Statement
 from ledger.scope import Scope
 

@@ -12,7 +12,8 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from ledger.counting.model import DIMENSIONS, Context
+from ledger.counting.context import Context
+from ledger.counting.model import DIMENSIONS
 from ledger.records import Statement
 from ledger.scope import (
     OTHER,

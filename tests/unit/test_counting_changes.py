@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from ledger.counting import Analysis, analyse
 from ledger.counting.changes import revised
-from ledger.counting.model import Context, Named
+from ledger.counting.context import Context, Named
 from ledger.records import Period, Statement
 from ledger.totals import answer, findings
 from tests.unit.counting_oracle import EXCHANGE_DAYS
