@@ -65,16 +65,10 @@ class Figures(LedgerBase):
         until = as_of if head is None else head[1]
         if head is not None and earlier is not None and earlier.revision < revision:
             # Only what was written since, up to the head (a unit may have written more).
-            def since(revisions: list[Any]) -> list[Any]:
-                return [r for r in revisions if r.recorded_at <= until]
-
-            entries, changed = advanced(
-                earlier.entries, since(records.entry_revisions(after=earlier.moment))
-            )
-            terms, _ = advanced(earlier.terms, since(records.term_revisions(after=earlier.moment)))
-            exchanges, _ = advanced(
-                earlier.exchanges, since(records.exchange_revisions(after=earlier.moment))
-            )
+            since = {"as_of": until, "after": earlier.moment}
+            entries, changed = advanced(earlier.entries, records.entry_revisions(**since))
+            terms, _ = advanced(earlier.terms, records.term_revisions(**since))
+            exchanges, _ = advanced(earlier.exchanges, records.exchange_revisions(**since))
             moved = (earlier.revision, tuple(changed))
         else:
             entries = current(records.entry_revisions(as_of=until), until)
